@@ -1,0 +1,14 @@
+import { connectKube } from './kubernetes/client';
+import { createKubernetesActivities } from './kubernetes';
+
+export interface ActivityDeps {
+  kubeconfig?: string;
+}
+
+/** Wires real clients into every activity group; the worker registers the result. */
+export function createActivities(deps: ActivityDeps) {
+  const kube = connectKube(deps.kubeconfig);
+  return {
+    ...createKubernetesActivities(kube),
+  };
+}

@@ -1,0 +1,65 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../daemon';
+import { run } from '../exec';
+import { REPO_ROOT, bin } from '../paths';
+import type { StackState } from '../state';
+
+type KubernetesState = NonNullable<StackState['kubernetes']>;
+
+const CLUSTER = 'autoglm';
+const KWOK_DIR = join(REPO_ROOT, 'infra', 'dev', 'kwok');
+
+/** kwokctl runs the real etcd, kube-apiserver, controller-manager and scheduler we built, plus kwok's node simulator. */
+const kwokctl = (dir: string, args: string[]) =>
+  run(bin('kwokctl'), ['--name', CLUSTER, ...args], {
+    env: { KWOK_WORKDIR: join(dir, 'kwok'), KWOK_KUBECTL_BINARY: bin('kubectl') },
+    logFile: join(dir, 'logs', 'kwokctl.log'),
+  });
+
+export const kubectl = (kubeconfig: string, args: string[], input?: string) =>
+  run(bin('kubectl'), ['--kubeconfig', kubeconfig, ...args], { input, timeoutMs: 60_000 });
+
+async function apiserverReady(kubeconfig: string): Promise<boolean> {
+  try {
+    return (await kubectl(kubeconfig, ['get', '--raw', '/readyz'])).trim() === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+export async function startKubernetes(dir: string, prev?: KubernetesState): Promise<KubernetesState> {
+  const clusterDir = join(dir, 'kwok', 'clusters', CLUSTER);
+  const kubeconfig = join(clusterDir, 'kubeconfig.yaml');
+  if (!(prev && (await apiserverReady(prev.kubeconfig)))) {
+    if (existsSync(join(clusterDir, 'kwok.yaml'))) {
+      await kwokctl(dir, ['start', 'cluster', '--wait', '120s']); // same data, same ports
+    } else {
+      // kwokctl takes the stages from the config: with any Stage given it adds none of its defaults.
+      const config = join(dir, 'kwokctl.yaml');
+      writeFileSync(
+        config,
+        `apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  runtime: binary\n---\n${readFileSync(join(KWOK_DIR, 'stages.yaml'), 'utf8')}`,
+      );
+      await kwokctl(dir, [
+        'create', 'cluster', '--runtime', 'binary', '--config', config, '--kubeconfig', join(dir, 'kubeconfig.merged.yaml'),
+        '--kube-apiserver-binary', bin('kube-apiserver'), '--kube-controller-manager-binary', bin('kube-controller-manager'),
+        '--kube-scheduler-binary', bin('kube-scheduler'), '--etcd-binary', bin('etcd'), '--kwok-controller-binary', bin('kwok'),
+        '--wait', '120s',
+      ]);
+    }
+    await waitFor('kube-apiserver', () => apiserverReady(kubeconfig), 120_000, join(clusterDir, 'logs', 'kube-apiserver.log'));
+  }
+  await kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=autoglm-stack', '-f', join(KWOK_DIR, 'gpu-nodes.yaml')]);
+  const server = (await kubectl(kubeconfig, ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).trim();
+  return { cluster: CLUSTER, kubeconfig, server };
+}
+
+export async function stopKubernetes(dir: string, purge: boolean): Promise<void> {
+  if (!existsSync(join(dir, 'kwok', 'clusters', CLUSTER))) return;
+  await kwokctl(dir, [purge ? 'delete' : 'stop', 'cluster']);
+}
+
+export async function kubernetesHealthy(state: KubernetesState): Promise<boolean> {
+  return apiserverReady(state.kubeconfig);
+}

@@ -1,0 +1,43 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { stackDir } from './paths';
+
+/** What `stack:up` wrote down about a running stack: enough for tests, the demo and `stack:down`. */
+export const StackState = z.object({
+  name: z.string(),
+  dir: z.string(),
+  startedAt: z.string(),
+  temporal: z.object({ pid: z.number(), address: z.string(), uiUrl: z.string(), metricsPort: z.number(), dbFile: z.string() }).optional(),
+  kubernetes: z.object({ cluster: z.string(), kubeconfig: z.string(), server: z.string() }).optional(),
+  alertmanager: z.object({ pid: z.number(), url: z.string() }).optional(),
+  prometheus: z.object({ pid: z.number(), url: z.string(), fileSdDir: z.string(), rulesDir: z.string() }).optional(),
+  registry: z.object({ pid: z.number(), host: z.string(), url: z.string() }).optional(),
+});
+export type StackState = z.infer<typeof StackState>;
+
+const stateFile = (name: string) => join(stackDir(name), 'state.json');
+
+export function readState(name: string): StackState | undefined {
+  const file = stateFile(name);
+  if (!existsSync(file)) return undefined;
+  return StackState.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+export function writeState(state: StackState): void {
+  mkdirSync(state.dir, { recursive: true });
+  const file = stateFile(state.name);
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${file}.tmp`, file); // atomic: a reader never sees half a file
+}
+
+/** The environment the product reads its endpoints from: the only thing that differs from production. */
+export function stackEnv(state: StackState): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (state.temporal) env.TEMPORAL_ADDRESS = state.temporal.address;
+  if (state.kubernetes) env.KUBECONFIG = state.kubernetes.kubeconfig;
+  if (state.prometheus) env.PROMETHEUS_URL = state.prometheus.url;
+  if (state.alertmanager) env.ALERTMANAGER_URL = state.alertmanager.url;
+  if (state.registry) env.OCI_REGISTRY = state.registry.host;
+  return env;
+}

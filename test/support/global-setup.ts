@@ -1,0 +1,11 @@
+import { stackStatus, stackUp } from '../../infra/dev/stack/stack';
+import { TEST_STACK } from './stack';
+
+/** Brings the real local stack up once for all integration tests (building binaries the first time). */
+export default async function globalSetup(): Promise<void> {
+  const wasUp = (await stackStatus(TEST_STACK)).every((c) => c.up);
+  (globalThis as { __autoglmStartedStack?: boolean }).__autoglmStartedStack = !wasUp;
+  const started = Date.now();
+  await stackUp(TEST_STACK);
+  process.stderr.write(`\n[stack] "${TEST_STACK}" ${wasUp ? 'was already up' : 'started'} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+}

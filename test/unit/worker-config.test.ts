@@ -1,0 +1,29 @@
+import { ConfigError, loadWorkerConfig } from '../../worker/config';
+
+describe('worker configuration', () => {
+  it('has defaults for everything', () => {
+    expect(loadWorkerConfig({}, {})).toEqual({
+      temporalAddress: '127.0.0.1:7233', namespace: 'default', taskQueue: 'autoglm-deploy', shutdownGraceMs: 30_000, logLevel: 'INFO',
+    });
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = { TEMPORAL_ADDRESS: 'temporal:7233', AUTOGLM_TASK_QUEUE: 'from-env', AUTOGLM_SHUTDOWN_GRACE: '2m', KUBECONFIG: '/k' };
+    const config = loadWorkerConfig({ taskQueue: 'from-flag' }, env);
+    expect(config).toMatchObject({ temporalAddress: 'temporal:7233', taskQueue: 'from-flag', shutdownGraceMs: 120_000, kubeconfig: '/k' });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadWorkerConfig({}, { KUBECONFIG: '' }).kubeconfig).toBeUndefined();
+  });
+
+  it.each`
+    input                                   | field
+    ${{ temporalAddress: 'no-port' }}       | ${'temporalAddress'}
+    ${{ shutdownGraceMs: 'soon' }}          | ${'shutdownGraceMs'}
+    ${{ logLevel: 'LOUD' }}                 | ${'logLevel'}
+  `('refuses $input naming $field', ({ input, field }) => {
+    expect(() => loadWorkerConfig(input, {})).toThrow(ConfigError);
+    expect(() => loadWorkerConfig(input, {})).toThrow(new RegExp(`${field}:`));
+  });
+});

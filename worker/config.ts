@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
+import { describeIssues } from '../core/validation';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 30s or 2m')
+  .transform((s) => {
+    const [, n, unit] = /^(\d+)(ms|s|m)$/.exec(s)!;
+    return Number(n) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000);
+  });
+
+/** The worker's whole configuration; every value can come from a flag or the environment. */
+export const WorkerConfig = z.object({
+  temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
+  namespace: z.string().min(1).default('default'),
+  taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  /** Unset: $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
+  kubeconfig: z.string().min(1).optional(),
+  /** A prebuilt workflow bundle (npm run build:workflows); unset bundles the sources at start-up. */
+  workflowBundle: z.string().min(1).optional(),
+  /** How long in-flight activities may run after SIGTERM before they are cancelled. */
+  shutdownGraceMs: duration.default(30_000),
+  logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
+  temporalAddress: 'TEMPORAL_ADDRESS',
+  namespace: 'TEMPORAL_NAMESPACE',
+  taskQueue: 'AUTOGLM_TASK_QUEUE',
+  kubeconfig: 'KUBECONFIG',
+  workflowBundle: 'AUTOGLM_WORKFLOW_BUNDLE',
+  shutdownGraceMs: 'AUTOGLM_SHUTDOWN_GRACE',
+  logLevel: 'LOG_LEVEL',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flags win over the environment; anything invalid is refused with every problem named. */
+export function loadWorkerConfig(flags: Partial<Record<keyof WorkerConfig, string>>, env: NodeJS.ProcessEnv): WorkerConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(ENV_NAMES) as (keyof WorkerConfig)[]) {
+    const value = flags[key] ?? env[ENV_NAMES[key]];
+    raw[key] = value === '' ? undefined : value;
+  }
+  const parsed = WorkerConfig.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}

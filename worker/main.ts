@@ -1,0 +1,39 @@
+import { Command, Option } from 'commander';
+import { ConfigError, ENV_NAMES, loadWorkerConfig, type WorkerConfig } from './config';
+import { runWorker } from './worker';
+
+const program = new Command('autoglm-worker')
+  .description('Runs the autoglm-deploy Temporal worker: every workflow and activity of the pipeline.')
+  .showHelpAfterError();
+const flag = (name: string, key: keyof WorkerConfig, help: string) =>
+  program.addOption(new Option(`--${name} <value>`, `${help} (env ${ENV_NAMES[key]})`));
+flag('temporal-address', 'temporalAddress', 'Temporal frontend host:port [127.0.0.1:7233]');
+flag('namespace', 'namespace', 'Temporal namespace [default]');
+flag('task-queue', 'taskQueue', 'task queue to poll [autoglm-deploy]');
+flag('kubeconfig', 'kubeconfig', 'kubeconfig file [$KUBECONFIG, ~/.kube/config or in-cluster]');
+flag('workflow-bundle', 'workflowBundle', 'prebuilt workflow bundle [bundle the sources at start]');
+flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after SIGTERM, e.g. 30s [30s]');
+flag('log-level', 'logLevel', 'TRACE|DEBUG|INFO|WARN|ERROR [INFO]');
+program.parse();
+
+const o = program.opts<Record<string, string | undefined>>();
+try {
+  const config = loadWorkerConfig(
+    {
+      temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
+      workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel,
+    },
+    process.env,
+  );
+  runWorker(config).then(
+    () => process.exit(0),
+    (err: Error) => {
+      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', message: `worker failed: ${err.message}` })}\n`);
+      process.exit(1);
+    },
+  );
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`autoglm-worker: ${err.message}\n`);
+  process.exit(2);
+}

@@ -1,0 +1,40 @@
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { WorkerConfig } from './config';
+import { JsonLogger } from './logger';
+
+/**
+ * Builds the worker: real clients wired into the activities, workflows from a prebuilt bundle
+ * in production or bundled from source in development.
+ */
+export async function createWorker(config: WorkerConfig): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...(config.workflowBundle
+      ? { workflowBundle: { codePath: config.workflowBundle } }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ kubeconfig: config.kubeconfig }),
+    shutdownGraceTime: config.shutdownGraceMs,
+  });
+  return { worker, connection };
+}
+
+/**
+ * Runs until SIGTERM or SIGINT: the SDK then stops polling, lets in-flight activities finish within
+ * the grace time, and `run()` resolves.
+ */
+export async function runWorker(config: WorkerConfig): Promise<void> {
+  const logger = new JsonLogger(config.logLevel);
+  Runtime.install({ logger, shutdownSignals: ['SIGTERM', 'SIGINT'] });
+  const { worker, connection } = await createWorker(config);
+  logger.info('worker started', { taskQueue: config.taskQueue, namespace: config.namespace, temporalAddress: config.temporalAddress });
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    logger.info('worker stopped');
+  }
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. A workflow's function name is its wire name: never rename one.
+export { inspectGpuPools } from './inspect-gpu-pools';
