@@ -31,6 +31,8 @@ const common = {
 module.exports = {
   // Integration tests wait on real servers (model loads, scheduling); they assert outcomes, never durations.
   testTimeout: 120_000,
+  // Integration tests share the stack's GPU pools: run test files one at a time.
+  maxWorkers: 1,
   projects: [
     // Pure logic, schemas and replay of recorded histories: no servers.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/{unit,replay}/**/*.test.ts'] },

@@ -1,5 +1,6 @@
 import { connectKube } from './kubernetes/client';
 import { createKubernetesActivities } from './kubernetes';
+import { createTrafficActivities } from './traffic';
 
 export interface ActivityDeps {
   kubeconfig?: string;
@@ -10,5 +11,6 @@ export function createActivities(deps: ActivityDeps) {
   const kube = connectKube(deps.kubeconfig);
   return {
     ...createKubernetesActivities(kube),
+    ...createTrafficActivities(kube),
   };
 }

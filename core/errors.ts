@@ -9,6 +9,16 @@ export const ErrorType = {
   GpuPoolNotFound: 'GpuPoolNotFound',
   KubernetesForbidden: 'KubernetesForbidden',
   KubernetesUnavailable: 'KubernetesUnavailable',
+  /** The pool cannot hold the pods a step needs (planned, or reported by the scheduler). */
+  GpuCapacityExhausted: 'GpuCapacityExhausted',
+  ImagePullFailed: 'ImagePullFailed',
+  CrashLoop: 'CrashLoop',
+  /** Replicas did not turn Ready within the model-load budget. */
+  ModelLoadTimeout: 'ModelLoadTimeout',
+  WatchClosed: 'WatchClosed',
+  ReleaseAborted: 'ReleaseAborted',
+  ReleaseInProgress: 'ReleaseInProgress',
+  GateTimeout: 'GateTimeout',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -17,4 +27,11 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.InvalidConfig,
   ErrorType.GpuPoolNotFound,
   ErrorType.KubernetesForbidden,
+  ErrorType.GpuCapacityExhausted,
+  ErrorType.ImagePullFailed,
+  ErrorType.CrashLoop,
+  ErrorType.ModelLoadTimeout,
+  ErrorType.ReleaseAborted,
+  ErrorType.ReleaseInProgress,
+  ErrorType.GateTimeout,
 ];

@@ -1,14 +1,7 @@
 import { z } from 'zod';
+import { durationMs } from '../core/duration';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
-
-const duration = z
-  .string()
-  .regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 30s or 2m')
-  .transform((s) => {
-    const [, n, unit] = /^(\d+)(ms|s|m)$/.exec(s)!;
-    return Number(n) * (unit === 'ms' ? 1 : unit === 's' ? 1000 : 60_000);
-  });
 
 /** The worker's whole configuration; every value can come from a flag or the environment. */
 export const WorkerConfig = z.object({
@@ -20,7 +13,7 @@ export const WorkerConfig = z.object({
   /** A prebuilt workflow bundle (npm run build:workflows); unset bundles the sources at start-up. */
   workflowBundle: z.string().min(1).optional(),
   /** How long in-flight activities may run after SIGTERM before they are cancelled. */
-  shutdownGraceMs: duration.default(30_000),
+  shutdownGraceMs: durationMs.default(30_000),
   logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

@@ -1,2 +1,3 @@
 // Every workflow the worker registers. A workflow's function name is its wire name: never rename one.
 export { inspectGpuPools } from './inspect-gpu-pools';
+export { releasePipeline } from './release-pipeline';

@@ -1,11 +1,32 @@
 import type { PoolCapacity } from '../../core/gpu-capacity';
+import type { KubeObject } from '../../core/manifests';
+import type { RevisionProgress } from '../../core/pod-health';
+import type { ObjectRef } from '../../core/snapshot';
+import { applyObjects, deleteObjects, scaleDeployment } from './apply';
 import { readPoolCapacity, type ReadPoolCapacityInput } from './capacity';
 import type { Kube } from './client';
+import { readServiceState, type ServiceState } from './service-state';
+import { waitForRevision, type WaitForRevisionInput } from './wait-ready';
 
-/** Activities that talk to the Kubernetes API server. */
+/** Activities that talk to the Kubernetes API server. Each is idempotent: it states desired state. */
 export const createKubernetesActivities = (kube: Kube) => ({
   async readPoolCapacity(input: ReadPoolCapacityInput): Promise<PoolCapacity> {
     return readPoolCapacity(kube, input);
+  },
+  async readServiceState(input: { namespace: string; service: string }): Promise<ServiceState> {
+    return readServiceState(kube, input.namespace, input.service);
+  },
+  async applyObjects(input: { objects: KubeObject[] }): Promise<void> {
+    await applyObjects(kube, input.objects);
+  },
+  async deleteObjects(input: { refs: ObjectRef[] }): Promise<void> {
+    await deleteObjects(kube, input.refs);
+  },
+  async scaleRevision(input: { namespace: string; deployment: string; replicas: number }): Promise<void> {
+    await scaleDeployment(kube, input.namespace, input.deployment, input.replicas);
+  },
+  async waitForRevision(input: WaitForRevisionInput): Promise<RevisionProgress> {
+    return waitForRevision(kube, input);
   },
 });
 

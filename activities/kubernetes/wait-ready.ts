@@ -1,0 +1,114 @@
+import { Watch, type V1Pod } from '@kubernetes/client-node';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ErrorType } from '../../core/errors';
+import { podProblem, reached, revisionProgress, type PodHealthView, type RevisionProgress } from '../../core/pod-health';
+import type { Kube } from './client';
+import { classifyKubeError } from './errors';
+
+export interface WaitForRevisionInput {
+  namespace: string;
+  /** Label selector of the revision's pods. */
+  selector: string;
+  replicas: number;
+  /** How long the pods may take to become Ready (the model-load budget). */
+  budgetMs: number;
+  gpuResource: string;
+  what: string;
+}
+
+export function toHealthView(pod: V1Pod): PodHealthView {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  return {
+    name: pod.metadata?.name ?? '',
+    deleting: !!pod.metadata?.deletionTimestamp,
+    ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    ...(scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && scheduled.message ? { unschedulableMessage: scheduled.message } : {}),
+    waitingReasons: statuses.flatMap((s) => (s.state?.waiting?.reason ? [{ reason: s.state.waiting.reason, message: s.state.waiting.message }] : [])),
+    restartCount: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+  };
+}
+
+const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProblem>>) => {
+  switch (p.kind) {
+    case 'insufficient-resource':
+      return ApplicationFailure.nonRetryable(`${what}: pod ${p.pod} cannot be scheduled: ${p.message}`, ErrorType.GpuCapacityExhausted, p);
+    case 'image-pull':
+      return ApplicationFailure.nonRetryable(`${what}: pod ${p.pod} cannot pull its image: ${p.message}`, ErrorType.ImagePullFailed, p);
+    case 'crash-loop':
+      return ApplicationFailure.nonRetryable(`${what}: pod ${p.pod} is crash-looping: ${p.message}`, ErrorType.CrashLoop, p);
+  }
+};
+
+/**
+ * Waits, by watching the pods, until exactly `replicas` pods of the revision exist and are Ready.
+ * Fails at once, not at the deadline, when a pod cannot be scheduled (e.g. Insufficient
+ * nvidia.com/gpu), cannot pull its image or crash-loops. Heartbeats its progress; a retry lists
+ * afresh, so a broken watch costs nothing.
+ */
+export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): Promise<RevisionProgress> {
+  const ctx = Context.current();
+  const deadline = Date.now() + input.budgetMs;
+  const pods = new Map<string, PodHealthView>();
+  let rv: string;
+  try {
+    const list = await kube.core.listNamespacedPod({ namespace: input.namespace, labelSelector: input.selector });
+    for (const pod of list.items) pods.set(pod.metadata!.name!, toHealthView(pod));
+    rv = list.metadata!.resourceVersion!;
+  } catch (err) {
+    throw classifyKubeError(err, `listing pods of ${input.what}`);
+  }
+
+  return new Promise<RevisionProgress>((resolve, reject) => {
+    let watch: AbortController | undefined;
+    let settled = false;
+    const finish = (err: unknown, value?: RevisionProgress) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(ticker);
+      watch?.abort();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const evaluate = () => {
+      const progress = revisionProgress([...pods.values()]);
+      ctx.heartbeat(progress);
+      for (const pod of pods.values()) {
+        const problem = podProblem(pod, input.gpuResource);
+        if (problem) return finish(problemFailure(input.what, problem));
+      }
+      if (reached(progress, input.replicas)) return finish(undefined, progress);
+      if (Date.now() > deadline) {
+        const waiting = [...pods.values()].filter((p) => !p.ready).map((p) => p.name);
+        return finish(
+          ApplicationFailure.nonRetryable(
+            `${input.what}: ${progress.ready}/${input.replicas} Ready (${progress.pods} pods) after the ${Math.round(input.budgetMs / 1000)}s budget; not ready: ${waiting.join(', ') || 'none'}`,
+            ErrorType.ModelLoadTimeout,
+            progress,
+          ),
+        );
+      }
+    };
+    // The budget and heartbeats need a clock even when nothing changes; the watch drives the rest.
+    const ticker = setInterval(evaluate, 1000);
+    ctx.cancellationSignal.addEventListener('abort', () => finish(ctx.cancellationSignal.reason ?? new Error('cancelled')));
+    new Watch(kube.config)
+      .watch(
+        `/api/v1/namespaces/${input.namespace}/pods`,
+        { labelSelector: input.selector, resourceVersion: rv, allowWatchBookmarks: true },
+        (phase, obj: V1Pod) => {
+          if (phase === 'BOOKMARK') return;
+          const name = obj.metadata!.name!;
+          if (phase === 'DELETED') pods.delete(name);
+          else pods.set(name, toHealthView(obj));
+          evaluate();
+        },
+        (err: unknown) => finish(ApplicationFailure.retryable(`watch of ${input.what} ended: ${String((err as Error)?.message ?? 'closed')}`, ErrorType.WatchClosed)),
+      )
+      .then((controller) => {
+        watch = controller;
+        if (settled) controller.abort();
+        else evaluate();
+      }, (err: unknown) => finish(classifyKubeError(err, `watching pods of ${input.what}`)));
+  });
+}

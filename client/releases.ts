@@ -1,0 +1,62 @@
+/**
+ * Starting and steering releases from outside the worker (CLI, webhook, tests): one place that
+ * knows the workflow's ID scheme, its messages and how a conflict is reported.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
+import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
+import { describeIssues } from '../core/validation';
+import { releaseWorkflowId, statusQuery, type ReleaseResult, type ReleaseStatus } from '../workflows/messages';
+import type { releasePipeline } from '../workflows/release-pipeline';
+
+export class InvalidSpecError extends Error {
+  override name = 'InvalidSpecError';
+}
+
+/** A release of the service is already running: this one is refused, and says which is running. */
+export class ReleaseInProgressError extends Error {
+  override name = 'ReleaseInProgressError';
+  constructor(
+    readonly workflowId: string,
+    readonly running: ReleaseStatus | undefined,
+    requestedVersion: string,
+  ) {
+    super(
+      `release ${requestedVersion} refused: ${running ? `release ${running.version} of ${running.namespace}/${running.service} is ${running.phase}${running.step ? ` (step ${running.step.index}/${running.step.of})` : ''}` : 'another release is running'} as workflow ${workflowId}; wait for it, or abort it first`,
+    );
+  }
+}
+
+export function validateSpec(input: unknown): ServiceSpec {
+  const parsed = ServiceSpec.safeParse(input);
+  if (!parsed.success) throw new InvalidSpecError(`invalid service spec: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+export interface StartReleaseOptions {
+  taskQueue?: string;
+  requestedBy?: string;
+}
+
+export async function startRelease(client: Client, spec: ServiceSpecInput, opts: StartReleaseOptions = {}): Promise<WorkflowHandle<typeof releasePipeline>> {
+  const valid = validateSpec(spec); // refuse bad input before anything reaches history
+  const workflowId = releaseWorkflowId(valid.namespace, valid.service);
+  try {
+    return await client.workflow.start<typeof releasePipeline>('releasePipeline', {
+      taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+      workflowId,
+      args: [{ spec, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const running = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+    throw new ReleaseInProgressError(workflowId, running, valid.version);
+  }
+}
+
+export const releaseHandle = (client: Client, namespace: string, service: string) =>
+  client.workflow.getHandle<typeof releasePipeline>(releaseWorkflowId(namespace, service));
+
+export type { ReleaseResult, ReleaseStatus };

@@ -1,0 +1,130 @@
+/**
+ * Renders the Kubernetes objects of a model service from its spec. Pure: the same spec always
+ * gives the same objects, so server-side apply is idempotent and a revision's name is stable.
+ *
+ * Objects of service S in namespace N:
+ * - Deployment S-<revision> per revision (pods labelled with the revision; no surge of its own:
+ *   the pipeline does the GPU-aware scaling);
+ * - Service S (what clients call), S-stable and S-canary (one revision each: analysis and
+ *   Gateway API backends);
+ * - HTTPRoute S when traffic is split by Gateway API weights.
+ */
+import { shortHash } from './hash';
+import type { ServiceSpec, TrafficSpec } from './service-spec';
+
+export const FIELD_MANAGER = 'autoglm-deploy';
+export const LABELS = {
+  name: 'app.kubernetes.io/name',
+  component: 'app.kubernetes.io/component',
+  managedBy: 'app.kubernetes.io/managed-by',
+  version: 'app.kubernetes.io/version',
+  revision: 'autoglm.dev/revision',
+} as const;
+export const ANNOTATIONS = {
+  spec: 'autoglm.dev/spec',
+  model: 'autoglm.dev/model',
+} as const;
+export const COMPONENT = 'model-server';
+
+// Minimal structural types: enough for the objects we render and apply.
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+}
+
+/** What defines a revision's pods: a change to any of these is a new revision. */
+export function revisionOf(spec: ServiceSpec): string {
+  const { image, model, gpu, container, podAnnotations, version } = spec;
+  return shortHash(JSON.stringify({ image, model: model.name, gpu, container, podAnnotations, version }));
+}
+
+export const deploymentName = (service: string, revision: string) => `${service}-${revision}`;
+
+export function serviceSelector(service: string, revision?: string): Record<string, string> {
+  return revision ? { [LABELS.name]: service, [LABELS.revision]: revision } : { [LABELS.name]: service, [LABELS.component]: COMPONENT };
+}
+
+export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObject {
+  const revision = revisionOf(spec);
+  const labels = {
+    [LABELS.name]: spec.service, [LABELS.component]: COMPONENT, [LABELS.managedBy]: FIELD_MANAGER,
+    [LABELS.version]: spec.version, [LABELS.revision]: revision,
+  };
+  const loadSeconds = Math.ceil(spec.model.loadBudget / 1000);
+  const probePeriod = 10;
+  const gpu = String(spec.gpu.perReplica);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: deploymentName(spec.service, revision),
+      namespace: spec.namespace,
+      labels,
+      // The spec that made this revision, so a rollback can restore it exactly.
+      annotations: { [ANNOTATIONS.spec]: JSON.stringify(spec), [ANNOTATIONS.model]: spec.model.name },
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: { [LABELS.name]: spec.service, [LABELS.revision]: revision } },
+      // GPU pools have no room for a Deployment's own surge pods.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+      progressDeadlineSeconds: loadSeconds + 600,
+      template: {
+        metadata: { labels, annotations: { ...spec.podAnnotations, [ANNOTATIONS.model]: spec.model.name } },
+        spec: {
+          nodeSelector: { [spec.gpu.poolLabel]: spec.gpu.pool },
+          tolerations: spec.gpu.tolerations,
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: COMPONENT,
+              image: spec.image,
+              args: spec.container.args,
+              env: [{ name: 'MODEL_NAME', value: spec.model.name }, ...Object.entries(spec.container.env).map(([name, value]) => ({ name, value }))],
+              ports: [{ name: 'http', containerPort: spec.container.port }],
+              resources: {
+                requests: { cpu: spec.container.cpu, memory: spec.container.memory, [spec.gpu.resource]: gpu },
+                limits: { memory: spec.container.memory, [spec.gpu.resource]: gpu },
+              },
+              // vLLM answers /health while it loads and /v1/models only once the model is loaded:
+              // start-up tolerates the whole load budget, readiness follows the model.
+              startupProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: probePeriod, failureThreshold: Math.max(1, Math.ceil(loadSeconds / probePeriod)) },
+              readinessProbe: { httpGet: { path: '/v1/models', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export type ServiceRole = 'main' | 'stable' | 'canary';
+
+export const serviceName = (service: string, role: ServiceRole) => (role === 'main' ? service : `${service}-${role}`);
+
+/** A Service selecting one revision, or (main, during a replica-ratio canary) all revisions. */
+export function renderService(spec: ServiceSpec, role: ServiceRole, revision: string | undefined): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: serviceName(spec.service, role), namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } },
+    spec: { selector: serviceSelector(spec.service, revision), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+  };
+}
+
+export function renderHttpRoute(spec: ServiceSpec, traffic: Extract<TrafficSpec, { kind: 'gateway-api' }>, canaryWeight: number): KubeObject {
+  const backend = (role: ServiceRole, weight: number) => ({ group: '', kind: 'Service', name: serviceName(spec.service, role), port: 80, weight });
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name: spec.service, namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } },
+    spec: {
+      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: traffic.gateway.name, namespace: traffic.gateway.namespace ?? spec.namespace }],
+      hostnames: traffic.hostnames,
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [backend('stable', 100 - canaryWeight), backend('canary', canaryWeight)] }],
+    },
+  };
+}

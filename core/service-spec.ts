@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { durationMs } from './duration';
+import { GPU_RESOURCE } from './gpu-capacity';
+
+/**
+ * The service spec: everything the pipeline needs to release one model service. One file
+ * (YAML or JSON) per service; defaults come from the seed documents (P95 < 2 s, error rate < 5 %,
+ * GPU memory < 90 %).
+ */
+
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-", starting and ending with a letter or digit');
+
+/** An image pinned by digest: registry/repository@sha256:<64 hex>. */
+export const imageByDigest = z
+  .string()
+  .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, 'must be pinned by digest: repository@sha256:<64 hex digits>');
+
+const percent = z.number().min(0).max(100);
+
+const CanaryStep = z
+  .object({
+    /** Share of traffic (percent) sent to the canary at this step. */
+    weight: percent.optional(),
+    /** Canary replicas at this step (instead of, or as well as, a weight). */
+    replicas: z.number().int().positive().optional(),
+    /** How long to observe the step before the next (analysis runs during it). */
+    bake: durationMs.optional(),
+    /** `manual`: wait for a `promote` from a person before going on. */
+    gate: z.enum(['manual']).optional(),
+  })
+  .refine((s) => s.weight !== undefined || s.replicas !== undefined, { message: 'a step needs a weight or a replica count' })
+  .refine((s) => !(s.bake !== undefined && s.gate !== undefined), { message: 'a step has a bake time or a manual gate, not both' });
+export type CanaryStep = z.infer<typeof CanaryStep>;
+
+const Traffic = z.discriminatedUnion('kind', [
+  /** Traffic follows the ratio of ready canary to stable pods behind the service. */
+  z.object({ kind: z.literal('replica-ratio') }),
+  /** Traffic follows the backend weights of a Gateway API HTTPRoute. */
+  z.object({
+    kind: z.literal('gateway-api'),
+    gateway: z.object({ name: dnsLabel, namespace: dnsLabel.optional() }),
+    hostnames: z.array(z.string().min(1)).default([]),
+  }),
+]);
+export type TrafficSpec = z.infer<typeof Traffic>;
+
+export const Slos = z.object({
+  p95LatencyMs: z.number().positive().default(2000),
+  errorRate: z.number().min(0).max(1).default(0.05),
+  gpuMemoryUtilization: z.number().min(0).max(1).default(0.9),
+});
+
+export const ServiceSpec = z
+  .object({
+    service: dnsLabel,
+    namespace: dnsLabel,
+    /** The release's version (shown in labels, statuses and reports). */
+    version: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."'),
+    image: imageByDigest,
+    model: z.object({
+      name: z.string().min(1),
+      /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
+      loadBudget: durationMs.default(15 * 60_000),
+    }),
+    gpu: z.object({
+      pool: z.string().min(1),
+      /** Node label that names the pool. */
+      poolLabel: z.string().min(1).default('pool'),
+      perReplica: z.number().int().positive(),
+      resource: z.string().default(GPU_RESOURCE),
+      /** Taints the pool's nodes carry that model pods tolerate. */
+      tolerations: z
+        .array(z.object({ key: z.string(), operator: z.enum(['Exists', 'Equal']).default('Exists'), value: z.string().optional(), effect: z.string().optional() }))
+        .default([{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }]),
+    }),
+    replicas: z.number().int().positive(),
+    container: z
+      .object({
+        port: z.number().int().min(1).max(65535).default(8000),
+        args: z.array(z.string()).default([]),
+        env: z.record(z.string(), z.string()).default({}),
+        cpu: z.string().default('4'),
+        memory: z.string().default('32Gi'),
+      })
+      .default({ port: 8000, args: [], env: {}, cpu: '4', memory: '32Gi' }),
+    podAnnotations: z.record(z.string(), z.string()).default({}),
+    rollout: z.object({
+      traffic: Traffic.default({ kind: 'replica-ratio' }),
+      steps: z.array(CanaryStep).min(1, 'at least one canary step'),
+      /** When the pool has no room for canary pods beside the stable ones, scale the stable down first. */
+      allowSwap: z.boolean().default(true),
+      /** Longest one step may wait for pods (beyond the model-load budget), and for a manual gate. */
+      stepTimeout: durationMs.default(30 * 60_000),
+      gateTimeout: durationMs.default(24 * 3_600_000),
+    }),
+    slos: Slos.default({ p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 }),
+  })
+  .superRefine((spec, ctx) => {
+    let lastWeight = -1;
+    spec.rollout.steps.forEach((step, i) => {
+      if (step.replicas !== undefined && step.replicas > spec.replicas) {
+        ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'replicas'], message: `more canary replicas (${step.replicas}) than the service has (${spec.replicas})` });
+      }
+      if (step.weight !== undefined) {
+        if (step.weight < lastWeight) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'weight'], message: `weights must not go down (${lastWeight} → ${step.weight})` });
+        lastWeight = step.weight;
+      }
+    });
+  });
+
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
+export type ServiceSpecInput = z.input<typeof ServiceSpec>;

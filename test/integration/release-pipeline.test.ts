@@ -1,0 +1,172 @@
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import type { Kube } from '../../activities/kubernetes/client';
+import { readServiceState } from '../../activities/kubernetes/service-state';
+import { ReleaseInProgressError, startRelease } from '../../client/releases';
+import { ErrorType } from '../../core/errors';
+import { LABELS } from '../../core/manifests';
+import type { ServiceSpecInput } from '../../core/service-spec';
+import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../../workflows/messages';
+import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
+import { startTestWorker, type TestWorker } from '../support/worker-in-process';
+
+// Releases on the real stack: kube-apiserver + scheduler + kwok GPU nodes, Temporal dev server,
+// the project's worker. Pools: a100 = 2 nodes × 8 GPUs, l4 = 2 nodes × 4 GPUs.
+const digestOf = (version: string) => `sha256:${createHash('sha256').update(version).digest('hex')}`;
+
+describe('releasePipeline on the local stack', () => {
+  let kube: Kube;
+  let w: TestWorker;
+  let ns: string;
+  beforeAll(async () => {
+    kube = testKube();
+    w = await startTestWorker('it-release');
+  });
+  afterAll(() => w?.stop());
+  beforeEach(async () => {
+    ns = await createTestNamespace(kube, 'rel');
+  });
+  afterEach(() => deleteNamespace(kube, ns));
+
+  const spec = (version: string, over: Partial<ServiceSpecInput> & { pool?: string; gpus?: number; steps?: ServiceSpecInput['rollout']['steps']; allowSwap?: boolean } = {}): ServiceSpecInput => {
+    const { pool = 'l4', gpus = 2, steps = [{ weight: 50, bake: '1s' }], allowSwap = true, ...rest } = over;
+    return {
+      service: 'llm', namespace: ns, version, image: `registry.local/autoglm/model-server@${digestOf(version)}`,
+      model: { name: 'open-autoglm-7b', loadBudget: '2m' },
+      gpu: { pool, perReplica: gpus },
+      replicas: 2,
+      container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+      rollout: { steps, allowSwap },
+      ...rest,
+    };
+  };
+  const release = async (s: ServiceSpecInput) => (await startRelease(w.client, s, { taskQueue: w.taskQueue })).result();
+  const state = () => readServiceState(kube, ns, 'llm');
+  const start = (s: ServiceSpecInput) => startRelease(w.client, s, { taskQueue: w.taskQueue });
+  const waitPhase = (handle: Awaited<ReturnType<typeof start>>, phase: ReleaseStatus['phase']) =>
+    eventually(`phase ${phase}`, async () => {
+      const st = await handle.query(statusQuery);
+      return st.phase === phase ? st : undefined;
+    }, 90_000);
+  const failureOf = async (p: Promise<unknown>) => {
+    const err = await p.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    return (err as WorkflowFailedError).cause as ApplicationFailure;
+  };
+
+  it('first release, then a surge canary promoted: the new revision alone serves', async () => {
+    const first = await release(spec('v1'));
+    expect(first).toMatchObject({ outcome: 'promoted', mode: 'initial' });
+
+    const second = await release(spec('v2'));
+    expect(second).toMatchObject({ outcome: 'promoted', mode: 'surge', previousRevision: first.revision });
+    expect(second.status.weights).toEqual({ stable: 0, canary: 100 });
+    const after = await state();
+    expect(after.revisions).toEqual([expect.objectContaining({ revision: second.revision, version: 'v2', replicas: 2, readyReplicas: 2 })]);
+    const main = await kube.core.readNamespacedService({ namespace: ns, name: 'llm' });
+    expect(main.spec?.selector?.[LABELS.revision]).toBe(second.revision);
+  });
+
+  it('swaps on a full pool: the stable shrinks before each canary pod', async () => {
+    await release(spec('v1', { pool: 'a100', gpus: 8 })); // 16 of 16 GPUs
+    const result = await release(spec('v2', { pool: 'a100', gpus: 8 }));
+    expect(result).toMatchObject({ outcome: 'promoted', mode: 'swap' });
+    expect(result.status.plan).toMatch(/^swap: 50% \(1 canary \/ 1 stable\)/);
+    expect((await state()).revisions).toEqual([expect.objectContaining({ version: 'v2', replicas: 2, readyReplicas: 2 })]);
+  });
+
+  it('refuses before touching anything when the pool is full and swap is not allowed, naming the missing GPUs', async () => {
+    await release(spec('v1', { pool: 'a100', gpus: 8 }));
+    const before = await state();
+    const cause = await failureOf(release(spec('v2', { pool: 'a100', gpus: 8, allowSwap: false })));
+    expect(cause.type).toBe(ErrorType.GpuCapacityExhausted);
+    expect(cause.message).toMatch(/Missing 8 GPUs on pool a100/);
+    expect(cause.message).toMatch(/gpu-a100-0: 0, gpu-a100-1: 0/);
+    expect((await state()).snapshot).toEqual(before.snapshot);
+  });
+
+  it('abort mid-canary restores the stable exactly', async () => {
+    await release(spec('v1', { pool: 'a100', gpus: 8 }));
+    const before = await state();
+    const handle = await start(spec('v2', { pool: 'a100', gpus: 8, steps: [{ weight: 50, gate: 'manual' }] }));
+    const atGate = await waitPhase(handle, 'awaiting-promotion');
+    expect(atGate.replicas.canary).toMatchObject({ desired: 1, ready: 1 });
+    expect(atGate.replicas.stable).toMatchObject({ desired: 1, ready: 1 });
+
+    await handle.executeUpdate(abortUpdate, { args: [{ reason: 'latency regression seen by on-call', by: 'alice' }] });
+    const result = await handle.result();
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.reason).toBe('aborted by alice: latency regression seen by on-call');
+    const after = await state();
+    expect(after.snapshot).toEqual(before.snapshot);
+    expect(after.revisions).toEqual([expect.objectContaining({ version: 'v1', replicas: 2, readyReplicas: 2 })]);
+  });
+
+  it('pause holds the release, resume lets it go on, and a manual gate waits for promote', async () => {
+    await release(spec('v1'));
+    const handle = await start(spec('v2', { steps: [{ weight: 50, gate: 'manual' }] }));
+    await handle.signal(pauseSignal, { reason: 'change freeze' });
+    const paused = await eventually('paused', async () => ((await handle.query(statusQuery)).paused ? handle.query(statusQuery) : undefined));
+    expect(paused.lastReason).toBe('paused: change freeze');
+    // A promote is refused while the release is not at a gate.
+    await expect(handle.executeUpdate(promoteUpdate, { args: [{ approver: 'bob' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await handle.query(statusQuery)).step).toBeUndefined(); // held before step 1
+
+    await handle.signal(resumeSignal);
+    await waitPhase(handle, 'awaiting-promotion');
+    await expect(handle.executeUpdate(promoteUpdate, { args: [{ approver: 'bob' }] })).resolves.toMatchObject({ accepted: true, step: 1 });
+    expect(await handle.result()).toMatchObject({ outcome: 'promoted', version: 'v2' });
+  });
+
+  it('refuses a second release of the same service while one runs, saying which runs', async () => {
+    await release(spec('v1'));
+    const handle = await start(spec('v2', { steps: [{ weight: 50, gate: 'manual' }] }));
+    await waitPhase(handle, 'awaiting-promotion');
+    const err = await start(spec('v3')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReleaseInProgressError);
+    expect((err as Error).message).toMatch(/release v3 refused: release v2 of rel-\w+\/llm is awaiting-promotion \(step 1\/1\)/);
+    await handle.executeUpdate(abortUpdate, { args: [{ reason: 'test over' }] });
+    expect((await handle.result()).outcome).toBe('rolled-back');
+  });
+
+  it('fails the step at once when the scheduler reports Insufficient nvidia.com/gpu, and rolls back', async () => {
+    await release(spec('v1', { pool: 'a100', gpus: 4, replicas: 1 }));
+    const before = await state();
+    const handle = await start(spec('v2', { pool: 'a100', gpus: 4, steps: [{ replicas: 1, gate: 'manual' }, { replicas: 2 }] }));
+    await waitPhase(handle, 'awaiting-promotion');
+    // Someone else takes the GPUs the plan counted on.
+    await kube.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: {
+        metadata: { name: 'gpu-thief' },
+        spec: {
+          replicas: 2, selector: { matchLabels: { app: 'thief' } },
+          template: {
+            metadata: { labels: { app: 'thief' } },
+            spec: {
+              nodeSelector: { pool: 'a100' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+              containers: [{ name: 'c', image: 'thief', resources: { limits: { 'nvidia.com/gpu': '4' } } }],
+            },
+          },
+        },
+      },
+    });
+    await eventually('thief running', async () => {
+      const d = await kube.apps.readNamespacedDeployment({ namespace: ns, name: 'gpu-thief' });
+      return (d.status?.readyReplicas ?? 0) === 2 ? d : undefined;
+    });
+    await handle.executeUpdate(promoteUpdate, { args: [{ approver: 'bob' }] });
+    const cause = await failureOf(handle.result());
+    expect(cause.type).toBe(ErrorType.GpuCapacityExhausted);
+    expect(cause.message).toMatch(/release rolled back: .*cannot be scheduled: .*Insufficient nvidia\.com\/gpu/);
+    expect((await handle.query(statusQuery)).phase).toBe('failed');
+    expect((await state()).snapshot).toEqual(before.snapshot);
+  });
+
+  it('refuses an invalid spec with the field and the reason, before starting anything', async () => {
+    await expect(start({ ...spec('v1'), image: 'registry.local/model:latest' })).rejects.toThrow(/image: must be pinned by digest/);
+    await expect(start({ ...spec('v1'), replicas: 0 })).rejects.toThrow(/replicas: /);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * The release workflow's messages, shared by the workflow, the CLI and the webhook. Their wire
+ * names ('pause', 'status', …) never change: releases in flight depend on them.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ServiceSpecInput } from '../core/service-spec';
+
+export type ReleasePhase =
+  | 'planning'
+  | 'deploying'
+  | 'canary'
+  | 'awaiting-promotion'
+  | 'promoting'
+  | 'rolling-back'
+  | 'succeeded'
+  | 'rolled-back'
+  | 'failed';
+
+export interface TrackReplicas {
+  revision?: string;
+  desired: number;
+  ready: number;
+}
+
+export interface ReleaseStatus {
+  service: string;
+  namespace: string;
+  version: string;
+  phase: ReleasePhase;
+  paused: boolean;
+  mode?: 'initial' | 'surge' | 'swap';
+  plan?: string;
+  step?: { index: number; of: number };
+  weights: { stable: number; canary: number };
+  replicas: { stable: TrackReplicas; canary: TrackReplicas };
+  startedAt: string;
+  /** Milliseconds spent in each phase so far. */
+  timings: Partial<Record<ReleasePhase, number>>;
+  lastReason?: string;
+}
+
+export interface ReleaseInput {
+  spec: ServiceSpecInput;
+  /** Who or what started it (a person, `github:<delivery>`, …): goes into statuses and reports. */
+  requestedBy?: string;
+}
+
+export type ReleaseOutcome = 'promoted' | 'rolled-back' | 'unchanged';
+
+export interface ReleaseResult {
+  outcome: ReleaseOutcome;
+  service: string;
+  namespace: string;
+  version: string;
+  revision: string;
+  previousRevision?: string;
+  mode?: 'initial' | 'surge' | 'swap';
+  reason?: string;
+  status: ReleaseStatus;
+}
+
+export const pauseSignal = defineSignal<[{ reason?: string }]>('pause');
+export const resumeSignal = defineSignal<[]>('resume');
+export const promoteUpdate = defineUpdate<{ accepted: true; step: number }, [{ approver: string }]>('promote');
+export const abortUpdate = defineUpdate<{ accepted: true; phase: ReleasePhase }, [{ reason: string; by?: string }]>('abort');
+export const statusQuery = defineQuery<ReleaseStatus>('status');
+
+/** One release per service at a time: the workflow ID is the service, not the version. */
+export const releaseWorkflowId = (namespace: string, service: string) => `release:${namespace}.${service}`;

@@ -1,0 +1,306 @@
+/**
+ * releasePipeline: one release of one model service, as a runbook. Decisions come from core/
+ * (planner, manifests, snapshot); every effect is an activity; this file only orders them.
+ *
+ *   plan → pre-flight (state recorded, capacity) → canary steps (scale in the planned order,
+ *   wait Ready, shift traffic, bake or gate) → promote; on abort or failure: traffic to stable
+ *   first, then the canary goes, then the stable is restored exactly as it was.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { KubernetesActivities } from '../activities/kubernetes';
+import type { ServiceState } from '../activities/kubernetes/service-state';
+import type { TrafficActivities } from '../activities/traffic';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { LABELS, deploymentName, renderDeployment, revisionOf } from '../core/manifests';
+import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } from '../core/rollout-plan';
+import { ServiceSpec } from '../core/service-spec';
+import { createdByRelease, deploymentObjects, trafficObjects } from '../core/snapshot';
+import { describeIssues } from '../core/validation';
+import {
+  abortUpdate,
+  pauseSignal,
+  promoteUpdate,
+  resumeSignal,
+  statusQuery,
+  type ReleaseInput,
+  type ReleasePhase,
+  type ReleaseResult,
+  type ReleaseStatus,
+} from './messages';
+
+const retry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
+};
+const act = proxyActivities<KubernetesActivities & TrafficActivities>({ startToCloseTimeout: '1m', retry });
+/** Waits last as long as the model may take to load; their heartbeats show they are alive. */
+const waitFor = (budgetMs: number) =>
+  proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry: { ...retry, maximumAttempts: 5 } })
+    .waitForRevision;
+
+const TERMINAL: readonly ReleasePhase[] = ['succeeded', 'rolled-back', 'failed'];
+
+class ReleaseRun {
+  readonly status: ReleaseStatus;
+  paused = false;
+  abort?: { reason: string; by?: string };
+  promoteRequested = false;
+  awaitingGate = false;
+  private phaseSince = Date.now();
+  readonly forward = new CancellationScope();
+
+  constructor(spec: { service: string; namespace: string; version: string }) {
+    this.status = {
+      service: spec.service, namespace: spec.namespace, version: spec.version, phase: 'planning', paused: false,
+      weights: { stable: 100, canary: 0 }, replicas: { stable: { desired: 0, ready: 0 }, canary: { desired: 0, ready: 0 } },
+      startedAt: new Date().toISOString(), timings: {},
+    };
+  }
+
+  registerHandlers(): void {
+    setHandler(statusQuery, () => this.status);
+    setHandler(pauseSignal, ({ reason }) => {
+      this.paused = true;
+      this.status.paused = true;
+      this.status.lastReason = `paused${reason ? `: ${reason}` : ''}`;
+    });
+    setHandler(resumeSignal, () => {
+      this.paused = false;
+      this.status.paused = false;
+    });
+    setHandler(
+      promoteUpdate,
+      (_request: { approver: string }) => {
+        this.promoteRequested = true;
+        return { accepted: true as const, step: this.status.step?.index ?? 0 };
+      },
+      { validator: (_request: { approver: string }) => { if (!this.awaitingGate) throw new Error(`nothing to promote: the release is ${this.status.phase}, not at a manual gate`); } },
+    );
+    setHandler(
+      abortUpdate,
+      ({ reason, by }) => {
+        this.abort = { reason, ...(by ? { by } : {}) };
+        this.forward.cancel();
+        return { accepted: true as const, phase: this.status.phase };
+      },
+      {
+        validator: ({ reason }) => {
+          if (!reason?.trim()) throw new Error('an abort needs a reason');
+          if (TERMINAL.includes(this.status.phase) || this.status.phase === 'rolling-back') throw new Error(`too late to abort: the release is ${this.status.phase}`);
+        },
+      },
+    );
+  }
+
+  setPhase(phase: ReleasePhase): void {
+    const now = Date.now();
+    const prev = this.status.phase;
+    this.status.timings[prev] = (this.status.timings[prev] ?? 0) + (now - this.phaseSince);
+    this.phaseSince = now;
+    this.status.phase = phase;
+  }
+
+  /** Between moves: holds while paused. Inside the forward scope, so an abort ends the hold. */
+  async checkpoint(): Promise<void> {
+    if (this.paused) await condition(() => !this.paused);
+  }
+}
+
+export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResult> {
+  const parsed = ServiceSpec.safeParse(input.spec);
+  const raw = input.spec as { service?: string; namespace?: string; version?: string };
+  const run = new ReleaseRun({ service: raw.service ?? '?', namespace: raw.namespace ?? '?', version: raw.version ?? '?' });
+  run.registerHandlers();
+  if (!parsed.success) {
+    run.setPhase('failed');
+    throw ApplicationFailure.nonRetryable(`invalid service spec: ${describeIssues(parsed.error)}`, ErrorType.InvalidConfig);
+  }
+  const spec = parsed.data;
+  const revision = revisionOf(spec);
+  const { namespace, service } = spec;
+
+  // Pre-flight: what runs now (to restore it exactly) and what the pool can hold.
+  const before = await act.readServiceState({ namespace, service });
+  const stable = before.revisions.find((r) => r.revision === before.stableRevision);
+  const finish = async (result: Omit<ReleaseResult, 'status' | 'service' | 'namespace' | 'version' | 'revision'>): Promise<ReleaseResult> => {
+    await condition(allHandlersFinished);
+    return { service, namespace, version: spec.version, revision, ...(stable ? { previousRevision: stable.revision } : {}), ...result, status: run.status };
+  };
+  if (stable?.revision === revision) {
+    run.setPhase('succeeded');
+    run.status.lastReason = `revision ${revision} is already serving`;
+    return finish({ outcome: 'unchanged' });
+  }
+  const capacity = await act.readPoolCapacity({ pool: spec.gpu.pool, poolLabel: spec.gpu.poolLabel });
+  const plan = planRollout({
+    replicas: spec.replicas,
+    stableReplicas: stable?.replicas ?? 0,
+    gpusPerReplica: spec.gpu.perReplica,
+    stableGpusPerReplica: stable?.gpusPerReplica ?? spec.gpu.perReplica,
+    steps: spec.rollout.steps,
+    traffic: spec.rollout.traffic.kind,
+    allowSwap: spec.rollout.allowSwap,
+    capacity,
+  });
+  if (plan.mode === 'blocked') {
+    run.status.lastReason = plan.reason;
+    run.setPhase('failed');
+    throw ApplicationFailure.nonRetryable(plan.reason, ErrorType.GpuCapacityExhausted, { missingGpus: plan.missingGpus });
+  }
+  run.status.mode = plan.mode;
+  run.status.plan = plan.summary;
+
+  const canary = new Track(namespace, service, revision, spec.model.loadBudget + spec.rollout.stepTimeout, spec.gpu.resource, run.status.replicas.canary);
+  const stableTrack = stable
+    ? new Track(namespace, service, stable.revision, spec.model.loadBudget + spec.rollout.stepTimeout, spec.gpu.resource, run.status.replicas.stable)
+    : undefined;
+  if (stableTrack) run.status.replicas.stable.desired = run.status.replicas.stable.ready = stable!.replicas;
+
+  try {
+    await run.forward.run(async () => {
+      run.setPhase('deploying');
+      await act.applyObjects({ objects: [renderDeployment(spec, 0)] });
+      if (plan.mode === 'initial') {
+        await canary.scaleTo(plan.replicas);
+      } else {
+        run.setPhase('canary');
+        for (const step of plan.steps) await runStep(run, spec, plan, step, canary, stableTrack!);
+        run.setPhase('promoting');
+        for (const move of plan.promotion) {
+          await run.checkpoint();
+          await moveTo(move, canary, stableTrack!);
+          await setWeights(run, spec, stableTrack!.revision, revision, weightOf(move));
+        }
+      }
+      await act.settleTraffic({ spec, revision });
+      run.status.weights = { stable: 0, canary: 100 };
+      if (stable) await act.deleteObjects({ refs: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name: stable.deployment }] });
+    });
+  } catch (err) {
+    const reason = run.abort
+      ? `aborted by ${run.abort.by ?? 'an operator'}: ${run.abort.reason}`
+      : isCancellation(err) ? 'the release workflow was cancelled' : failureMessage(err);
+    run.status.lastReason = reason;
+    await CancellationScope.nonCancellable(() => rollBack(run, before, revision, spec.model.loadBudget + spec.rollout.stepTimeout, spec.gpu.resource));
+    if (run.abort || isCancellation(err)) return finish({ outcome: 'rolled-back', mode: plan.mode, reason });
+    run.setPhase('failed');
+    throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err), { reason });
+  }
+  run.setPhase('succeeded');
+  return finish({ outcome: 'promoted', mode: plan.mode });
+}
+
+/** One revision's Deployment: scaled, then waited on until exactly that many pods are Ready. */
+class Track {
+  readonly deployment: string;
+  constructor(
+    readonly namespace: string,
+    readonly service: string,
+    readonly revision: string,
+    private readonly budgetMs: number,
+    private readonly gpuResource: string,
+    private readonly replicas: { revision?: string; desired: number; ready: number },
+  ) {
+    this.deployment = deploymentName(service, revision);
+    replicas.revision = revision;
+  }
+
+  async scaleTo(n: number): Promise<void> {
+    this.replicas.desired = n;
+    await act.scaleRevision({ namespace: this.namespace, deployment: this.deployment, replicas: n });
+    const progress = await waitFor(this.budgetMs)({
+      namespace: this.namespace,
+      selector: `${LABELS.name}=${this.service},${LABELS.revision}=${this.revision}`,
+      replicas: n,
+      budgetMs: this.budgetMs,
+      gpuResource: this.gpuResource,
+      what: `revision ${this.revision} of ${this.namespace}/${this.service} at ${n} replicas`,
+    });
+    this.replicas.ready = progress.ready;
+  }
+}
+
+async function moveTo(move: Pick<PlannedStep, 'canaryReplicas' | 'stableReplicas' | 'order'>, canary: Track, stable: Track): Promise<void> {
+  if (move.order === 'stable-first') {
+    await stable.scaleTo(move.stableReplicas); // frees the GPUs first: pods gone, not just terminating
+    await canary.scaleTo(move.canaryReplicas);
+  } else {
+    await canary.scaleTo(move.canaryReplicas);
+    await stable.scaleTo(move.stableReplicas);
+  }
+}
+
+const weightOf = (m: PromotionMove) => Math.round((100 * m.canaryReplicas) / Math.max(1, m.canaryReplicas + m.stableReplicas));
+
+async function setWeights(run: ReleaseRun, spec: ServiceSpec, stableRevision: string, canaryRevision: string, canaryWeight: number): Promise<void> {
+  await act.setTrafficWeights({ spec, target: { stableRevision, canaryRevision, canaryWeight } });
+  run.status.weights = { stable: 100 - canaryWeight, canary: canaryWeight };
+}
+
+async function runStep(run: ReleaseRun, spec: ServiceSpec, plan: RolloutPlan, step: PlannedStep, canary: Track, stable: Track): Promise<void> {
+  await run.checkpoint();
+  run.status.step = { index: step.index + 1, of: plan.steps.length };
+  await moveTo(step, canary, stable);
+  await setWeights(run, spec, stable.revision, canary.revision, step.weight);
+  // Analysis hook: the canary is observed for the bake time (the analysis issue adds checks here).
+  if (step.gate === 'manual') {
+    run.setPhase('awaiting-promotion');
+    run.awaitingGate = true;
+    run.promoteRequested = false;
+    const promoted = await condition(() => run.promoteRequested, spec.rollout.gateTimeout);
+    run.awaitingGate = false;
+    if (!promoted) throw ApplicationFailure.nonRetryable(`no promote within ${spec.rollout.gateTimeout / 1000}s at step ${step.index + 1}`, ErrorType.GateTimeout);
+    run.setPhase('canary');
+  } else if (step.bakeMs) {
+    await sleep(step.bakeMs);
+  }
+}
+
+/** Traffic to the stable first, then the canary goes, then the stable as it was: the previous state exactly. */
+async function rollBack(run: ReleaseRun, before: ServiceState, revision: string, budgetMs: number, gpuResource: string): Promise<void> {
+  run.setPhase('rolling-back');
+  const { namespace, service } = before;
+  const created = createdByRelease(before.snapshot, namespace, service, revision);
+  await act.applyObjects({ objects: trafficObjects(before.snapshot) });
+  await act.deleteObjects({ refs: created.traffic });
+  run.status.weights = { stable: 100, canary: 0 };
+  const canary = new Track(namespace, service, revision, budgetMs, gpuResource, run.status.replicas.canary);
+  await canary.scaleTo(0); // its GPUs are free before the stable grows back
+  await act.deleteObjects({ refs: created.deployments });
+  await act.applyObjects({ objects: deploymentObjects(before.snapshot) });
+  for (const r of before.revisions) {
+    const track = new Track(namespace, service, r.revision, budgetMs, gpuResource, r.revision === before.stableRevision ? run.status.replicas.stable : { desired: 0, ready: 0 });
+    await track.scaleTo(r.replicas);
+  }
+  run.setPhase('rolled-back');
+}
+
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  // Activity failures wrap the ApplicationFailure that says what went wrong.
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
+  return (e as Error)?.message ?? String(err);
+}
+
+function failureType(err: unknown): string {
+  let e: unknown = err;
+  while (e && typeof e === 'object') {
+    if (e instanceof ApplicationFailure && e.type) return e.type;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 'ReleaseFailed';
+}
+
