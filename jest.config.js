@@ -36,6 +36,8 @@ module.exports = {
   projects: [
     // Pure logic, schemas and replay of recorded histories: no servers.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/{unit,replay}/**/*.test.ts'] },
+    // Workflow control flow with scripted activities, on Temporal's time-skipping test server.
+    { ...common, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'], globalSetup: '<rootDir>/test/support/install-setup.ts' },
     // Against the real local stack, which the global setup starts (and stops, if it started it).
     {
       ...common,

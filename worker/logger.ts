@@ -20,6 +20,11 @@ export class JsonLogger implements Logger {
   error(message: string, meta?: LogMetadata) { this.log('ERROR', message, meta); }
 }
 
+/** Errors (also those from the workflow sandbox, another realm) as name and message. */
 function errorsAsText(_key: string, value: unknown): unknown {
-  return value instanceof Error ? { name: value.name, message: value.message } : value;
+  if (value instanceof Error || (value && typeof value === 'object' && 'message' in value && 'stack' in value)) {
+    const e = value as Error;
+    return { name: e.name, message: e.message };
+  }
+  return value;
 }

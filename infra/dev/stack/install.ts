@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, which } from './exec';
 import { BIN_DIR, BUILD_LOG_DIR, CACHE_DIR, GO_ENV, bin } from './paths';
@@ -95,6 +95,42 @@ const temporal: Tool = {
   },
 };
 
+/** The Gateway API CRDs ship in the Go module's config/crd/standard: no download site needed. */
+const gatewayApiCrds: Tool = {
+  name: 'gateway-api-crds',
+  version: VERSIONS.gatewayApi,
+  binaries: [],
+  async install(log) {
+    const info = JSON.parse(await go(['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${VERSIONS.gatewayApi}`], log, CACHE_DIR)) as { Dir: string };
+    const target = gatewayCrdDir();
+    mkdirSync(target, { recursive: true });
+    const source = join(info.Dir, 'config', 'crd', 'standard');
+    for (const file of readdirSync(source).filter((f) => f.endsWith('.yaml'))) copyFileSync(join(source, file), join(target, file));
+  },
+};
+
+const temporalTestServer: Tool = {
+  name: 'temporal-test-server',
+  version: VERSIONS.temporalTestServer,
+  binaries: ['temporal-test-server'],
+  async install(log) {
+    const dir = join(CACHE_DIR, 'src', `temporal-test-server-${VERSIONS.temporalTestServer}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'pom.xml'),
+      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>local</groupId><artifactId>temporal-test-server</artifactId><version>1</version>
+<dependencies><dependency><groupId>io.temporal</groupId><artifactId>temporal-testing</artifactId><version>${VERSIONS.temporalTestServer}</version></dependency></dependencies>
+</project>\n`,
+    );
+    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], { cwd: dir, logFile: log });
+    // The SDK starts the server as `<path> <port> [args…]`, like the native build.
+    writeFileSync(bin('temporal-test-server'), `#!/bin/sh\nexec java -cp '${join(dir, 'lib')}/*' io.temporal.testserver.TestServer "$@"\n`, { mode: 0o755 });
+  },
+};
+
+export const gatewayCrdDir = () => join(CACHE_DIR, 'crds', `gateway-api-${VERSIONS.gatewayApi}`);
+
 export const TOOLS: readonly Tool[] = [
   temporal,
   kubernetes,
@@ -102,6 +138,8 @@ export const TOOLS: readonly Tool[] = [
   goInstall('kwok', VERSIONS.kwok, ['sigs.k8s.io/kwok/cmd/kwok', 'sigs.k8s.io/kwok/cmd/kwokctl'], ['kwok', 'kwokctl']),
   goInstall('crane', VERSIONS.crane, ['github.com/google/go-containerregistry/cmd/crane'], ['crane']),
   goInstall('cosign', VERSIONS.cosign, ['github.com/sigstore/cosign/v3/cmd/cosign'], ['cosign']),
+  gatewayApiCrds,
+  temporalTestServer,
 ];
 
 async function ensureDebianPackages(): Promise<void> {

@@ -8,6 +8,7 @@ import { startAlertmanager } from './components/alertmanager';
 import { answers } from './components/http-check';
 import { kubernetesHealthy, startKubernetes, stopKubernetes } from './components/kubernetes';
 import { startPrometheus } from './components/prometheus';
+import { startModelWorld } from './components/model-world';
 import { startRegistry } from './components/registry';
 import { startTemporal } from './components/temporal';
 
@@ -58,6 +59,10 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
       const targets = { alertmanagerUrl: state.alertmanager.url, temporalMetricsPort: state.temporal.metricsPort };
       await settle('prometheus', () => startPrometheus(dir, targets, prev?.prometheus));
     }
+    if (state.kubernetes && state.prometheus) {
+      const deps = { kubeconfig: state.kubernetes.kubeconfig, fileSdDir: state.prometheus.fileSdDir };
+      await settle('modelWorld', () => startModelWorld(dir, deps, prev?.modelWorld));
+    }
     writeState(state); // what did start is recorded, so `stack:down` can stop it
     if (failures.length > 0) throw new Error(`stack ${name} did not fully start:\n  ${failures.join('\n  ')}`);
     return state;
@@ -69,6 +74,7 @@ export function stackDown(name: string = DEFAULT_STACK, opts: { purge?: boolean 
   const dir = stackDir(name);
   return withLock(dir, async () => {
     const state = readState(name);
+    await stopDaemon(state?.modelWorld?.pid); // before the apiserver it watches
     await Promise.all([
       stopDaemon(state?.prometheus?.pid),
       stopDaemon(state?.alertmanager?.pid),
@@ -95,5 +101,6 @@ export async function stackStatus(name: string = DEFAULT_STACK): Promise<Compone
     { component: 'prometheus', up: await live(state?.prometheus?.pid, state?.prometheus && `${state.prometheus.url}/-/ready`), endpoint: state?.prometheus?.url },
     { component: 'alertmanager', up: await live(state?.alertmanager?.pid, state?.alertmanager && `${state.alertmanager.url}/-/ready`), endpoint: state?.alertmanager?.url },
     { component: 'registry', up: await live(state?.registry?.pid, state?.registry && `${state.registry.url}/v2/`), endpoint: state?.registry?.url },
+    { component: 'model-world', up: await live(state?.modelWorld?.pid, state?.modelWorld && `${state.modelWorld.routerUrl}/_router/healthz`), endpoint: state?.modelWorld?.routerUrl },
   ];
 }

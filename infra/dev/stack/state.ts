@@ -13,6 +13,7 @@ export const StackState = z.object({
   alertmanager: z.object({ pid: z.number(), url: z.string() }).optional(),
   prometheus: z.object({ pid: z.number(), url: z.string(), fileSdDir: z.string(), rulesDir: z.string() }).optional(),
   registry: z.object({ pid: z.number(), host: z.string(), url: z.string() }).optional(),
+  modelWorld: z.object({ pid: z.number(), routerUrl: z.string(), gateway: z.string() }).optional(),
 });
 export type StackState = z.infer<typeof StackState>;
 
@@ -39,5 +40,6 @@ export function stackEnv(state: StackState): Record<string, string> {
   if (state.prometheus) env.PROMETHEUS_URL = state.prometheus.url;
   if (state.alertmanager) env.ALERTMANAGER_URL = state.alertmanager.url;
   if (state.registry) env.OCI_REGISTRY = state.registry.host;
+  if (state.modelWorld) env.MODEL_ROUTER_URL = state.modelWorld.routerUrl;
   return env;
 }

@@ -19,6 +19,13 @@ export const VERSIONS = {
   temporalCli: '1.9.1',
   cosign: 'v3.1.3',
   crane: 'v0.22.1',
+  /** Gateway API CRDs (standard channel), taken from the Go module; v1.7 needs Go 1.27. */
+  gatewayApi: 'v1.6.3',
+  /**
+   * Temporal's time-skipping test server. Its native build is a download; the same server is a
+   * Java program on Maven Central (io.temporal:temporal-testing), run here with the machine's JDK.
+   */
+  temporalTestServer: '1.32.1',
 } as const;
 
 /** Debian packages the stack runs (their versions come from the distribution). */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../daemon';
+import { gatewayCrdDir } from '../install';
 import { run } from '../exec';
 import { REPO_ROOT, bin } from '../paths';
 import type { StackState } from '../state';
@@ -50,7 +51,12 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
     }
     await waitFor('kube-apiserver', () => apiserverReady(kubeconfig), 120_000, join(clusterDir, 'logs', 'kube-apiserver.log'));
   }
-  await kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=autoglm-stack', '-f', join(KWOK_DIR, 'gpu-nodes.yaml')]);
+  const apply = (file: string) => kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=autoglm-stack', '-f', file]);
+  await apply(join(KWOK_DIR, 'gpu-nodes.yaml'));
+  // Gateway API: the CRDs, then the stack's Gateway that the model-world router serves.
+  await apply(gatewayCrdDir());
+  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io', 'crd/gateways.gateway.networking.k8s.io']);
+  await apply(join(REPO_ROOT, 'infra', 'dev', 'gateway', 'gateway.yaml'));
   const server = (await kubectl(kubeconfig, ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).trim();
   return { cluster: CLUSTER, kubeconfig, server };
 }

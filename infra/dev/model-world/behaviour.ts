@@ -1,0 +1,64 @@
+/**
+ * How a simulated model server behaves, read from its pod's container env (SIM_*), so a "bad"
+ * version deploys exactly like a good one: only its spec differs.
+ */
+import { z } from 'zod';
+import { durationMs } from '../../../core/duration';
+
+const num = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max);
+
+const Performance = z.object({
+  /** Median time to first token (ms) and the log-normal spread around it. */
+  ttftMs: num(0).default(120),
+  ttftSigma: num(0, 3).default(0.25),
+  /** Decode speed of one request; inter-token latency is its inverse, with a spread. */
+  tokensPerSecond: num(0.1).default(60),
+  itlSigma: num(0, 3).default(0.15),
+  /** Share of requests answered with HTTP 500. */
+  errorRate: num(0, 1).default(0),
+  /** GPU memory in use (fraction of the frame buffer), as DCGM would report it. */
+  gpuMemoryUtilization: num(0, 1).default(0.62),
+});
+
+export const Behaviour = z.object({
+  modelName: z.string().default('open-autoglm'),
+  loadDelayMs: durationMs.default(0),
+  maxConcurrency: num(1).default(16),
+  defaultOutputTokens: num(1).default(64),
+  /** Changes every deterministic answer: a version that "answers differently". */
+  answerSalt: z.string().default(''),
+  gpuMemoryMiB: num(1).default(81920),
+  normal: Performance,
+  /** From this long after start, `fault` replaces `normal` (a regression that shows up under load). */
+  faultAfterMs: durationMs.optional(),
+  fault: Performance.partial(),
+});
+export type Behaviour = z.infer<typeof Behaviour>;
+export type Performance = z.infer<typeof Performance>;
+
+const PERF_ENV: Record<keyof Performance, string> = {
+  ttftMs: 'TTFT_MS', ttftSigma: 'TTFT_SIGMA', tokensPerSecond: 'TOKENS_PER_SECOND', itlSigma: 'ITL_SIGMA',
+  errorRate: 'ERROR_RATE', gpuMemoryUtilization: 'GPU_MEMORY_UTILIZATION',
+};
+
+/** SIM_TTFT_MS=300 sets normal behaviour; SIM_FAULT_TTFT_MS=3000 with SIM_FAULT_AFTER=30s sets the fault. */
+export function behaviourFromEnv(env: Record<string, string | undefined>): Behaviour {
+  const perf = (prefix: string) =>
+    Object.fromEntries(Object.entries(PERF_ENV).flatMap(([k, name]) => (env[`${prefix}${name}`] !== undefined ? [[k, env[`${prefix}${name}`]]] : [])));
+  return Behaviour.parse({
+    modelName: env.MODEL_NAME,
+    loadDelayMs: env.SIM_MODEL_LOAD_DELAY,
+    maxConcurrency: env.SIM_MAX_CONCURRENCY,
+    defaultOutputTokens: env.SIM_OUTPUT_TOKENS,
+    answerSalt: env.SIM_ANSWER_SALT,
+    gpuMemoryMiB: env.SIM_GPU_MEMORY_MIB,
+    normal: perf('SIM_'),
+    faultAfterMs: env.SIM_FAULT_AFTER,
+    fault: perf('SIM_FAULT_'),
+  });
+}
+
+/** The performance in force `sinceStartMs` after the server started. */
+export function performanceAt(b: Behaviour, sinceStartMs: number): Performance {
+  return b.faultAfterMs !== undefined && sinceStartMs >= b.faultAfterMs ? { ...b.normal, ...b.fault } : b.normal;
+}

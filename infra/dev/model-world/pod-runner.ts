@@ -1,0 +1,102 @@
+/**
+ * The pod runner: kwok pods run no process, so for every model-server pod whose containers have
+ * started it runs a simulated server (with the pod's env), registers it for Prometheus (file_sd,
+ * labelled by pod, service, revision and version), and stops it when the pod goes.
+ */
+import { makeInformer, type CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMPONENT, LABELS } from '../../../core/manifests';
+import { behaviourFromEnv } from './behaviour';
+import { SimServer } from './sim-server';
+
+export interface RunningPod {
+  key: string;
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+  server: SimServer;
+  port: number;
+}
+
+export const podKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+export class PodRunner {
+  readonly pods = new Map<string, RunningPod>();
+  private readonly starting = new Set<string>();
+  private informer?: ReturnType<typeof makeInformer<V1Pod>>;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly core: CoreV1Api,
+    private readonly fileSdDir: string,
+    private readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  async start(): Promise<void> {
+    const selector = `${LABELS.component}=${COMPONENT}`;
+    this.informer = makeInformer<V1Pod>(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces({ labelSelector: selector }), selector);
+    const sync = (pod: V1Pod) => void this.sync(pod).catch((err: Error) => this.log(`pod ${pod.metadata?.name}: ${err.message}`));
+    this.informer.on('add', sync);
+    this.informer.on('update', sync);
+    this.informer.on('delete', (pod) => void this.stopPod(podKey(pod.metadata!.namespace!, pod.metadata!.name!)));
+    this.informer.on('error', () => setTimeout(() => void this.informer?.start(), 1000)); // relist after a broken watch
+    await this.informer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.informer?.stop();
+    await Promise.all([...this.pods.keys()].map((k) => this.stopPod(k)));
+  }
+
+  private async sync(pod: V1Pod): Promise<void> {
+    const key = podKey(pod.metadata!.namespace!, pod.metadata!.name!);
+    const container = pod.status?.containerStatuses?.[0];
+    const startedAt = container?.state?.running?.startedAt;
+    if (pod.metadata?.deletionTimestamp || !startedAt) return this.stopPod(key);
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    const existing = this.pods.get(key);
+    if (existing) {
+      existing.ready = ready;
+      existing.labels = pod.metadata?.labels ?? {};
+      return;
+    }
+    if (this.starting.has(key)) return;
+    this.starting.add(key);
+    try {
+      const env = Object.fromEntries((pod.spec?.containers[0]?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+      const server = new SimServer(behaviourFromEnv(env), new Date(startedAt).getTime());
+      const port = await server.listen();
+      this.pods.set(key, { key, namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, labels: pod.metadata?.labels ?? {}, ready, server, port });
+      this.log(`started ${key} on 127.0.0.1:${port}`);
+      this.writeTargets();
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async stopPod(key: string): Promise<void> {
+    const pod = this.pods.get(key);
+    if (!pod) return;
+    this.pods.delete(key);
+    this.writeTargets();
+    await pod.server.close();
+    this.log(`stopped ${key}`);
+  }
+
+  /** Prometheus file_sd: one target per running server, written atomically. */
+  private writeTargets(): void {
+    mkdirSync(this.fileSdDir, { recursive: true });
+    const groups = [...this.pods.values()].map((p) => ({
+      targets: [`127.0.0.1:${p.port}`],
+      labels: {
+        namespace: p.namespace, pod: p.name, service: p.labels[LABELS.name] ?? '',
+        revision: p.labels[LABELS.revision] ?? '', version: p.labels[LABELS.version] ?? '',
+      },
+    }));
+    const file = join(this.fileSdDir, 'model-servers.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(groups, null, 1));
+    renameSync(`${file}.tmp`, file);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The local stack's traffic entry point, standing in for a Gateway API implementation: it routes
+ * by the HTTPRoutes attached to the stack's Gateway (hostname → weighted Service backends), or,
+ * for a host `<service>.<namespace>` with no route, to that Service. Within a Service it picks the
+ * ready pod with the fewest requests in flight (least connections) and proxies, streaming.
+ */
+import {
+  CustomObjectsApi,
+  makeInformer,
+  type CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PodRunner, RunningPod } from './pod-runner';
+
+interface HttpRoute extends KubernetesObject {
+  spec?: {
+    parentRefs?: { name: string; namespace?: string }[];
+    hostnames?: string[];
+    rules?: { backendRefs?: { name: string; namespace?: string; port?: number; weight?: number; kind?: string }[] }[];
+  };
+}
+
+export interface Backend {
+  namespace: string;
+  service: string;
+  weight: number;
+}
+
+export class Router {
+  private server?: Server;
+  private readonly services = new Map<string, V1Service>();
+  private readonly routes = new Map<string, HttpRoute>();
+  private readonly inFlight = new Map<string, number>();
+  private stoppers: (() => Promise<void>)[] = [];
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly core: CoreV1Api,
+    private readonly runner: PodRunner,
+    private readonly gateway: { namespace: string; name: string },
+    private readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  async start(port: number): Promise<number> {
+    const svcInformer = makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces());
+    const key = (o: KubernetesObject) => `${o.metadata!.namespace}/${o.metadata!.name}`;
+    svcInformer.on('add', (s) => this.services.set(key(s), s));
+    svcInformer.on('update', (s) => this.services.set(key(s), s));
+    svcInformer.on('delete', (s) => this.services.delete(key(s)));
+    svcInformer.on('error', () => setTimeout(() => void svcInformer.start(), 1000));
+    await svcInformer.start();
+    this.stoppers.push(() => svcInformer.stop());
+
+    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    const routeInformer = makeInformer<HttpRoute>(this.kc, '/apis/gateway.networking.k8s.io/v1/httproutes', () =>
+      custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never,
+    );
+    routeInformer.on('add', (r) => this.routes.set(key(r), r));
+    routeInformer.on('update', (r) => this.routes.set(key(r), r));
+    routeInformer.on('delete', (r) => this.routes.delete(key(r)));
+    routeInformer.on('error', () => setTimeout(() => void routeInformer.start(), 1000));
+    await routeInformer.start();
+    this.stoppers.push(() => routeInformer.stop());
+
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all(this.stoppers.map((s) => s()));
+  }
+
+  /** The weighted backends for a host: its HTTPRoute on our Gateway, else the Service it names. */
+  backendsFor(hostHeader: string): Backend[] {
+    const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
+    for (const route of this.routes.values()) {
+      const ns = route.metadata!.namespace!;
+      const attached = route.spec?.parentRefs?.some((p) => p.name === this.gateway.name && (p.namespace ?? ns) === this.gateway.namespace);
+      if (!attached || !route.spec?.hostnames?.map((h) => h.toLowerCase()).includes(host)) continue;
+      return (route.spec.rules?.[0]?.backendRefs ?? [])
+        .filter((b) => (b.kind ?? 'Service') === 'Service')
+        .map((b) => ({ namespace: b.namespace ?? ns, service: b.name, weight: b.weight ?? 1 }));
+    }
+    const [service, namespace] = host.split('.');
+    return service && namespace ? [{ namespace, service, weight: 1 }] : [];
+  }
+
+  /** Ready pods that the Service selects and that have a running server. */
+  endpointsOf(b: Backend): RunningPod[] {
+    const selector = this.services.get(`${b.namespace}/${b.service}`)?.spec?.selector;
+    if (!selector) return [];
+    return [...this.runner.pods.values()].filter(
+      (p) => p.namespace === b.namespace && p.ready && p.server.loaded && Object.entries(selector).every(([k, v]) => p.labels[k] === v),
+    );
+  }
+
+  private pick(backends: Backend[]): RunningPod | undefined {
+    const weighted = backends.filter((b) => b.weight > 0);
+    const total = weighted.reduce((n, b) => n + b.weight, 0);
+    if (total === 0) return undefined;
+    let r = Math.random() * total;
+    const chosen = weighted.find((b) => (r -= b.weight) < 0) ?? weighted[weighted.length - 1]!;
+    const pods = this.endpointsOf(chosen);
+    let best: RunningPod | undefined;
+    for (const p of pods) if (!best || (this.inFlight.get(p.key) ?? 0) < (this.inFlight.get(best.key) ?? 0)) best = p;
+    return best;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.url === '/_router/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ pods: this.runner.pods.size, routes: this.routes.size, services: this.services.size }));
+    }
+    const pod = this.pick(this.backendsFor(req.headers.host ?? ''));
+    if (!pod) {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ error: { message: `no healthy upstream for host ${req.headers.host}`, type: 'ServiceUnavailable' } }));
+    }
+    this.inFlight.set(pod.key, (this.inFlight.get(pod.key) ?? 0) + 1);
+    const done = () => this.inFlight.set(pod.key, Math.max(0, (this.inFlight.get(pod.key) ?? 1) - 1));
+    const upstream = request(
+      { host: '127.0.0.1', port: pod.port, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${pod.port}` } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-autoglm-pod': pod.name, 'x-autoglm-revision': pod.labels['autoglm.dev/revision'] ?? '' });
+        up.pipe(res);
+        up.on('end', done);
+        up.on('error', done);
+      },
+    );
+    upstream.on('error', (err) => {
+      done();
+      this.log(`upstream ${pod.key}: ${err.message}`);
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `upstream ${pod.name} failed: ${err.message}`, type: 'BadGateway' } }));
+    });
+    res.on('close', () => { if (!res.writableFinished) upstream.destroy(); }); // the client went away
+    req.pipe(upstream);
+  }
+}

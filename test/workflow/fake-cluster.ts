@@ -1,0 +1,52 @@
+import type { createKubernetesActivities } from '../../activities/kubernetes';
+import type { ServiceState } from '../../activities/kubernetes/service-state';
+import type { createTrafficActivities } from '../../activities/traffic';
+import { summarizePool } from '../../core/gpu-capacity';
+import type { KubeObject } from '../../core/manifests';
+
+type Activities = ReturnType<typeof createKubernetesActivities> & ReturnType<typeof createTrafficActivities>;
+
+/**
+ * Scripted activities for workflow control-flow tests: a pool of `nodes` × 8 GPUs, a stable
+ * revision of `stableReplicas` pods, and a log of every call in order.
+ */
+export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stableReplicas: number; failWait?: (input: { selector: string; replicas: number }) => Error | undefined }) {
+  const calls: { name: string; input: unknown }[] = [];
+  const snapshot: KubeObject[] = [
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm-stable01', namespace: 'ns' }, spec: { replicas: opts.stableReplicas } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'llm', namespace: 'ns' }, spec: { selector: { 'autoglm.dev/revision': 'stable01' } } },
+  ];
+  const state: ServiceState = {
+    namespace: 'ns', service: 'llm', stableRevision: 'stable01', snapshot,
+    revisions: opts.stableReplicas
+      ? [{ deployment: 'llm-stable01', revision: 'stable01', version: 'v1', image: 'img@sha256:0', replicas: opts.stableReplicas, readyReplicas: opts.stableReplicas, gpusPerReplica: 8 }]
+      : [],
+  };
+  const log = (name: string) => async (input: unknown) => {
+    calls.push({ name, input });
+  };
+  const activities: Activities = {
+    readServiceState: async (input) => {
+      calls.push({ name: 'readServiceState', input });
+      return state;
+    },
+    readPoolCapacity: async (input) => {
+      calls.push({ name: 'readPoolCapacity', input });
+      const nodes = opts.usedPerNode.map((_, i) => ({ name: `n${i}`, labels: { pool: 'a100' }, allocatableGpus: 8, ready: true, unschedulable: false }));
+      const pods = opts.usedPerNode.map((u, i) => ({ name: `p${i}`, namespace: 'ns', nodeName: `n${i}`, phase: 'Running', containers: [{ gpus: u }], initContainers: [] }));
+      return summarizePool('a100', 'pool', nodes, pods);
+    },
+    applyObjects: log('applyObjects'),
+    deleteObjects: log('deleteObjects'),
+    scaleRevision: log('scaleRevision'),
+    waitForRevision: async (input) => {
+      calls.push({ name: 'waitForRevision', input });
+      const err = opts.failWait?.(input);
+      if (err) throw err;
+      return { pods: input.replicas, ready: input.replicas };
+    },
+    setTrafficWeights: log('setTrafficWeights'),
+    settleTraffic: log('settleTraffic'),
+  };
+  return { activities, calls, state };
+}

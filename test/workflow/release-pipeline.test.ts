@@ -1,0 +1,109 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { ErrorType } from '../../core/errors';
+import type { ServiceSpecInput } from '../../core/service-spec';
+import { bin } from '../../infra/dev/stack/paths';
+import { JsonLogger } from '../../worker/logger';
+import { abortUpdate, releaseWorkflowId, statusQuery } from '../../workflows/messages';
+import { fakeCluster } from './fake-cluster';
+
+// Control flow of releasePipeline with scripted activities, on Temporal's time-skipping test
+// server: hours of bake time and gate timeouts pass at once.
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+beforeAll(async () => {
+  Runtime.install({ logger: new JsonLogger('WARN') });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new JsonLogger('WARN') });
+});
+afterAll(() => env?.teardown());
+
+const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
+  service: 'llm', namespace: 'ns', version: 'v2', image: `img@sha256:${'a'.repeat(64)}`,
+  model: { name: 'm', loadBudget: '10m' }, gpu: { pool: 'a100', perReplica: 8 }, replicas: 2,
+  rollout: { steps: [{ weight: 50, bake: '2h' }], ...over },
+});
+
+async function withWorker<T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `wf-${randomBytes(3).toString('hex')}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: cluster.activities });
+  return worker.runUntil(fn(taskQueue));
+}
+
+const names = (cluster: ReturnType<typeof fakeCluster>) => cluster.calls.map((c) => c.name);
+
+describe('releasePipeline control flow (time skipping)', () => {
+  it('bakes each step for its full bake time, then promotes (swap on a full pool)', async () => {
+    const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
+    const result = await withWorker(cluster, (taskQueue) =>
+      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec() }] }),
+    );
+    expect(result).toMatchObject({ outcome: 'promoted', mode: 'swap' });
+    expect(result.status.timings.canary).toBeGreaterThanOrEqual(2 * 3600_000); // the bake, in workflow time
+    // swap: the stable shrinks before the canary grows
+    const scales = cluster.calls.filter((c) => c.name === 'scaleRevision').map((c) => c.input as { deployment: string; replicas: number });
+    expect(scales[0]).toMatchObject({ deployment: 'llm-stable01', replicas: 1 });
+    expect(scales[1]!.deployment).not.toBe('llm-stable01');
+    expect(names(cluster).slice(-2)).toEqual(['settleTraffic', 'deleteObjects']);
+  });
+
+  it('refuses a blocked plan before any change', async () => {
+    const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
+    const err = await withWorker(cluster, (taskQueue) =>
+      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ allowSwap: false }) }] }),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe(ErrorType.GpuCapacityExhausted);
+    expect(names(cluster)).toEqual(['readServiceState', 'readPoolCapacity']);
+  });
+
+  it('an abort during the bake rolls back at once: traffic to stable first, then the canary goes, then the stable is restored', async () => {
+    const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
+    const result = await withWorker(cluster, async (taskQueue) => {
+      const handle = await env.client.workflow.start('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ steps: [{ weight: 50, bake: '10h' }] }) }] });
+      for (;;) {
+        if ((await handle.query(statusQuery)).weights.canary === 50) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await handle.executeUpdate(abortUpdate, { args: [{ reason: 'operator', by: 'carol' }] });
+      return handle.result();
+    });
+    expect(result).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by carol: operator' });
+    expect(result.status.timings.canary ?? 0).toBeLessThan(10 * 3600_000); // did not sit out the bake
+    const afterAbort = cluster.calls.slice(cluster.calls.findIndex((c) => c.name === 'setTrafficWeights') + 1).map((c) => c.name);
+    expect(afterAbort).toEqual(['applyObjects', 'deleteObjects', 'scaleRevision', 'waitForRevision', 'deleteObjects', 'applyObjects', 'scaleRevision', 'waitForRevision']);
+    const restored = cluster.calls.filter((c) => c.name === 'applyObjects').pop()!.input as { objects: { kind: string }[] };
+    expect(restored.objects.map((o) => o.kind)).toEqual(['Deployment']);
+  });
+
+  it('a manual gate nobody promotes times out and rolls back', async () => {
+    const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
+    const err = await withWorker(cluster, (taskQueue) =>
+      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ steps: [{ weight: 50, gate: 'manual' }], gateTimeout: '3h' }) }] }),
+    ).catch((e: unknown) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe(ErrorType.GateTimeout);
+    expect(cause.message).toMatch(/no promote within 10800s at step 1/);
+    expect(names(cluster)).toContain('deleteObjects'); // the canary was removed
+    expect(names(cluster)).not.toContain('settleTraffic');
+  });
+
+  it('a step whose pods cannot be scheduled fails with that reason and rolls back', async () => {
+    const cluster = fakeCluster({
+      nodes: 2, usedPerNode: [8, 0], stableReplicas: 1,
+      failWait: (input) => (input.replicas === 1 && !input.selector.includes('stable01')
+        ? ApplicationFailure.nonRetryable('pod x cannot be scheduled: 0/5 nodes are available: 2 Insufficient nvidia.com/gpu', ErrorType.GpuCapacityExhausted)
+        : undefined),
+    });
+    const err = await withWorker(cluster, (taskQueue) =>
+      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: { ...spec(), replicas: 1 } }] }),
+    ).catch((e: unknown) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe(ErrorType.GpuCapacityExhausted);
+    expect(cause.message).toMatch(/release rolled back: .*Insufficient nvidia\.com\/gpu/);
+    expect(names(cluster)).not.toContain('setTrafficWeights'); // traffic never moved
+  });
+});
