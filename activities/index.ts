@@ -4,11 +4,13 @@ import { createTrafficActivities } from './traffic';
 
 export interface ActivityDeps {
   kubeconfig?: string;
+  /** Called on every Kubernetes API request (benchmarks, metrics). */
+  onKubeRequest?: () => void;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
 export function createActivities(deps: ActivityDeps) {
-  const kube = connectKube(deps.kubeconfig);
+  const kube = connectKube(deps.kubeconfig, { onRequest: deps.onKubeRequest });
   return {
     ...createKubernetesActivities(kube),
     ...createTrafficActivities(kube),

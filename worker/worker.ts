@@ -1,5 +1,5 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from './config';
 import { JsonLogger } from './logger';
 
@@ -7,7 +7,7 @@ import { JsonLogger } from './logger';
  * Builds the worker: real clients wired into the activities, workflows from a prebuilt bundle
  * in production or bundled from source in development.
  */
-export async function createWorker(config: WorkerConfig): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps, 'kubeconfig'> = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -16,7 +16,7 @@ export async function createWorker(config: WorkerConfig): Promise<{ worker: Work
     ...(config.workflowBundle
       ? { workflowBundle: { codePath: config.workflowBundle } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ kubeconfig: config.kubeconfig }),
+    activities: createActivities({ ...deps, kubeconfig: config.kubeconfig }),
     shutdownGraceTime: config.shutdownGraceMs,
   });
   return { worker, connection };

@@ -1,0 +1,141 @@
+/**
+ * npm run bench:pipeline — on the local stack:
+ *  1. a 3-step canary (25/50/75 %, no bake) of a 4-replica service, run RUNS times: orchestration
+ *     overhead per step (step wall time minus the model-load wait of its new canary pod) and the
+ *     Kubernetes API requests the worker makes per step;
+ *  2. the time from creating a pod that cannot fit to the wait activity reporting
+ *     Insufficient nvidia.com/gpu, DETECT_RUNS times.
+ * Prints a table; the last line is one JSON object.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createHash, randomBytes } from 'node:crypto';
+import { connectKube } from '../activities/kubernetes/client';
+import { waitForRevision } from '../activities/kubernetes/wait-ready';
+import { startRelease } from '../client/releases';
+import { parseDuration } from '../core/duration';
+import type { ServiceSpecInput } from '../core/service-spec';
+import { stackUp } from '../infra/dev/stack/stack';
+import { stackEnv } from '../infra/dev/stack/state';
+import { loadWorkerConfig } from '../worker/config';
+import { createWorker } from '../worker/worker';
+import { Client, Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
+import { JsonLogger } from '../worker/logger';
+import { statusQuery } from '../workflows/messages';
+import { median, report, round } from './support';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const DETECT_RUNS = Number(process.env.DETECT_RUNS ?? 10);
+const LOAD_DELAY = '2s';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const stack = await stackUp(process.env.AUTOGLM_STACK ?? 'bench');
+  Runtime.install({ logger: new JsonLogger('ERROR') });
+  let requests = 0;
+  const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
+  const config = loadWorkerConfig({ taskQueue }, { ...process.env, ...stackEnv(stack) });
+  const { worker, connection: wc } = await createWorker(config, { onKubeRequest: () => requests++ });
+  const connection = await Connection.connect({ address: stack.temporal!.address });
+  const client = new Client({ connection });
+  const kube = connectKube(stack.kubernetes!.kubeconfig);
+
+  const stepOverheadMs: number[] = [];
+  const stepRequests: number[] = [];
+  const promotionRequests: number[] = [];
+  await worker.runUntil(async () => {
+    for (let run = 0; run < RUNS; run++) {
+      const namespace = `bench-${randomBytes(3).toString('hex')}`;
+      await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+      const spec = (version: string): ServiceSpecInput => ({
+        service: 'llm', namespace, version, image: `registry.local/m@sha256:${createHash('sha256').update(version + namespace).digest('hex')}`,
+        model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 4,
+        container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
+        rollout: { steps: [{ weight: 25 }, { weight: 50 }, { weight: 75 }] },
+      });
+      await (await startRelease(client, spec('v1'), { taskQueue })).result();
+      const handle = await startRelease(client, spec('v2'), { taskQueue });
+      // Attribute time and requests to the step the status shows.
+      const marks: { step: number; phase: string; at: number; requests: number }[] = [];
+      const done = handle.result();
+      let finished = false;
+      void done.finally(() => (finished = true));
+      while (!finished) {
+        const st = await handle.query(statusQuery).catch(() => undefined);
+        const key = st ? (st.phase === 'promoting' || st.phase === 'succeeded' ? 99 : st.step?.index ?? 0) : -1;
+        if (st && (marks.length === 0 || marks[marks.length - 1]!.step !== key)) marks.push({ step: key, phase: st.phase, at: Date.now(), requests });
+        await sleep(20);
+      }
+      const result = await done;
+      const end = { at: Date.now(), requests };
+      if (result.outcome !== 'promoted') throw new Error(`bench release ended ${result.outcome}`);
+      for (let i = 0; i < marks.length; i++) {
+        const m = marks[i]!;
+        const next = marks[i + 1] ?? { ...end, step: 100 };
+        if (m.step >= 1 && m.step <= 3) {
+          stepOverheadMs.push(next.at - m.at - parseDuration(LOAD_DELAY)!);
+          stepRequests.push(next.requests - m.requests);
+        } else if (m.step === 99) {
+          promotionRequests.push(next.requests - m.requests);
+        }
+      }
+      await kube.core.deleteNamespace({ name: namespace });
+    }
+  });
+  await wc.close();
+  await connection.close();
+
+  // Pod creation → Insufficient nvidia.com/gpu reported by the wait activity.
+  const detectMs: number[] = [];
+  const namespace = `bench-detect-${randomBytes(3).toString('hex')}`;
+  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const activityEnv = new MockActivityEnvironment(undefined, { logger: new JsonLogger('ERROR', () => {}) }); // the failures are the point
+  for (let i = 0; i < DETECT_RUNS; i++) {
+    const name = `too-big-${i}`;
+    const created = Date.now();
+    await kube.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name, labels: { bench: name } },
+        spec: {
+          nodeSelector: { pool: 'a100' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+          containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '16' } } }],
+        },
+      },
+    });
+    const err = await activityEnv
+      .run(waitForRevision, kube, { namespace, selector: `bench=${name}`, replicas: 1, budgetMs: 60_000, gpuResource: 'nvidia.com/gpu', what: name })
+      .catch((e: Error) => e);
+    if (!(err instanceof Error) || !/Insufficient nvidia\.com\/gpu/.test(err.message)) throw new Error(`expected an Insufficient GPU failure, got ${String(err)}`);
+    detectMs.push(Date.now() - created);
+  }
+  await kube.core.deleteNamespace({ name: namespace });
+
+  const figures = {
+    runs: RUNS,
+    stepsPerRun: 3,
+    overheadPerStepMsMedian: round(median(stepOverheadMs), 0),
+    overheadPerStepMsMax: round(Math.max(...stepOverheadMs), 0),
+    kubeRequestsPerStepMedian: median(stepRequests),
+    kubeRequestsPerStepMax: Math.max(...stepRequests),
+    kubeRequestsPromotionMedian: median(promotionRequests),
+    insufficientGpuDetectMsMedian: round(median(detectMs), 0),
+    insufficientGpuDetectMsMax: round(Math.max(...detectMs), 0),
+    detectRuns: DETECT_RUNS,
+    modelLoadDelay: LOAD_DELAY,
+  };
+  report('bench:pipeline (3-step canary, no bake, 4 replicas on pool l4; model load 2 s subtracted)', [
+    ['orchestration overhead per step, median / max (ms)', `${figures.overheadPerStepMsMedian} / ${figures.overheadPerStepMsMax}`],
+    ['Kubernetes API requests per step, median / max', `${figures.kubeRequestsPerStepMedian} / ${figures.kubeRequestsPerStepMax}`],
+    ['Kubernetes API requests for the promotion, median', figures.kubeRequestsPromotionMedian],
+    [`pod created → Insufficient nvidia.com/gpu detected, median / max (ms, ${DETECT_RUNS} runs)`, `${figures.insufficientGpuDetectMsMedian} / ${figures.insufficientGpuDetectMsMax}`],
+  ], figures);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:pipeline failed: ${err.message}`);
+    process.exit(1);
+  },
+);
