@@ -2,7 +2,7 @@
  * Starting and steering releases from outside the worker (CLI, webhook, tests): one place that
  * knows the workflow's ID scheme, its messages and how a conflict is reported.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
@@ -38,7 +38,7 @@ export interface StartReleaseOptions {
   requestedBy?: string;
 }
 
-export async function startRelease(client: Client, spec: ServiceSpecInput, opts: StartReleaseOptions = {}): Promise<WorkflowHandle<typeof releasePipeline>> {
+export async function startRelease(client: Client, spec: ServiceSpecInput, opts: StartReleaseOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
   const valid = validateSpec(spec); // refuse bad input before anything reaches history
   const workflowId = releaseWorkflowId(valid.namespace, valid.service);
   try {

@@ -1,0 +1,72 @@
+/**
+ * autoglm-deploy: the command line. `--help` on every command; exit codes: 0 ok, 1 release failed
+ * or rolled back, 2 invalid input, 3 another release of the service is running, 4 Temporal or the
+ * release not reachable.
+ */
+import { Command, Option } from 'commander';
+import { CliError, EXIT } from './exit-codes';
+import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume, releaseStart, releaseStatus, releaseWatch } from './release';
+
+const program = new Command('autoglm-deploy')
+  .description('GPU-aware canary releases of LLM inference services, on Temporal.')
+  .addHelpText('after', '\nExit codes: 0 ok, 1 release failed or rolled back, 2 invalid input, 3 a release of the service is running, 4 Temporal or the release unreachable.')
+  .exitOverride();
+
+const temporal = (cmd: Command) =>
+  cmd
+    .addOption(new Option('--temporal-address <host:port>', 'Temporal frontend').env('TEMPORAL_ADDRESS'))
+    .addOption(new Option('--namespace <ns>', 'Temporal namespace').env('TEMPORAL_NAMESPACE'))
+    .addOption(new Option('--task-queue <name>', 'task queue of the worker').env('AUTOGLM_TASK_QUEUE'));
+const service = (cmd: Command) =>
+  temporal(cmd)
+    .requiredOption('-s, --service <name>', 'the model service')
+    .requiredOption('-n, --k8s-namespace <ns>', 'its Kubernetes namespace');
+
+let exitCode: number = EXIT.ok;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander passes untyped args and options
+const run = <A extends any[]>(fn: (...a: A) => Promise<number>) => async (...args: A) => {
+  exitCode = await fn(...args);
+};
+
+const spec = program.command('spec').description('service spec files');
+spec
+  .command('validate <file>')
+  .description('check a service spec (YAML or JSON); prints the problems, each naming its field')
+  .option('--json', 'print the validated spec, defaults filled in')
+  .action(run(async (file: string, o: { json?: boolean }) => {
+    const s = readSpecFile(file);
+    console.log(o.json ? JSON.stringify(s) : `valid: ${s.namespace}/${s.service} ${s.version}, ${s.replicas} × ${s.gpu.perReplica} GPUs on pool ${s.gpu.pool}, ${s.rollout.steps.length} canary steps (${s.rollout.traffic.kind})`);
+    return EXIT.ok;
+  }));
+
+const release = program.command('release').description('start and steer releases');
+temporal(release.command('start <spec-file>').description('start a release of the spec (one per service at a time)'))
+  .option('-w, --wait', 'follow it to the end; exit 1 if it fails or rolls back')
+  .option('--json', 'JSON output')
+  .option('--requested-by <who>', 'recorded as who asked for it')
+  .action(run((file: string, o) => releaseStart(file, o)));
+service(release.command('status').description("the release's phase, step, weights and replicas")).option('--json', 'JSON output').action(run((o) => releaseStatus(o)));
+service(release.command('watch').description('follow a release live until it ends')).option('--json', 'JSON lines').action(run((o) => releaseWatch(o)));
+
+service(program.command('pause').description('hold a release at its next step boundary')).option('--reason <text>', 'why').action(run((o) => releasePause(o)));
+service(program.command('resume').description('let a paused release go on')).action(run((o) => releaseResume(o)));
+service(program.command('promote').description('pass a manual gate')).option('--approver <who>', 'who approves').action(run((o) => releasePromote(o)));
+service(program.command('abort').description('stop a release and roll it back (traffic to stable first)'))
+  .requiredOption('--reason <text>', 'why (recorded)')
+  .option('--by <who>', 'who aborts')
+  .action(run((o) => releaseAbort(o)));
+
+program.parseAsync(process.argv).then(
+  () => process.exit(exitCode),
+  (err: unknown) => {
+    if (err instanceof CliError) {
+      console.error(`autoglm-deploy: ${err.message}`);
+      process.exit(err.exitCode);
+    }
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(EXIT.ok);
+    if (code?.startsWith('commander.')) process.exit(EXIT.invalid); // commander printed the reason
+    console.error(`autoglm-deploy: ${(err as Error).message}`);
+    process.exit(EXIT.failed);
+  },
+);

@@ -1,0 +1,132 @@
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { InvalidSpecError, ReleaseInProgressError, releaseHandle, startRelease } from '../client/releases';
+import { SpecFileError, parseSpecText } from '../core/spec-file';
+import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../workflows/messages';
+import { withClient, type TemporalFlags } from './connect';
+import { CliError, EXIT } from './exit-codes';
+import { progressLine } from './progress';
+
+export interface ServiceFlags extends TemporalFlags {
+  service: string;
+  k8sNamespace: string;
+  json?: boolean;
+}
+
+export function readSpecFile(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.invalid);
+  }
+  try {
+    return parseSpecText(text, file);
+  } catch (err) {
+    if (err instanceof SpecFileError) throw new CliError(err.message, EXIT.invalid);
+    throw err;
+  }
+}
+
+/** Follows a release until it ends, printing a line whenever its status changes. */
+async function follow(client: Client, namespace: string, service: string, json: boolean): Promise<number> {
+  const handle = releaseHandle(client, namespace, service);
+  const started = Date.now();
+  let last = '';
+  let done = false;
+  const result = handle.result().finally(() => (done = true));
+  while (!done) {
+    const st = await handle.query(statusQuery).catch(() => undefined);
+    const line = st ? progressLine(st, Date.now() - started) : '';
+    if (st && line.replace(/^\[[^\]]*\]/, '') !== last.replace(/^\[[^\]]*\]/, '')) {
+      console.log(json ? JSON.stringify(st) : line);
+      last = line;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    const r = await result;
+    console.log(json ? JSON.stringify(r) : `${r.outcome}: ${namespace}/${service} ${r.version} (revision ${r.revision})${r.reason ? ` — ${r.reason}` : ''}`);
+    return r.outcome === 'rolled-back' ? EXIT.failed : EXIT.ok;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      console.error(`failed: ${err.cause?.message ?? err.message}`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+}
+
+export async function releaseStart(file: string, flags: TemporalFlags & { wait?: boolean; json?: boolean; requestedBy?: string }): Promise<number> {
+  const spec = readSpecFile(file);
+  return withClient(flags, async (client, taskQueue) => {
+    try {
+      const handle = await startRelease(client, spec, { taskQueue, requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli' });
+      console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : `started ${handle.workflowId} (${spec.namespace}/${spec.service} ${spec.version})`);
+    } catch (err) {
+      if (err instanceof ReleaseInProgressError) throw new CliError(err.message, EXIT.conflict);
+      if (err instanceof InvalidSpecError) throw new CliError(err.message, EXIT.invalid);
+      throw err;
+    }
+    return flags.wait ? follow(client, spec.namespace, spec.service, !!flags.json) : EXIT.ok;
+  });
+}
+
+async function onRelease<T>(flags: ServiceFlags, fn: (handle: ReturnType<typeof releaseHandle>, client: Client) => Promise<T>): Promise<T> {
+  return withClient(flags, async (client) => {
+    try {
+      return await fn(releaseHandle(client, flags.k8sNamespace, flags.service), client);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new CliError(`no release of ${flags.k8sNamespace}/${flags.service} found`, EXIT.unavailable);
+      throw err;
+    }
+  });
+}
+
+export const releaseStatus = (flags: ServiceFlags) =>
+  onRelease(flags, async (handle) => {
+    const st: ReleaseStatus = await handle.query(statusQuery);
+    console.log(flags.json ? JSON.stringify(st) : progressLine(st, Date.now() - Date.parse(st.startedAt)));
+    return EXIT.ok;
+  });
+
+export const releaseWatch = (flags: ServiceFlags) => onRelease(flags, (_h, client) => follow(client, flags.k8sNamespace, flags.service, !!flags.json));
+
+export const releasePause = (flags: ServiceFlags & { reason?: string }) =>
+  onRelease(flags, async (h) => {
+    await h.signal(pauseSignal, { ...(flags.reason ? { reason: flags.reason } : {}) });
+    console.log(`pause sent to ${h.workflowId}`);
+    return EXIT.ok;
+  });
+
+export const releaseResume = (flags: ServiceFlags) =>
+  onRelease(flags, async (h) => {
+    await h.signal(resumeSignal);
+    console.log(`resume sent to ${h.workflowId}`);
+    return EXIT.ok;
+  });
+
+/** Updates are validated by the workflow: a refusal (not at a gate, already finished) is bad input. */
+async function update<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const msg = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    if (err instanceof WorkflowNotFoundError) throw err;
+    throw new CliError(`refused: ${msg}`, EXIT.invalid);
+  }
+}
+
+export const releasePromote = (flags: ServiceFlags & { approver?: string }) =>
+  onRelease(flags, async (h) => {
+    const ack = await update(() => h.executeUpdate(promoteUpdate, { args: [{ approver: flags.approver ?? process.env.USER ?? 'cli' }] }));
+    console.log(`promoted past step ${ack.step} of ${h.workflowId}`);
+    return EXIT.ok;
+  });
+
+export const releaseAbort = (flags: ServiceFlags & { reason: string; by?: string }) =>
+  onRelease(flags, async (h) => {
+    const ack = await update(() => h.executeUpdate(abortUpdate, { args: [{ reason: flags.reason, by: flags.by ?? process.env.USER ?? 'cli' }] }));
+    console.log(`abort accepted while ${ack.phase}; rolling back ${h.workflowId}`);
+    return EXIT.ok;
+  });

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { Kube } from '../../activities/kubernetes/client';
+import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
+import { testStack } from '../support/stack';
+import { startTestWorker, type TestWorker } from '../support/worker-in-process';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Runs the CLI as a user would, with only the environment pointing it at the stack. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (err += d));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('autoglm-deploy CLI', () => {
+  let kube: Kube;
+  let w: TestWorker;
+  let ns: string;
+  let env: Record<string, string>;
+  const dir = mkdtempSync(join(tmpdir(), 'cli-spec-'));
+  const specFile = (version: string, steps: unknown[]) => {
+    const file = join(dir, `${version}.yaml`);
+    writeFileSync(file, stringify({
+      service: 'svc', namespace: ns, version, image: `registry.local/m@sha256:${version.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a')}`,
+      model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps },
+    }));
+    return file;
+  };
+  beforeAll(async () => {
+    kube = testKube();
+    w = await startTestWorker('it-cli');
+    ns = await createTestNamespace(kube, 'cli');
+    env = { TEMPORAL_ADDRESS: testStack().temporal.address, AUTOGLM_TASK_QUEUE: w.taskQueue };
+  });
+  afterAll(async () => {
+    await deleteNamespace(kube, ns);
+    await w?.stop();
+  });
+
+  it('refuses an invalid spec in one line with exit code 2, never a stack trace', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'service: svc\nreplicas: many\n');
+    const r = await cli(['spec', 'validate', file], env);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/replicas: Invalid input: expected number/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('starts a release and follows it to promotion with --wait', async () => {
+    const r = await cli(['release', 'start', specFile('1a', [{ weight: 50 }]), '--wait'], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`started release:${ns}\\.svc`));
+    expect(r.out).toMatch(/promoted: .*svc 1a/);
+  });
+
+  it('gates, refuses a second start (exit 3), reports status, aborts, and watch exits 1 on rollback', async () => {
+    expect((await cli(['release', 'start', specFile('2b', [{ weight: 50, gate: 'manual' }])], env)).code).toBe(0);
+    const conflict = await cli(['release', 'start', specFile('3c', [{ weight: 50 }])], env);
+    expect(conflict.code).toBe(3);
+    expect(conflict.err).toMatch(/release 3c refused: release 2b/);
+    await eventually('at the gate', async () => {
+      const st = await cli(['release', 'status', '-s', 'svc', '-n', ns, '--json'], env);
+      return JSON.parse(st.out).phase === 'awaiting-promotion' ? true : undefined;
+    }, 90_000);
+    const watch = cli(['release', 'watch', '-s', 'svc', '-n', ns], env);
+    const abort = await cli(['abort', '-s', 'svc', '-n', ns, '--reason', 'cli test', '--by', 'dave'], env);
+    expect(abort.code).toBe(0);
+    const watched = await watch;
+    expect(watched.code).toBe(1);
+    expect(watched.out).toMatch(/rolled-back: .* — aborted by dave: cli test/);
+  });
+
+  it('says which release is missing, with exit code 4', async () => {
+    const r = await cli(['release', 'status', '-s', 'nothing', '-n', ns], env);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/no release of .*\/nothing found/);
+  });
+});

@@ -1,0 +1,54 @@
+import { SpecFileError, parseSpecText } from '../../core/spec-file';
+
+const yaml = (over = '') => `
+service: autoglm
+namespace: models
+version: v2.1.0
+image: registry.example/autoglm/server@sha256:${'b'.repeat(64)}
+model: { name: open-autoglm-7b, loadBudget: 10m }
+gpu: { pool: a100, perReplica: 4 }
+replicas: 4
+rollout:
+  steps:
+    - { weight: 10, bake: 5m }
+    - { weight: 50, gate: manual }
+${over}`;
+
+describe('service spec files', () => {
+  it('reads YAML with defaults from the seeds', () => {
+    const spec = parseSpecText(yaml(), 'autoglm.yaml');
+    expect(spec.slos).toEqual({ p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 });
+    expect(spec.model.loadBudget).toBe(600_000);
+    expect(spec.rollout.steps[0]).toEqual({ weight: 10, bake: 300_000 });
+    expect(spec.rollout.traffic).toEqual({ kind: 'replica-ratio' });
+    expect(spec.gpu).toMatchObject({ poolLabel: 'pool', resource: 'nvidia.com/gpu' });
+  });
+
+  it('reads JSON too', () => {
+    const spec = parseSpecText(JSON.stringify({ ...parseSpecText(yaml(), 'x'), rollout: { steps: [{ replicas: 1 }] } }), 'autoglm.json');
+    expect(spec.rollout.steps).toEqual([{ replicas: 1 }]);
+  });
+
+  it.each`
+    change                                                                  | message
+    ${'image: registry.example/autoglm/server:latest'}                      | ${/image: must be pinned by digest/}
+    ${'replicas: 0'}                                                        | ${/replicas: Too small/i}
+    ${'service: AutoGLM'}                                                   | ${/service: lower-case letters/}
+    ${'rollout: { steps: [] }'}                                             | ${/rollout.steps: at least one canary step/}
+    ${'rollout: { steps: [{ bake: 1m }] }'}                                 | ${/rollout.steps.0: a step needs a weight or a replica count/}
+    ${'rollout: { steps: [{ weight: 10, bake: 1m, gate: manual }] }'}       | ${/a bake time or a manual gate, not both/}
+    ${'rollout: { steps: [{ weight: 50 }, { weight: 20 }] }'}               | ${/rollout.steps.1.weight: weights must not go down/}
+    ${'rollout: { steps: [{ replicas: 9 }] }'}                              | ${/rollout.steps.0.replicas: more canary replicas \(9\) than the service has \(4\)/}
+    ${'model: { name: m, loadBudget: forever }'}                            | ${/model.loadBudget: "forever" is not a duration/}
+    ${'rollout: { steps: [{ weight: 10 }], traffic: { kind: istio } }'}     | ${/rollout.traffic/}
+  `('refuses $change', ({ change, message }) => {
+    const key = (change as string).split(':')[0]!;
+    const text = yaml().split('\n').filter((l) => !l.startsWith(`${key}:`) && !(key === 'rollout' && /^\s+(steps:|- )/.test(l))).join('\n') + `\n${change}\n`;
+    expect(() => parseSpecText(text, 'bad.yaml')).toThrow(SpecFileError);
+    expect(() => parseSpecText(text, 'bad.yaml')).toThrow(message);
+  });
+
+  it('says where a file is not YAML', () => {
+    expect(() => parseSpecText('service: [unclosed', 'broken.yaml')).toThrow(/^broken.yaml:1:\d+: not valid YAML/);
+  });
+});
