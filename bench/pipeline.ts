@@ -11,7 +11,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { connectKube } from '../activities/kubernetes/client';
 import { waitForRevision } from '../activities/kubernetes/wait-ready';
-import { startRelease } from '../client/releases';
+import { followRelease, startRelease } from '../client/releases';
 import { parseDuration } from '../core/duration';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { stackUp } from '../infra/dev/stack/stack';
@@ -21,13 +21,11 @@ import { createWorker } from '../worker/worker';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { JsonLogger } from '../worker/logger';
-import { statusQuery } from '../workflows/messages';
 import { median, report, round } from './support';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DETECT_RUNS = Number(process.env.DETECT_RUNS ?? 10);
 const LOAD_DELAY = '2s';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const stack = await stackUp(process.env.AUTOGLM_STACK ?? 'bench');
@@ -57,16 +55,10 @@ async function main(): Promise<void> {
       const handle = await startRelease(client, spec('v2'), { taskQueue });
       // Attribute time and requests to the step the status shows.
       const marks: { step: number; phase: string; at: number; requests: number }[] = [];
-      const done = handle.result();
-      let finished = false;
-      void done.finally(() => (finished = true));
-      while (!finished) {
-        const st = await handle.query(statusQuery).catch(() => undefined);
-        const key = st ? (st.phase === 'promoting' || st.phase === 'succeeded' ? 99 : st.step?.index ?? 0) : -1;
-        if (st && (marks.length === 0 || marks[marks.length - 1]!.step !== key)) marks.push({ step: key, phase: st.phase, at: Date.now(), requests });
-        await sleep(20);
-      }
-      const result = await done;
+      const result = await followRelease(handle, (st) => {
+        const key = st.phase === 'promoting' || st.phase === 'succeeded' ? 99 : st.step?.index ?? 0;
+        if (marks.length === 0 || marks[marks.length - 1]!.step !== key) marks.push({ step: key, phase: st.phase, at: Date.now(), requests });
+      }, 20);
       const end = { at: Date.now(), requests };
       if (result.outcome !== 'promoted') throw new Error(`bench release ended ${result.outcome}`);
       for (let i = 0; i < marks.length; i++) {

@@ -1,6 +1,6 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
-import { InvalidSpecError, ReleaseInProgressError, releaseHandle, startRelease } from '../client/releases';
+import { InvalidSpecError, ReleaseInProgressError, followRelease, releaseHandle, startRelease } from '../client/releases';
 import { SpecFileError, parseSpecText } from '../core/spec-file';
 import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../workflows/messages';
 import { withClient, type TemporalFlags } from './connect';
@@ -30,22 +30,15 @@ export function readSpecFile(file: string) {
 
 /** Follows a release until it ends, printing a line whenever its status changes. */
 async function follow(client: Client, namespace: string, service: string, json: boolean): Promise<number> {
-  const handle = releaseHandle(client, namespace, service);
   const started = Date.now();
   let last = '';
-  let done = false;
-  const result = handle.result().finally(() => (done = true));
-  while (!done) {
-    const st = await handle.query(statusQuery).catch(() => undefined);
-    const line = st ? progressLine(st, Date.now() - started) : '';
-    if (st && line.replace(/^\[[^\]]*\]/, '') !== last.replace(/^\[[^\]]*\]/, '')) {
-      console.log(json ? JSON.stringify(st) : line);
-      last = line;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
   try {
-    const r = await result;
+    const r = await followRelease(releaseHandle(client, namespace, service), (st) => {
+      const line = progressLine(st, Date.now() - started);
+      const key = json ? JSON.stringify({ ...st, timings: undefined }) : line.replace(/^\[[^\]]*\]/, '');
+      if (key !== last) console.log(json ? JSON.stringify(st) : line);
+      last = key;
+    }, 500);
     console.log(json ? JSON.stringify(r) : `${r.outcome}: ${namespace}/${service} ${r.version} (revision ${r.revision})${r.reason ? ` — ${r.reason}` : ''}`);
     return r.outcome === 'rolled-back' ? EXIT.failed : EXIT.ok;
   } catch (err) {

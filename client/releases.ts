@@ -60,3 +60,23 @@ export const releaseHandle = (client: Client, namespace: string, service: string
   client.workflow.getHandle<typeof releasePipeline>(releaseWorkflowId(namespace, service));
 
 export type { ReleaseResult, ReleaseStatus };
+
+/**
+ * Polls a release's status until it ends, calling `onStatus` with each status (for live
+ * progress), and returns its result (or throws its failure).
+ */
+export async function followRelease(
+  handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus>; result: () => Promise<ReleaseResult> },
+  onStatus: (status: ReleaseStatus) => void,
+  intervalMs = 400,
+): Promise<ReleaseResult> {
+  let done = false;
+  const result = handle.result();
+  result.then(() => (done = true), () => (done = true)); // also marks a failure as handled until awaited below
+  while (!done) {
+    const st = await handle.query(statusQuery).catch(() => undefined);
+    if (st) onStatus(st);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return result;
+}

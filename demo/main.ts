@@ -1,104 +1,162 @@
 /**
- * `npm run demo`: the main job on the local stack. Today it shows the foundation end to end — the
- * real stack, a signed image, the worker running the pre-flight workflow against the real GPU
- * pools, and a model Deployment scheduled onto a pool and Ready after its model load. It grows
- * into the full release story as the pipeline lands.
+ * `npm run demo`: the main job on the local stack, told as a story with live progress.
+ *   1. the real stack comes up (Temporal, Kubernetes with kwok GPU pools, Prometheus, registry,
+ *      the simulated model servers and their router);
+ *   2. two model-server images are built, pushed and cosign-signed; releases use their digests;
+ *   3. v1 is released onto the a100 pool (it fills it);
+ *   4. v2 canaries through a Gateway API route, 25 % then 50 %, with live traffic through the
+ *      router; the full pool makes the planner swap; v2 is promoted;
+ *   5. a release that needs GPUs the pool does not have is refused before anything changes.
+ * It ends with a table of the figures. The stack stays up afterwards.
  */
-import { Client, Connection } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
-import { connectKube } from '../activities/kubernetes/client';
-import type { PoolCapacity } from '../core/gpu-capacity';
-import { publishImage } from '../infra/dev/image/publish';
-import { run } from '../infra/dev/stack/exec';
-import { bin } from '../infra/dev/stack/paths';
-import { stackUp } from '../infra/dev/stack/stack';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import { connectKube } from '../activities/kubernetes/client';
+import { progressLine } from '../cli/progress';
+import { followRelease, startRelease } from '../client/releases';
+import type { ServiceSpecInput } from '../core/service-spec';
+import { publishImage } from '../infra/dev/image/publish';
+import { stackUp } from '../infra/dev/stack/stack';
+import { loadWorkerConfig } from '../worker/config';
 import { JsonLogger } from '../worker/logger';
 import { createWorker } from '../worker/worker';
-import { loadWorkerConfig } from '../worker/config';
+import type { ReleaseResult } from '../workflows/messages';
 
 const step = (msg: string) => console.log(`\n▶ ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+const NAMESPACE = 'models';
+const HOST = 'autoglm.models.local';
 
 async function main(): Promise<void> {
   const t0 = Date.now();
   const figures: [string, string][] = [];
-  const took = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
-  step('bringing the local stack up (Temporal, Kubernetes + kwok GPU pools, Prometheus, Alertmanager, OCI registry)');
+  step('bringing the local stack up');
   let since = Date.now();
-  const stack = await stackUp();
-  figures.push(['stack up', took(since)]);
-  console.log(`  Temporal ${stack.temporal!.address} (UI ${stack.temporal!.uiUrl}), apiserver ${stack.kubernetes!.server}, Prometheus ${stack.prometheus!.url}`);
+  // Its own stack by default, so nothing else running on a developer's stack takes its GPUs.
+  const stack = await stackUp(process.env.AUTOGLM_STACK ?? 'demo');
+  figures.push(['stack up', secs(since)]);
+  console.log(`  Temporal ${stack.temporal!.address} (UI ${stack.temporal!.uiUrl}) · apiserver ${stack.kubernetes!.server} · Prometheus ${stack.prometheus!.url} · router ${stack.modelWorld!.routerUrl}`);
 
-  step('building, pushing and signing a model-server image (crane + cosign, key-based)');
+  step('building, pushing and signing two model-server images (crane + cosign)');
   since = Date.now();
-  const image = await publishImage(stack, { repository: 'autoglm/model-server', tag: `demo-${Date.now()}` });
-  await run(bin('cosign'), ['verify', '--key', image.publicKeyPath, '--insecure-ignore-tlog=true', image.reference]);
-  figures.push(['image pushed, signed, verified', took(since)]);
-  console.log(`  ${image.reference}\n  cosign verify --key: OK`);
+  const tag = Date.now().toString(36);
+  const [v1, v2] = await Promise.all(['v1', 'v2'].map((v) => publishImage(stack, { repository: 'autoglm/model-server', tag: `${v}-${tag}`, files: { 'opt/model/VERSION': `${v}\n` } })));
+  figures.push(['images pushed and signed', secs(since)]);
+  console.log(`  v1 ${v1!.reference}\n  v2 ${v2!.reference}`);
 
-  step('starting the worker and running the pre-flight workflow (inspectGpuPools)');
+  Runtime.install({ logger: new JsonLogger('ERROR') }); // the story on stdout; the SDK only for errors
   const taskQueue = `demo-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue, logLevel: 'WARN' }, { ...process.env, TEMPORAL_ADDRESS: stack.temporal!.address, KUBECONFIG: stack.kubernetes!.kubeconfig });
-  Runtime.install({ logger: new JsonLogger('WARN') }); // the story on stdout, only problems from the SDK
+  const config = loadWorkerConfig({ taskQueue }, { ...process.env, TEMPORAL_ADDRESS: stack.temporal!.address, KUBECONFIG: stack.kubernetes!.kubeconfig });
   const { worker, connection: workerConnection } = await createWorker(config);
   const connection = await Connection.connect({ address: stack.temporal!.address });
   const client = new Client({ connection });
   const kube = connectKube(stack.kubernetes!.kubeconfig);
-  const namespace = 'autoglm-demo';
+  await kube.core.deleteNamespace({ name: NAMESPACE }).catch(() => undefined);
+  while (await kube.core.readNamespace({ name: NAMESPACE }).then(() => true, () => false)) await sleep(250);
+  await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+
+  const spec = (version: string, image: string, over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
+    service: 'autoglm', namespace: NAMESPACE, version, image,
+    model: { name: 'open-autoglm-7b', loadBudget: '5m' },
+    gpu: { pool: 'a100', perReplica: 8 },
+    replicas: 2,
+    container: { env: { SIM_MODEL_LOAD_DELAY: '3s', SIM_TTFT_MS: '80', SIM_TOKENS_PER_SECOND: '80' } },
+    rollout: {
+      traffic: { kind: 'gateway-api', gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [HOST] },
+      steps: [{ weight: 25, bake: '6s' }, { weight: 50, bake: '6s' }],
+      ...over,
+    },
+  });
 
   await worker.runUntil(async () => {
-    const inspect = async () =>
-      client.workflow.execute('inspectGpuPools', { taskQueue, workflowId: `demo-inspect-${Date.now()}`, args: [{ pools: ['a100', 'l4'] }] }) as Promise<PoolCapacity[]>;
-    printPools('before', await inspect());
-
-    step('deploying a model server that needs 8 GPUs and 5 s to load its weights, onto the a100 pool');
-    await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
-    while (await kube.core.readNamespace({ name: namespace }).then(() => true, () => false)) await sleep(250);
-    await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+    step('releasing v1 of autoglm onto the a100 pool (2 replicas × 8 GPUs: the whole pool)');
     since = Date.now();
-    await kube.apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        metadata: { name: 'autoglm' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'autoglm' } },
-          template: {
-            metadata: { labels: { app: 'autoglm' } },
-            spec: {
-              nodeSelector: { pool: 'a100' },
-              tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-              containers: [{ name: 'server', image: image.reference, env: [{ name: 'SIM_MODEL_LOAD_DELAY', value: '5s' }], resources: { limits: { 'nvidia.com/gpu': '8' } } }],
-            },
-          },
-        },
-      },
-    });
-    for (;;) {
-      const d = await kube.apps.readNamespacedDeployment({ name: 'autoglm', namespace });
-      process.stdout.write(`\r  ready replicas: ${d.status?.readyReplicas ?? 0}/1  (${took(since)})   `);
-      if ((d.status?.readyReplicas ?? 0) >= 1) break;
-      await sleep(500);
-    }
-    figures.push(['model pod scheduled and Ready (5 s load)', took(since)]);
-    const [pod] = (await kube.core.listNamespacedPod({ namespace, labelSelector: 'app=autoglm' })).items;
-    console.log(`\n  pod ${pod?.metadata?.name} on node ${pod?.spec?.nodeName}`);
-    printPools('after', await inspect());
+    const r1 = await follow(await startRelease(client, spec('v1.0.0', v1!.reference), { taskQueue, requestedBy: 'demo' }));
+    figures.push([`v1 first release (${r1.outcome})`, secs(since)]);
+
+    step('canary of v2 through the Gateway API route, with live traffic; the pool is full, so the planner swaps');
+    const traffic = new TrafficProbe(stack.modelWorld!.routerUrl, HOST);
+    await traffic.until(async () => traffic.total > 0);
+    since = Date.now();
+    const handle = await startRelease(client, spec('v2.0.0', v2!.reference), { taskQueue, requestedBy: 'demo' });
+    const r2 = await follow(handle, (line) => `${line} | traffic seen ${traffic.describe(r1.revision)}`);
+    traffic.stop();
+    figures.push([`v2 canary 25 % → 50 % → promoted (${r2.mode})`, secs(since)]);
+    figures.push(['requests answered during the canary (errors)', `${traffic.total} (${traffic.errors})`]);
+
+    step('a release that needs more GPUs than the pool has is refused before anything changes');
+    since = Date.now();
+    const big = { ...spec('v3.0.0', v1!.reference, { allowSwap: false }), replicas: 3 };
+    const err = await (await startRelease(client, big, { taskQueue, requestedBy: 'demo' })).result().catch((e: unknown) => e);
+    const reason = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : `unexpected: ${String(err)}`;
+    console.log(`  refused: ${reason}`);
+    figures.push(['capacity refusal', secs(since)]);
   });
   await workerConnection.close();
   await connection.close();
 
-  figures.push(['total', took(t0)]);
+  figures.push(['total', secs(t0)]);
   step('summary');
-  for (const [what, value] of figures) console.log(`  ${what.padEnd(42)} ${value}`);
-  console.log(`\nThe stack stays up for exploring (npm run stack:status; npm run stack:down to stop it).`);
+  for (const [what, value] of figures) console.log(`  ${what.padEnd(48)} ${value}`);
+  console.log(`\nThe stack stays up: curl -H 'Host: ${HOST}' ${stack.modelWorld!.routerUrl}/v1/models · npm run stack:status -- --name ${stack.name} · npm run stack:down -- --name ${stack.name}`);
 }
 
-function printPools(label: string, pools: PoolCapacity[]): void {
-  console.log(`  GPU pools ${label}:`);
-  for (const p of pools) console.log(`    ${p.pool.padEnd(5)} allocatable ${p.allocatable}, requested ${p.requested}, free ${p.free} (largest on one node: ${p.largestFreeOnOneNode})`);
+async function follow(handle: Awaited<ReturnType<typeof startRelease>>, decorate: (line: string) => string = (l) => l): Promise<ReleaseResult> {
+  const started = Date.now();
+  let last = '';
+  const r = await followRelease(handle, (st) => {
+    const line = progressLine(st, Date.now() - started);
+    const key = line.replace(/^\[[^\]]*\]/, '');
+    if (key !== last) console.log(`  ${decorate(line)}`);
+    last = key;
+  });
+  console.log(`  → ${r.outcome} ${r.version} (revision ${r.revision}${r.mode ? `, ${r.mode}` : ''})`);
+  return r;
+}
+
+/** Sends a steady trickle of chat requests through the router and counts answers by revision. */
+class TrafficProbe {
+  total = 0;
+  errors = 0;
+  private readonly byRevision = new Map<string, number>();
+  private running = true;
+  constructor(routerUrl: string, host: string) {
+    void (async () => {
+      while (this.running) {
+        const revision = await chat(routerUrl, host).catch(() => undefined);
+        if (revision === undefined) this.errors++;
+        else this.byRevision.set(revision, (this.byRevision.get(revision) ?? 0) + 1);
+        this.total++;
+        await sleep(40);
+      }
+    })();
+  }
+  async until(cond: () => Promise<boolean>): Promise<void> {
+    while (!(await cond())) await sleep(100);
+  }
+  describe(stableRevision: string): string {
+    const stable = this.byRevision.get(stableRevision) ?? 0;
+    const canary = [...this.byRevision.entries()].filter(([r]) => r !== stableRevision).reduce((n, [, c]) => n + c, 0);
+    return `v1 ${stable} / v2 ${canary}`;
+  }
+  stop(): void {
+    this.running = false;
+  }
+}
+
+function chat(routerUrl: string, host: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${routerUrl}/v1/chat/completions`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? String(res.headers['x-autoglm-revision']) : undefined));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ model: 'open-autoglm-7b', messages: [{ role: 'user', content: 'Plan a trip to Hangzhou.' }], max_tokens: 8, temperature: 0 }));
+  });
 }
 
 main().then(

@@ -12,6 +12,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -181,6 +182,7 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
         run.setPhase('promoting');
         for (const move of plan.promotion) {
           await run.checkpoint();
+          await drainStableBeforeRemoving(run, spec, move, stableTrack!.revision, revision);
           await moveTo(move, canary, stableTrack!);
           await setWeights(run, spec, stableTrack!.revision, revision, weightOf(move));
         }
@@ -243,6 +245,17 @@ async function moveTo(move: Pick<PlannedStep, 'canaryReplicas' | 'stableReplicas
   }
 }
 
+/**
+ * A route that still sends a share to a stable Service with no pods answers that share with
+ * 503s. Before the stable's last pod goes, all traffic moves to the (ready) canary. Added while
+ * releases were in flight: older histories did not make this call, hence the patch.
+ */
+async function drainStableBeforeRemoving(run: ReleaseRun, spec: ServiceSpec, move: Pick<PlannedStep, 'stableReplicas'>, stableRevision: string, canaryRevision: string): Promise<void> {
+  if (move.stableReplicas > 0 || run.status.weights.stable === 0 || run.status.replicas.canary.ready === 0) return;
+  if (!patched('drain-stable-before-removing')) return;
+  await setWeights(run, spec, stableRevision, canaryRevision, 100);
+}
+
 const weightOf = (m: PromotionMove) => Math.round((100 * m.canaryReplicas) / Math.max(1, m.canaryReplicas + m.stableReplicas));
 
 async function setWeights(run: ReleaseRun, spec: ServiceSpec, stableRevision: string, canaryRevision: string, canaryWeight: number): Promise<void> {
@@ -253,6 +266,7 @@ async function setWeights(run: ReleaseRun, spec: ServiceSpec, stableRevision: st
 async function runStep(run: ReleaseRun, spec: ServiceSpec, plan: RolloutPlan, step: PlannedStep, canary: Track, stable: Track): Promise<void> {
   await run.checkpoint();
   run.status.step = { index: step.index + 1, of: plan.steps.length };
+  await drainStableBeforeRemoving(run, spec, step, stable.revision, canary.revision);
   await moveTo(step, canary, stable);
   await setWeights(run, spec, stable.revision, canary.revision, step.weight);
   // Analysis hook: the canary is observed for the bake time (the analysis issue adds checks here).

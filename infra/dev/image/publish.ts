@@ -4,7 +4,7 @@
  * both of cosign's storage formats. Test support and demo tooling, not product code.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run } from '../stack/exec';
@@ -36,18 +36,28 @@ export interface SigningKey {
   password: string;
 }
 
-/** The stack's cosign key pair, made on first use; its password sits beside it with mode 0600. */
-export async function stackSigningKey(state: StackState, name = 'cosign'): Promise<SigningKey> {
+const keys = new Map<string, Promise<SigningKey>>();
+
+/** The stack's cosign key pair, made on first use (once, even when asked for concurrently); its password sits beside it with mode 0600. */
+export function stackSigningKey(state: StackState, name = 'cosign'): Promise<SigningKey> {
+  const id = join(state.dir, name);
+  if (!keys.has(id)) keys.set(id, makeSigningKey(state, name).catch((err: unknown) => { keys.delete(id); throw err; }));
+  return keys.get(id)!;
+}
+
+async function makeSigningKey(state: StackState, name: string): Promise<SigningKey> {
   const dir = join(state.dir, 'cosign');
   const prefix = join(dir, name);
   const passwordFile = `${prefix}.password`;
-  if (!existsSync(`${prefix}.key`)) {
+  if (!(existsSync(`${prefix}.key`) && existsSync(`${prefix}.pub`) && existsSync(passwordFile))) {
+    // Made under a temporary name and renamed, so an interrupted run never leaves a key without its password.
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(passwordFile, randomBytes(24).toString('base64url'), { mode: 0o600 });
-    await run(bin('cosign'), ['generate-key-pair', '--output-key-prefix', prefix], {
-      env: { COSIGN_PASSWORD: readFileSync(passwordFile, 'utf8') },
-    });
-    chmodSync(`${prefix}.key`, 0o600);
+    const tmp = join(dir, `.${name}-${process.pid}`);
+    const password = randomBytes(24).toString('base64url');
+    await run(bin('cosign'), ['generate-key-pair', '--output-key-prefix', tmp], { env: { COSIGN_PASSWORD: password } });
+    writeFileSync(`${tmp}.password`, password, { mode: 0o600 });
+    chmodSync(`${tmp}.key`, 0o600);
+    for (const ext of ['password', 'pub', 'key']) renameSync(`${tmp}.${ext}`, `${prefix}.${ext}`);
   }
   return { privateKeyPath: `${prefix}.key`, publicKeyPath: `${prefix}.pub`, password: readFileSync(passwordFile, 'utf8') };
 }

@@ -47,7 +47,7 @@ export class PodRunner {
 
   async stop(): Promise<void> {
     await this.informer?.stop();
-    await Promise.all([...this.pods.keys()].map((k) => this.stopPod(k)));
+    await Promise.all([...this.pods.keys()].map((k) => this.stopPod(k, 0)));
   }
 
   private async sync(pod: V1Pod): Promise<void> {
@@ -76,12 +76,13 @@ export class PodRunner {
     }
   }
 
-  private async stopPod(key: string): Promise<void> {
+  /** Like a kubelet's graceful termination: no new requests, in-flight ones may finish (up to the grace period). */
+  private async stopPod(key: string, graceMs = 10_000): Promise<void> {
     const pod = this.pods.get(key);
     if (!pod) return;
     this.pods.delete(key);
     this.writeTargets();
-    await pod.server.close();
+    await pod.server.close(graceMs);
     this.log(`stopped ${key}`);
   }
 

@@ -53,10 +53,14 @@ export class SimServer {
     return this.port;
   }
 
-  async close(): Promise<void> {
+  /** Stops accepting connections; requests in flight get `graceMs` to finish before they are cut. */
+  async close(graceMs = 0): Promise<void> {
     if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const timer = setTimeout(() => this.server!.closeAllConnections(), graceMs);
+    await closed;
+    clearTimeout(timer);
   }
 
   private perf() {
