@@ -8,6 +8,8 @@ import {
   CustomObjectsApi,
   makeInformer,
   type CoreV1Api,
+  type Informer,
+  type ObjectCache,
   type KubeConfig,
   type KubernetesObject,
   type V1Service,
@@ -46,30 +48,26 @@ export class Router {
   ) {}
 
   async start(port: number): Promise<number> {
-    const svcInformer = makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces());
-    const key = (o: KubernetesObject) => `${o.metadata!.namespace}/${o.metadata!.name}`;
-    svcInformer.on('add', (s) => this.services.set(key(s), s));
-    svcInformer.on('update', (s) => this.services.set(key(s), s));
-    svcInformer.on('delete', (s) => this.services.delete(key(s)));
-    svcInformer.on('error', () => setTimeout(() => void svcInformer.start(), 1000));
-    await svcInformer.start();
-    this.stoppers.push(() => svcInformer.stop());
-
+    await this.mirror(makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()), this.services);
     const custom = this.kc.makeApiClient(CustomObjectsApi);
-    const routeInformer = makeInformer<HttpRoute>(this.kc, '/apis/gateway.networking.k8s.io/v1/httproutes', () =>
-      custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never,
-    );
-    routeInformer.on('add', (r) => this.routes.set(key(r), r));
-    routeInformer.on('update', (r) => this.routes.set(key(r), r));
-    routeInformer.on('delete', (r) => this.routes.delete(key(r)));
-    routeInformer.on('error', () => setTimeout(() => void routeInformer.start(), 1000));
-    await routeInformer.start();
-    this.stoppers.push(() => routeInformer.stop());
+    const listRoutes = () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never;
+    await this.mirror(makeInformer<HttpRoute>(this.kc, '/apis/gateway.networking.k8s.io/v1/httproutes', listRoutes), this.routes);
 
     this.server = createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Keeps `into` equal to what the informer sees, keyed namespace/name; relists after a broken watch. */
+  private async mirror<T extends KubernetesObject>(informer: Informer<T> & ObjectCache<T>, into: Map<string, T>): Promise<void> {
+    const key = (o: T) => `${o.metadata!.namespace}/${o.metadata!.name}`;
+    informer.on('add', (o) => into.set(key(o), o));
+    informer.on('update', (o) => into.set(key(o), o));
+    informer.on('delete', (o) => into.delete(key(o)));
+    informer.on('error', () => setTimeout(() => void informer.start(), 1000));
+    await informer.start();
+    this.stoppers.push(() => informer.stop());
   }
 
   async stop(): Promise<void> {
