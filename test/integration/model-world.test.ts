@@ -69,11 +69,12 @@ describe('model world: simulated servers, router and scraping', () => {
     const series = await eventually('model-server targets up', async () => {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`up{job="model-servers",namespace="${ns}"}`)}`);
       const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-      const up = body.data.result.filter((r) => r.value[1] === '1');
+      // Labels settle after the Services exist (the track follows them): wait for the final set.
+      const up = body.data.result.filter((r) => r.value[1] === '1' && r.metric.track === 'stable');
       return up.length === 2 ? up : undefined;
     }, 30_000);
     expect(series.map((s) => s.metric.revision)).toEqual([v1Revision, v1Revision]);
-    expect(series[0]!.metric).toMatchObject({ service: 'chat', version: 'v1' });
+    expect(series[0]!.metric).toMatchObject({ service: 'chat', version: 'v1', track: 'stable' });
   });
 
   it('splits requests by the HTTPRoute weights of a Gateway API canary', async () => {
@@ -85,6 +86,13 @@ describe('model world: simulated servers, router and scraping', () => {
     }, 90_000);
     expect(status.weights).toEqual({ stable: 75, canary: 25 });
     const canaryRevision = status.replicas.canary.revision!;
+    const tracks = await eventually('canary target labelled', async () => {
+      const res = await fetch(`${testStack().prometheus.url}/api/v1/query?query=${encodeURIComponent(`up{job="model-servers",namespace="${ns}"}`)}`);
+      const result = ((await res.json()) as { data: { result: { metric: Record<string, string> }[] } }).data.result;
+      const canary = result.find((r) => r.metric.revision === canaryRevision);
+      return canary?.metric.track === 'canary' ? result : undefined;
+    }, 30_000);
+    expect(tracks.filter((r) => r.metric.revision === v1Revision).map((r) => r.metric.track)).toEqual(['stable', 'stable']);
     // The canary's pod must be loaded before the router sends it traffic.
     await eventually('canary served', async () => ((await call(gateway.hostnames[0]!, '/v1/models')).revision === canaryRevision ? true : undefined), 30_000);
     const counts = new Map<string, number>();

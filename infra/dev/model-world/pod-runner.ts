@@ -26,6 +26,9 @@ export class PodRunner {
   readonly pods = new Map<string, RunningPod>();
   private readonly starting = new Set<string>();
   private informer?: ReturnType<typeof makeInformer<V1Pod>>;
+  private lastTargets = '';
+  /** stable or canary, as the service's Services say (the router knows them); '' when unknown. */
+  trackOf: (pod: RunningPod) => string = () => '';
 
   constructor(
     private readonly kc: KubeConfig,
@@ -86,18 +89,21 @@ export class PodRunner {
     this.log(`stopped ${key}`);
   }
 
-  /** Prometheus file_sd: one target per running server, written atomically. */
-  private writeTargets(): void {
+  /** Prometheus file_sd: one target per running server, written atomically when it changes. */
+  writeTargets(): void {
     mkdirSync(this.fileSdDir, { recursive: true });
     const groups = [...this.pods.values()].map((p) => ({
       targets: [`127.0.0.1:${p.port}`],
       labels: {
         namespace: p.namespace, pod: p.name, service: p.labels[LABELS.name] ?? '',
-        revision: p.labels[LABELS.revision] ?? '', version: p.labels[LABELS.version] ?? '',
+        revision: p.labels[LABELS.revision] ?? '', version: p.labels[LABELS.version] ?? '', track: this.trackOf(p),
       },
     }));
+    const text = JSON.stringify(groups, null, 1);
+    if (text === this.lastTargets) return;
+    this.lastTargets = text;
     const file = join(this.fileSdDir, 'model-servers.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(groups, null, 1));
+    writeFileSync(`${file}.tmp`, text);
     renameSync(`${file}.tmp`, file);
   }
 }

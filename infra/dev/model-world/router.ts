@@ -48,7 +48,9 @@ export class Router {
   ) {}
 
   async start(port: number): Promise<number> {
-    await this.mirror(makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()), this.services);
+    // Track labels of the scrape targets follow the Services (they change at promotion).
+    this.runner.trackOf = (pod) => this.trackOf(pod);
+    await this.mirror(makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()), this.services, () => this.runner.writeTargets());
     const custom = this.kc.makeApiClient(CustomObjectsApi);
     const listRoutes = () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never;
     await this.mirror(makeInformer<HttpRoute>(this.kc, '/apis/gateway.networking.k8s.io/v1/httproutes', listRoutes), this.routes);
@@ -60,11 +62,11 @@ export class Router {
   }
 
   /** Keeps `into` equal to what the informer sees, keyed namespace/name; relists after a broken watch. */
-  private async mirror<T extends KubernetesObject>(informer: Informer<T> & ObjectCache<T>, into: Map<string, T>): Promise<void> {
+  private async mirror<T extends KubernetesObject>(informer: Informer<T> & ObjectCache<T>, into: Map<string, T>, onChange = () => {}): Promise<void> {
     const key = (o: T) => `${o.metadata!.namespace}/${o.metadata!.name}`;
-    informer.on('add', (o) => into.set(key(o), o));
-    informer.on('update', (o) => into.set(key(o), o));
-    informer.on('delete', (o) => into.delete(key(o)));
+    informer.on('add', (o) => { into.set(key(o), o); onChange(); });
+    informer.on('update', (o) => { into.set(key(o), o); onChange(); });
+    informer.on('delete', (o) => { into.delete(key(o)); onChange(); });
     informer.on('error', () => setTimeout(() => void informer.start(), 1000));
     await informer.start();
     this.stoppers.push(() => informer.stop());
@@ -89,6 +91,17 @@ export class Router {
     }
     const [service, namespace] = host.split('.');
     return service && namespace ? [{ namespace, service, weight: 1 }] : [];
+  }
+
+  /** stable: the revision the service's stable (or, without one, main) Service selects; canary: another revision beside it. */
+  trackOf(pod: RunningPod): string {
+    const service = pod.labels['app.kubernetes.io/name'];
+    const revision = pod.labels['autoglm.dev/revision'];
+    if (!service || !revision) return '';
+    const selected = (name: string) => this.services.get(`${pod.namespace}/${name}`)?.spec?.selector?.['autoglm.dev/revision'];
+    const stable = selected(`${service}-stable`) ?? selected(service);
+    if (!stable) return '';
+    return stable === revision ? 'stable' : 'canary';
   }
 
   /** Ready pods that the Service selects and that have a running server. */
