@@ -1,11 +1,15 @@
 import { connectKube } from './kubernetes/client';
 import { createKubernetesActivities } from './kubernetes';
+import { createSupplyChainActivities } from './supplychain';
 import { createTrafficActivities } from './traffic';
 
 export interface ActivityDeps {
   kubeconfig?: string;
   /** Called on every Kubernetes API request (benchmarks, metrics). */
   onKubeRequest?: () => void;
+  /** Registries reached over plain HTTP besides loopback. */
+  insecureRegistries?: string[];
+  onRegistryRequest?: () => void;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -14,5 +18,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createKubernetesActivities(kube),
     ...createTrafficActivities(kube),
+    ...createSupplyChainActivities({ insecureRegistries: deps.insecureRegistries ?? [], onRequest: deps.onRegistryRequest }),
   };
 }

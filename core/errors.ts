@@ -19,6 +19,15 @@ export const ErrorType = {
   ReleaseAborted: 'ReleaseAborted',
   ReleaseInProgress: 'ReleaseInProgress',
   GateTimeout: 'GateTimeout',
+  ImageNotFound: 'ImageNotFound',
+  RegistryUnauthorized: 'RegistryUnauthorized',
+  RegistryUnavailable: 'RegistryUnavailable',
+  /** The image has no cosign signature. */
+  NoSignature: 'NoSignature',
+  /** Signatures exist, but none verifies with a trusted key. */
+  SignatureInvalid: 'SignatureInvalid',
+  /** Content or a signature names another digest than the image's. */
+  DigestMismatch: 'DigestMismatch',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -34,4 +43,9 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.ReleaseAborted,
   ErrorType.ReleaseInProgress,
   ErrorType.GateTimeout,
+  ErrorType.ImageNotFound,
+  ErrorType.RegistryUnauthorized,
+  ErrorType.NoSignature,
+  ErrorType.SignatureInvalid,
+  ErrorType.DigestMismatch,
 ];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs } from './duration';
 import { GPU_RESOURCE } from './gpu-capacity';
+import { parseImageRef } from './image-ref';
 
 /**
  * The service spec: everything the pipeline needs to release one model service. One file
@@ -14,10 +15,13 @@ const dnsLabel = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-", starting and ending with a letter or digit');
 
-/** An image pinned by digest: registry/repository@sha256:<64 hex>. */
-export const imageByDigest = z
+/**
+ * An image reference with its registry host: by digest (repo@sha256:…) or by tag (repo:tag),
+ * which the pipeline resolves to a digest before anything is deployed.
+ */
+export const imageReference = z
   .string()
-  .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, 'must be pinned by digest: repository@sha256:<64 hex digits>');
+  .refine((s) => parseImageRef(s) !== undefined, 'must be registry-host/repository[:tag][@sha256:<64 hex digits>]');
 
 const percent = z.number().min(0).max(100);
 
@@ -60,7 +64,7 @@ export const ServiceSpec = z
     namespace: dnsLabel,
     /** The release's version (shown in labels, statuses and reports). */
     version: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."'),
-    image: imageByDigest,
+    image: imageReference,
     model: z.object({
       name: z.string().min(1),
       /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
@@ -97,6 +101,13 @@ export const ServiceSpec = z
       stepTimeout: durationMs.default(30 * 60_000),
       gateTimeout: durationMs.default(24 * 3_600_000),
     }),
+    /** What the image must carry before it is deployed. */
+    supplyChain: z
+      .object({
+        /** cosign public keys (PEM); with any, a signature by one of them over the image's digest is required. */
+        cosignKeys: z.array(z.string().includes('PUBLIC KEY', { message: 'a PEM public key' })).default([]),
+      })
+      .default({ cosignKeys: [] }),
     slos: Slos.default({ p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 }),
   })
   .superRefine((spec, ctx) => {

@@ -6,12 +6,14 @@
  *   3. v1 is released onto the a100 pool (it fills it);
  *   4. v2 canaries through a Gateway API route, 25 % then 50 %, with live traffic through the
  *      router; the full pool makes the planner swap; v2 is promoted;
- *   5. a release that needs GPUs the pool does not have is refused before anything changes.
+ *   5. an unsigned image is refused (only images signed with the stack's key may deploy);
+ *   6. a release that needs GPUs the pool does not have is refused before anything changes.
  * It ends with a table of the figures. The stack stays up afterwards.
  */
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connectKube } from '../activities/kubernetes/client';
 import { progressLine } from '../cli/progress';
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
     gpu: { pool: 'a100', perReplica: 8 },
     replicas: 2,
     container: { env: { SIM_MODEL_LOAD_DELAY: '3s', SIM_TTFT_MS: '80', SIM_TOKENS_PER_SECOND: '80' } },
+    // Only images signed with the stack's cosign key may be deployed.
+    supplyChain: { cosignKeys: [readFileSync(v1!.publicKeyPath, 'utf8')] },
     rollout: {
       traffic: { kind: 'gateway-api', gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [HOST] },
       steps: [{ weight: 25, bake: '6s' }, { weight: 50, bake: '6s' }],
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     since = Date.now();
     const r1 = await follow(await startRelease(client, spec('v1.0.0', v1!.reference), { taskQueue, requestedBy: 'demo' }));
     figures.push([`v1 first release (${r1.outcome})`, secs(since)]);
+    console.log(`  image verified: ${r1.status.image?.signatures.map((sig) => `${sig.format} signature by key ${sig.keyId}`).join(', ')}`);
 
     step('canary of v2 through the Gateway API route, with live traffic; the pool is full, so the planner swaps');
     const traffic = new TrafficProbe(stack.modelWorld!.routerUrl, HOST);
@@ -87,6 +92,13 @@ async function main(): Promise<void> {
     traffic.stop();
     figures.push([`v2 canary 25 % → 50 % → promoted (${r2.mode})`, secs(since)]);
     figures.push(['requests answered during the canary (errors)', `${traffic.total} (${traffic.errors})`]);
+
+    step('an unsigned image is refused before anything reaches the cluster');
+    since = Date.now();
+    const unsigned = await publishImage(stack, { repository: 'autoglm/model-server', tag: `unsigned-${tag}`, sign: [], files: { 'opt/model/VERSION': 'unsigned\n' } });
+    const refusal = await (await startRelease(client, spec('v2.0.1', unsigned.tagged), { taskQueue, requestedBy: 'demo' })).result().catch((e: unknown) => e);
+    console.log(`  refused: ${refusal instanceof WorkflowFailedError ? refusal.cause?.message : `unexpected: ${String(refusal)}`}`);
+    figures.push(['unsigned image refused', secs(since)]);
 
     step('a release that needs more GPUs than the pool has is refused before anything changes');
     since = Date.now();

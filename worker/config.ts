@@ -15,6 +15,11 @@ export const WorkerConfig = z.object({
   /** How long in-flight activities may run after SIGTERM before they are cancelled. */
   shutdownGraceMs: durationMs.default(30_000),
   logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** Registries reached over plain HTTP besides loopback, comma-separated host[:port]. */
+  insecureRegistries: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -26,6 +31,7 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   workflowBundle: 'AUTOGLM_WORKFLOW_BUNDLE',
   shutdownGraceMs: 'AUTOGLM_SHUTDOWN_GRACE',
   logLevel: 'LOG_LEVEL',
+  insecureRegistries: 'AUTOGLM_INSECURE_REGISTRIES',
 };
 
 export class ConfigError extends Error {

@@ -14,6 +14,7 @@ flag('kubeconfig', 'kubeconfig', 'kubeconfig file [$KUBECONFIG, ~/.kube/config o
 flag('workflow-bundle', 'workflowBundle', 'prebuilt workflow bundle [bundle the sources at start]');
 flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after SIGTERM, e.g. 30s [30s]');
 flag('log-level', 'logLevel', 'TRACE|DEBUG|INFO|WARN|ERROR [INFO]');
+flag('insecure-registries', 'insecureRegistries', 'registries reached over plain HTTP besides loopback, comma-separated');
 program.parse();
 
 const o = program.opts<Record<string, string | undefined>>();
@@ -21,7 +22,7 @@ try {
   const config = loadWorkerConfig(
     {
       temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
-      workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel,
+      workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
     },
     process.env,
   );

@@ -7,6 +7,7 @@ import type { ServiceSpecInput } from '../core/service-spec';
 
 export type ReleasePhase =
   | 'planning'
+  | 'verifying'
   | 'deploying'
   | 'canary'
   | 'awaiting-promotion'
@@ -37,6 +38,8 @@ export interface ReleaseStatus {
   /** Milliseconds spent in each phase so far. */
   timings: Partial<Record<ReleasePhase, number>>;
   lastReason?: string;
+  /** The image as deployed (pinned by digest) and the signatures that were verified. */
+  image?: { reference: string; digest: string; signatures: { format: 'legacy' | 'bundle'; keyId?: string }[] };
 }
 
 export interface ReleaseInput {

@@ -20,8 +20,10 @@ import {
 } from '@temporalio/workflow';
 import type { KubernetesActivities } from '../activities/kubernetes';
 import type { ServiceState } from '../activities/kubernetes/service-state';
+import type { SupplyChainActivities } from '../activities/supplychain';
 import type { TrafficActivities } from '../activities/traffic';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { parseImageRef } from '../core/image-ref';
 import { LABELS, deploymentName, renderDeployment, revisionOf } from '../core/manifests';
 import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } from '../core/rollout-plan';
 import { ServiceSpec } from '../core/service-spec';
@@ -46,7 +48,7 @@ const retry: RetryPolicy = {
   maximumAttempts: 10,
   nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES],
 };
-const act = proxyActivities<KubernetesActivities & TrafficActivities>({ startToCloseTimeout: '1m', retry });
+const act = proxyActivities<KubernetesActivities & TrafficActivities & SupplyChainActivities>({ startToCloseTimeout: '1m', retry });
 /** Waits last as long as the model may take to load; their heartbeats show they are alive. */
 const waitFor = (budgetMs: number) =>
   proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry: { ...retry, maximumAttempts: 5 } })
@@ -130,6 +132,20 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
     throw ApplicationFailure.nonRetryable(`invalid service spec: ${describeIssues(parsed.error)}`, ErrorType.InvalidConfig);
   }
   const spec = parsed.data;
+  // Supply chain first: a tag is pinned to its digest, and with cosign keys in the policy a
+  // signature over that digest is required. Nothing reaches the cluster before this passes.
+  if ((parseImageRef(spec.image)?.digest === undefined || spec.supplyChain.cosignKeys.length > 0) && patched('verify-image')) {
+    run.setPhase('verifying');
+    try {
+      const verified = await act.verifyImage({ image: spec.image, cosignKeys: spec.supplyChain.cosignKeys });
+      spec.image = verified.reference;
+      run.status.image = verified;
+    } catch (err) {
+      run.status.lastReason = failureMessage(err);
+      run.setPhase('failed');
+      throw ApplicationFailure.nonRetryable(`image refused: ${run.status.lastReason}`, failureType(err));
+    }
+  }
   const revision = revisionOf(spec);
   const { namespace, service } = spec;
 

@@ -166,7 +166,7 @@ describe('releasePipeline on the local stack', () => {
   });
 
   it('refuses an invalid spec with the field and the reason, before starting anything', async () => {
-    await expect(start({ ...spec('v1'), image: 'registry.local/model:latest' })).rejects.toThrow(/image: must be pinned by digest/);
+    await expect(start({ ...spec('v1'), image: 'model:latest' })).rejects.toThrow(/image: must be registry-host\/repository/);
     await expect(start({ ...spec('v1'), replicas: 0 })).rejects.toThrow(/replicas: /);
   });
 });

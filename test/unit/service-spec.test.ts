@@ -24,6 +24,12 @@ describe('service spec files', () => {
     expect(spec.gpu).toMatchObject({ poolLabel: 'pool', resource: 'nvidia.com/gpu' });
   });
 
+  it('takes an image by tag (the pipeline pins it) and cosign keys', () => {
+    const spec = parseSpecText(yaml().replace(/image: .*/, 'image: registry.example/autoglm/server:v2') + 'supplyChain: { cosignKeys: ["-----BEGIN PUBLIC KEY-----\\nx\\n-----END PUBLIC KEY-----"] }\n', 'x');
+    expect(spec.image).toBe('registry.example/autoglm/server:v2');
+    expect(spec.supplyChain.cosignKeys).toHaveLength(1);
+  });
+
   it('reads JSON too', () => {
     const spec = parseSpecText(JSON.stringify({ ...parseSpecText(yaml(), 'x'), rollout: { steps: [{ replicas: 1 }] } }), 'autoglm.json');
     expect(spec.rollout.steps).toEqual([{ replicas: 1 }]);
@@ -31,7 +37,7 @@ describe('service spec files', () => {
 
   it.each`
     change                                                                  | message
-    ${'image: registry.example/autoglm/server:latest'}                      | ${/image: must be pinned by digest/}
+    ${'image: server:latest'}                                               | ${/image: must be registry-host\/repository/}
     ${'replicas: 0'}                                                        | ${/replicas: Too small/i}
     ${'service: AutoGLM'}                                                   | ${/service: lower-case letters/}
     ${'rollout: { steps: [] }'}                                             | ${/rollout.steps: at least one canary step/}

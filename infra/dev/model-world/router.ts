@@ -130,15 +130,31 @@ export class Router {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ pods: this.runner.pods.size, routes: this.routes.size, services: this.services.size }));
     }
+    // Bodies are small JSON; buffering them lets a request that never reached a server be retried.
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => this.forward(req, res, Buffer.concat(chunks), 0));
+  }
+
+  /**
+   * Proxies to one pod. A connection that fails before any response (refused, or a keep-alive
+   * socket the pod closed as it stopped) is retried once on another pick, as Envoy's
+   * reset/connect-failure retries do; anything after the response started is passed on.
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number): void {
     const pod = this.pick(this.backendsFor(req.headers.host ?? ''));
     if (!pod) {
       res.writeHead(503, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ error: { message: `no healthy upstream for host ${req.headers.host}`, type: 'ServiceUnavailable' } }));
     }
     this.inFlight.set(pod.key, (this.inFlight.get(pod.key) ?? 0) + 1);
-    const done = () => this.inFlight.set(pod.key, Math.max(0, (this.inFlight.get(pod.key) ?? 1) - 1));
+    let counted = true;
+    const done = () => {
+      if (counted) this.inFlight.set(pod.key, Math.max(0, (this.inFlight.get(pod.key) ?? 1) - 1));
+      counted = false;
+    };
     const upstream = request(
-      { host: '127.0.0.1', port: pod.port, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${pod.port}` } },
+      { host: '127.0.0.1', port: pod.port, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${pod.port}`, 'content-length': String(body.length) } },
       (up) => {
         res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-autoglm-pod': pod.name, 'x-autoglm-revision': pod.labels['autoglm.dev/revision'] ?? '' });
         up.pipe(res);
@@ -148,11 +164,13 @@ export class Router {
     );
     upstream.on('error', (err) => {
       done();
-      this.log(`upstream ${pod.key}: ${err.message}`);
+      this.log(`upstream ${pod.key}: ${err.message}${res.headersSent || attempt > 0 ? '' : ' (retrying)'}`);
+      if (!res.headersSent && attempt === 0) return this.forward(req, res, body, 1);
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `upstream ${pod.name} failed: ${err.message}`, type: 'BadGateway' } }));
     });
     res.on('close', () => { if (!res.writableFinished) upstream.destroy(); }); // the client went away
-    req.pipe(upstream);
+    upstream.end(body);
   }
+
 }
