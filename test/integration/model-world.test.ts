@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import type { Kube } from '../../activities/kubernetes/client';
 import { startRelease } from '../../client/releases';
 import type { ServiceSpecInput } from '../../core/service-spec';
 import { abortUpdate, statusQuery } from '../../workflows/messages';
-import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
+import { eventually } from '../support/kube';
+import { useReleaseHarness } from '../support/harness';
 import { testStack } from '../support/stack';
-import { startTestWorker, type TestWorker } from '../support/worker-in-process';
 
 // The model-serving world of the stack: simulated servers for kwok pods (pod runner), traffic
 // through the router by Service endpoints or HTTPRoute weights, and Prometheus scraping them.
@@ -24,21 +23,10 @@ function call(host: string, path: string, body?: unknown): Promise<{ status: num
 }
 
 describe('model world: simulated servers, router and scraping', () => {
-  let kube: Kube;
-  let w: TestWorker;
-  let ns: string;
-  beforeAll(async () => {
-    kube = testKube();
-    w = await startTestWorker('it-world');
-    ns = await createTestNamespace(kube, 'world');
-  });
-  afterAll(async () => {
-    await deleteNamespace(kube, ns);
-    await w?.stop();
-  });
+  const h = useReleaseHarness('world', 'file');
 
   const spec = (version: string, over: Partial<ServiceSpecInput> = {}): ServiceSpecInput => ({
-    service: 'chat', namespace: ns, version,
+    service: 'chat', namespace: h.ns, version,
     image: `registry.local/autoglm/model-server@sha256:${createHash('sha256').update(version).digest('hex')}`,
     model: { name: 'open-autoglm-7b' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2,
     container: { env: { SIM_MODEL_LOAD_DELAY: '2s', SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '1000' } },
@@ -48,9 +36,9 @@ describe('model world: simulated servers, router and scraping', () => {
   let v1Revision = '';
 
   it('serves a released model through the router by its Service: OpenAI API, deterministic at temperature 0', async () => {
-    const result = await (await startRelease(w.client, spec('v1'), { taskQueue: w.taskQueue })).result();
+    const result = await (await startRelease(h.worker.client, spec('v1'), { taskQueue: h.worker.taskQueue })).result();
     v1Revision = result.revision;
-    const host = `chat.${ns}`;
+    const host = `chat.${h.ns}`;
     const models = await eventually('models served', async () => {
       const r = await call(host, '/v1/models');
       return r.status === 200 ? r : undefined;
@@ -61,13 +49,13 @@ describe('model world: simulated servers, router and scraping', () => {
     expect(a.status).toBe(200);
     expect(a.revision).toBe(v1Revision);
     expect(JSON.parse(a.text).choices[0].message.content).toBe(JSON.parse(b.text).choices[0].message.content);
-    expect((await call(`nothing.${ns}`, '/v1/models')).status).toBe(503);
+    expect((await call(`nothing.${h.ns}`, '/v1/models')).status).toBe(503);
   });
 
   it('registers every model pod with Prometheus, labelled with its revision', async () => {
     const { url } = testStack().prometheus;
     const series = await eventually('model-server targets up', async () => {
-      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`up{job="model-servers",namespace="${ns}"}`)}`);
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`up{job="model-servers",namespace="${h.ns}"}`)}`);
       const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
       // Labels settle after the Services exist (the track follows them): wait for the final set.
       const up = body.data.result.filter((r) => r.value[1] === '1' && r.metric.track === 'stable');
@@ -78,8 +66,8 @@ describe('model world: simulated servers, router and scraping', () => {
   });
 
   it('splits requests by the HTTPRoute weights of a Gateway API canary', async () => {
-    const gateway = { kind: 'gateway-api' as const, gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [`chat-${ns}.example.test`] };
-    const handle = await startRelease(w.client, spec('v2', { rollout: { traffic: gateway, steps: [{ weight: 25, gate: 'manual' }] } }), { taskQueue: w.taskQueue });
+    const gateway = { kind: 'gateway-api' as const, gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [`chat-${h.ns}.example.test`] };
+    const handle = await startRelease(h.worker.client, spec('v2', { rollout: { traffic: gateway, steps: [{ weight: 25, gate: 'manual' }] } }), { taskQueue: h.worker.taskQueue });
     const status = await eventually('at the gate', async () => {
       const st = await handle.query(statusQuery);
       return st.phase === 'awaiting-promotion' ? st : undefined;
@@ -87,7 +75,7 @@ describe('model world: simulated servers, router and scraping', () => {
     expect(status.weights).toEqual({ stable: 75, canary: 25 });
     const canaryRevision = status.replicas.canary.revision!;
     const tracks = await eventually('canary target labelled', async () => {
-      const res = await fetch(`${testStack().prometheus.url}/api/v1/query?query=${encodeURIComponent(`up{job="model-servers",namespace="${ns}"}`)}`);
+      const res = await fetch(`${testStack().prometheus.url}/api/v1/query?query=${encodeURIComponent(`up{job="model-servers",namespace="${h.ns}"}`)}`);
       const result = ((await res.json()) as { data: { result: { metric: Record<string, string> }[] } }).data.result;
       const canary = result.find((r) => r.metric.revision === canaryRevision);
       return canary?.metric.track === 'canary' ? result : undefined;

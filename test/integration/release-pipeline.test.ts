@@ -1,38 +1,26 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import type { Kube } from '../../activities/kubernetes/client';
 import { readServiceState } from '../../activities/kubernetes/service-state';
 import { ReleaseInProgressError, startRelease } from '../../client/releases';
 import { ErrorType } from '../../core/errors';
 import { LABELS } from '../../core/manifests';
 import type { ServiceSpecInput } from '../../core/service-spec';
 import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../../workflows/messages';
-import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
-import { startTestWorker, type TestWorker } from '../support/worker-in-process';
+import { eventually } from '../support/kube';
+import { useReleaseHarness } from '../support/harness';
 
 // Releases on the real stack: kube-apiserver + scheduler + kwok GPU nodes, Temporal dev server,
 // the project's worker. Pools: a100 = 2 nodes × 8 GPUs, l4 = 2 nodes × 4 GPUs.
 const digestOf = (version: string) => `sha256:${createHash('sha256').update(version).digest('hex')}`;
 
 describe('releasePipeline on the local stack', () => {
-  let kube: Kube;
-  let w: TestWorker;
-  let ns: string;
-  beforeAll(async () => {
-    kube = testKube();
-    w = await startTestWorker('it-release');
-  });
-  afterAll(() => w?.stop());
-  beforeEach(async () => {
-    ns = await createTestNamespace(kube, 'rel');
-  });
-  afterEach(() => deleteNamespace(kube, ns));
+  const h = useReleaseHarness('rel', 'test');
 
   const spec = (version: string, over: Partial<ServiceSpecInput> & { pool?: string; gpus?: number; steps?: ServiceSpecInput['rollout']['steps']; allowSwap?: boolean } = {}): ServiceSpecInput => {
     const { pool = 'l4', gpus = 2, steps = [{ weight: 50, bake: '1s' }], allowSwap = true, ...rest } = over;
     return {
-      service: 'llm', namespace: ns, version, image: `registry.local/autoglm/model-server@${digestOf(version)}`,
+      service: 'llm', namespace: h.ns, version, image: `registry.local/autoglm/model-server@${digestOf(version)}`,
       model: { name: 'open-autoglm-7b', loadBudget: '2m' },
       gpu: { pool, perReplica: gpus },
       replicas: 2,
@@ -41,9 +29,9 @@ describe('releasePipeline on the local stack', () => {
       ...rest,
     };
   };
-  const release = async (s: ServiceSpecInput) => (await startRelease(w.client, s, { taskQueue: w.taskQueue })).result();
-  const state = () => readServiceState(kube, ns, 'llm');
-  const start = (s: ServiceSpecInput) => startRelease(w.client, s, { taskQueue: w.taskQueue });
+  const release = async (s: ServiceSpecInput) => (await startRelease(h.worker.client, s, { taskQueue: h.worker.taskQueue })).result();
+  const state = () => readServiceState(h.kube, h.ns, 'llm');
+  const start = (s: ServiceSpecInput) => startRelease(h.worker.client, s, { taskQueue: h.worker.taskQueue });
   const waitPhase = (handle: Awaited<ReturnType<typeof start>>, phase: ReleaseStatus['phase']) =>
     eventually(`phase ${phase}`, async () => {
       const st = await handle.query(statusQuery);
@@ -64,7 +52,7 @@ describe('releasePipeline on the local stack', () => {
     expect(second.status.weights).toEqual({ stable: 0, canary: 100 });
     const after = await state();
     expect(after.revisions).toEqual([expect.objectContaining({ revision: second.revision, version: 'v2', replicas: 2, readyReplicas: 2 })]);
-    const main = await kube.core.readNamespacedService({ namespace: ns, name: 'llm' });
+    const main = await h.kube.core.readNamespacedService({ namespace: h.ns, name: 'llm' });
     expect(main.spec?.selector?.[LABELS.revision]).toBe(second.revision);
   });
 
@@ -137,8 +125,8 @@ describe('releasePipeline on the local stack', () => {
     const handle = await start(spec('v2', { pool: 'a100', gpus: 4, steps: [{ replicas: 1, gate: 'manual' }, { replicas: 2 }] }));
     await waitPhase(handle, 'awaiting-promotion');
     // Someone else takes the GPUs the plan counted on.
-    await kube.apps.createNamespacedDeployment({
-      namespace: ns,
+    await h.kube.apps.createNamespacedDeployment({
+      namespace: h.ns,
       body: {
         metadata: { name: 'gpu-thief' },
         spec: {
@@ -154,7 +142,7 @@ describe('releasePipeline on the local stack', () => {
       },
     });
     await eventually('thief running', async () => {
-      const d = await kube.apps.readNamespacedDeployment({ namespace: ns, name: 'gpu-thief' });
+      const d = await h.kube.apps.readNamespacedDeployment({ namespace: h.ns, name: 'gpu-thief' });
       return (d.status?.readyReplicas ?? 0) === 2 ? d : undefined;
     });
     await handle.executeUpdate(promoteUpdate, { args: [{ approver: 'bob' }] });

@@ -3,16 +3,14 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kube } from '../../activities/kubernetes/client';
 import { createSupplyChainActivities } from '../../activities/supplychain';
 import { startRelease } from '../../client/releases';
 import { ErrorType } from '../../core/errors';
 import { publishImage, type PublishedImage } from '../../infra/dev/image/publish';
 import { run } from '../../infra/dev/stack/exec';
 import { bin } from '../../infra/dev/stack/paths';
-import { createTestNamespace, deleteNamespace, testKube } from '../support/kube';
+import { useReleaseHarness } from '../support/harness';
 import { testStack } from '../support/stack';
-import { startTestWorker, type TestWorker } from '../support/worker-in-process';
 
 // Real artefacts only: images pushed to the stack's registry and signed by the cosign binary.
 const { verifyImage } = createSupplyChainActivities();
@@ -107,40 +105,29 @@ describe('supply chain: digest pinning and cosign signatures', () => {
   });
 
   describe('in the release pipeline', () => {
-    let kube: Kube;
-    let w: TestWorker;
-    let ns: string;
-    beforeAll(async () => {
-      kube = testKube();
-      w = await startTestWorker('it-supply');
-      ns = await createTestNamespace(kube, 'sc');
-    });
-    afterAll(async () => {
-      await deleteNamespace(kube, ns);
-      await w?.stop();
-    });
+    const h = useReleaseHarness('sc', 'file');
     const spec = (image: string) => ({
-      service: 'llm', namespace: ns, version: 'v1', image, model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1,
+      service: 'llm', namespace: h.ns, version: 'v1', image, model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1,
       rollout: { steps: [{ weight: 50 }] }, supplyChain: { cosignKeys: [key] },
     });
 
     it('refuses an unsigned image before anything reaches the cluster', async () => {
       const image = await publish('release-unsigned', []);
-      const err = await (await startRelease(w.client, spec(image.tagged), { taskQueue: w.taskQueue })).result().catch((e: unknown) => e);
+      const err = await (await startRelease(h.worker.client, spec(image.tagged), { taskQueue: h.worker.taskQueue })).result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause.type).toBe(ErrorType.NoSignature);
       expect(cause.message).toMatch(/^image refused: .*no cosign signature found/);
-      expect((await kube.apps.listNamespacedDeployment({ namespace: ns })).items).toHaveLength(0);
-      expect((await kube.core.listNamespacedService({ namespace: ns })).items).toHaveLength(0);
+      expect((await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items).toHaveLength(0);
+      expect((await h.kube.core.listNamespacedService({ namespace: h.ns })).items).toHaveLength(0);
     });
 
     it('deploys a signed image by the digest its tag resolved to', async () => {
       const image = await publish('release-signed', ['bundle']);
-      const result = await (await startRelease(w.client, spec(image.tagged), { taskQueue: w.taskQueue })).result();
+      const result = await (await startRelease(h.worker.client, spec(image.tagged), { taskQueue: h.worker.taskQueue })).result();
       expect(result.outcome).toBe('promoted');
       expect(result.status.image).toMatchObject({ reference: image.reference, signatures: [{ format: 'bundle' }] });
-      const [d] = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items;
+      const [d] = (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items;
       expect(d!.spec!.template.spec!.containers[0]!.image).toBe(image.reference);
     });
   });

@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => env?.teardown());
 
 const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
-  service: 'llm', namespace: 'ns', version: 'v2', image: `img@sha256:${'a'.repeat(64)}`,
+  service: 'llm', namespace: 'ns', version: 'v2', image: `registry.local/img@sha256:${'a'.repeat(64)}`,
   model: { name: 'm', loadBudget: '10m' }, gpu: { pool: 'a100', perReplica: 8 }, replicas: 2,
   rollout: { steps: [{ weight: 50, bake: '2h' }], ...over },
 });
@@ -30,7 +30,15 @@ const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput
 async function withWorker<T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-${randomBytes(3).toString('hex')}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: cluster.activities });
-  return worker.runUntil(fn(taskQueue));
+  const running = worker.run();
+  try {
+    return await fn(taskQueue);
+  } finally {
+    // Always wait for the worker to stop, also when the test failed: a worker left polling
+    // keeps the test server's connection and breaks the files that run after this one.
+    worker.shutdown();
+    await running;
+  }
 }
 
 const names = (cluster: ReturnType<typeof fakeCluster>) => cluster.calls.map((c) => c.name);
