@@ -28,6 +28,10 @@ export const ErrorType = {
   SignatureInvalid: 'SignatureInvalid',
   /** Content or a signature names another digest than the image's. */
   DigestMismatch: 'DigestMismatch',
+  /** The policy requires SLSA provenance and none (usable) is attached. */
+  MissingAttestation: 'MissingAttestation',
+  /** A verified provenance names another repository, ref or builder than the policy. */
+  ProvenanceMismatch: 'ProvenanceMismatch',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -48,4 +52,6 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.NoSignature,
   ErrorType.SignatureInvalid,
   ErrorType.DigestMismatch,
+  ErrorType.MissingAttestation,
+  ErrorType.ProvenanceMismatch,
 ];

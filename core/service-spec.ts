@@ -106,7 +106,12 @@ export const ServiceSpec = z
       .object({
         /** cosign public keys (PEM); with any, a signature by one of them over the image's digest is required. */
         cosignKeys: z.array(z.string().includes('PUBLIC KEY', { message: 'a PEM public key' })).default([]),
+        /** Require a SLSA provenance attestation (cosign attest), signed by one of the keys, built as stated here. */
+        provenance: z
+          .object({ repository: z.string().url(), refPrefix: z.string().optional(), builders: z.array(z.string()).default([]) })
+          .optional(),
       })
+      .refine((s) => !s.provenance || s.cosignKeys.length > 0, { message: 'provenance needs cosignKeys to verify the attestation with', path: ['provenance'] })
       .default({ cosignKeys: [] }),
     slos: Slos.default({ p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 }),
   })

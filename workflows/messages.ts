@@ -39,7 +39,12 @@ export interface ReleaseStatus {
   timings: Partial<Record<ReleasePhase, number>>;
   lastReason?: string;
   /** The image as deployed (pinned by digest) and the signatures that were verified. */
-  image?: { reference: string; digest: string; signatures: { format: 'legacy' | 'bundle'; keyId?: string }[] };
+  image?: {
+    reference: string;
+    digest: string;
+    signatures: { format: 'legacy' | 'bundle'; keyId?: string }[];
+    provenance?: { repository?: string; ref?: string; builder?: string };
+  };
 }
 
 export interface ReleaseInput {

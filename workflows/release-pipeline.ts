@@ -137,7 +137,8 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
   if ((parseImageRef(spec.image)?.digest === undefined || spec.supplyChain.cosignKeys.length > 0) && patched('verify-image')) {
     run.setPhase('verifying');
     try {
-      const verified = await act.verifyImage({ image: spec.image, cosignKeys: spec.supplyChain.cosignKeys });
+      const { cosignKeys, provenance } = spec.supplyChain;
+      const verified = await act.verifyImage({ image: spec.image, cosignKeys, ...(provenance ? { provenance } : {}) });
       spec.image = verified.reference;
       run.status.image = verified;
     } catch (err) {

@@ -13,6 +13,8 @@ import type { OciRegistry } from './oci-registry';
 export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+export const DSSE_ENVELOPE = 'application/vnd.dsse.envelope.v1+json';
 
 export interface TrustedKey {
   id: string;
@@ -74,30 +76,57 @@ export async function legacySignatures(registry: OciRegistry, ref: ImageRef, dig
   return findings;
 }
 
-interface Bundle {
-  mediaType?: string;
-  dsseEnvelope?: { payload: string; payloadType: string; signatures: { sig: string }[] };
+export interface DsseEnvelope {
+  payload: string;
+  payloadType: string;
+  signatures: { sig: string; keyid?: string }[];
 }
 
-export async function bundleSignatures(registry: OciRegistry, ref: ImageRef, digest: string, keys: TrustedKey[]): Promise<SignatureFinding[]> {
-  const findings: SignatureFinding[] = [];
+interface Bundle {
+  mediaType?: string;
+  dsseEnvelope?: DsseEnvelope;
+}
+
+export interface InTotoStatement {
+  predicateType?: string;
+  subject?: { digest?: { sha256?: string } }[];
+  predicate?: Record<string, unknown>;
+}
+
+/** A DSSE envelope: the trusted key that signed it (if any) and the in-toto statement it carries. */
+export function openDsse(env: DsseEnvelope, keys: TrustedKey[]): { key?: TrustedKey; statement: InTotoStatement; subjectDigest?: string } {
+  const payload = Buffer.from(env.payload, 'base64');
+  const key = env.signatures.map((s) => verifiedBy(keys, pae(env.payloadType, payload), Buffer.from(s.sig, 'base64'))).find(Boolean);
+  const statement = JSON.parse(payload.toString('utf8')) as InTotoStatement;
+  const hex = statement.subject?.find((s) => s.digest?.sha256)?.digest?.sha256;
+  return { ...(key ? { key } : {}), statement, ...(hex ? { subjectDigest: `sha256:${hex}` } : {}) };
+}
+
+/** Sigstore bundles referring to `digest` (any predicate): each with its DSSE envelope. */
+export async function bundleEnvelopes(registry: OciRegistry, ref: ImageRef, digest: string): Promise<(DsseEnvelope | undefined)[]> {
+  const envelopes: (DsseEnvelope | undefined)[] = [];
   for (const referrer of await registry.referrers(ref, digest)) {
     if (referrer.artifactType !== BUNDLE) continue;
     const manifest = await registry.manifest(ref, referrer.digest);
     for (const layer of manifest.json.layers ?? []) {
       if (layer.mediaType !== BUNDLE) continue;
-      const bundle = JSON.parse((await registry.blob(ref, layer.digest)).toString('utf8')) as Bundle;
-      const env = bundle.dsseEnvelope;
-      if (!env) {
-        findings.push({ format: 'bundle', problem: 'bundle without a DSSE envelope' });
-        continue;
-      }
-      const payload = Buffer.from(env.payload, 'base64');
-      const key = env.signatures.map((s) => verifiedBy(keys, pae(env.payloadType, payload), Buffer.from(s.sig, 'base64'))).find(Boolean);
-      const statement = JSON.parse(payload.toString('utf8')) as { subject?: { digest?: { sha256?: string } }[] };
-      const subject = statement.subject?.find((s) => s.digest?.sha256)?.digest?.sha256;
-      findings.push({ format: 'bundle', ...(key ? { keyId: key.id } : {}), ...(subject ? { signedDigest: `sha256:${subject}` } : {}) });
+      envelopes.push((JSON.parse((await registry.blob(ref, layer.digest)).toString('utf8')) as Bundle).dsseEnvelope);
     }
+  }
+  return envelopes;
+}
+
+/** Bundles whose statement is cosign's signature predicate (attestations are read by provenance.ts). */
+export async function bundleSignatures(registry: OciRegistry, ref: ImageRef, digest: string, keys: TrustedKey[]): Promise<SignatureFinding[]> {
+  const findings: SignatureFinding[] = [];
+  for (const env of await bundleEnvelopes(registry, ref, digest)) {
+    if (!env) {
+      findings.push({ format: 'bundle', problem: 'bundle without a DSSE envelope' });
+      continue;
+    }
+    const { key, statement, subjectDigest } = openDsse(env, keys);
+    if (statement.predicateType !== COSIGN_SIGN_PREDICATE) continue;
+    findings.push({ format: 'bundle', ...(key ? { keyId: key.id } : {}), ...(subjectDigest ? { signedDigest: subjectDigest } : {}) });
   }
   return findings;
 }

@@ -3,11 +3,15 @@ import { ErrorType } from '../../core/errors';
 import { parseImageRef, pinnedReference } from '../../core/image-ref';
 import { bundleSignatures, judgeSignatures, legacySignatures, loadKeys, type SignatureFinding } from './cosign';
 import { OciRegistry, RegistryError, type RegistryOptions } from './oci-registry';
+import { verifyProvenance } from './provenance';
+import type { ProvenanceFacts, ProvenancePolicy } from '../../core/provenance-policy';
 
 export interface VerifyImageInput {
   image: string;
   /** PEM public keys; none: the image is pinned by digest but signatures are not required. */
   cosignKeys: string[];
+  /** When set, a SLSA provenance attestation satisfying it is required too. */
+  provenance?: ProvenancePolicy;
 }
 
 export interface VerifiedImage {
@@ -15,6 +19,7 @@ export interface VerifiedImage {
   reference: string;
   digest: string;
   signatures: Pick<SignatureFinding, 'format' | 'keyId'>[];
+  provenance?: ProvenanceFacts;
 }
 
 function registryFailure(err: unknown): Error {
@@ -47,7 +52,11 @@ export const createSupplyChainActivities = (opts: RegistryOptions = {}) => ({
       const findings = [...(await legacySignatures(registry, ref, digest, keys)), ...(await bundleSignatures(registry, ref, digest, keys))];
       const verdict = judgeSignatures(digest, findings, keys.map((k) => k.id));
       if (!verdict.ok) throw ApplicationFailure.nonRetryable(`${reference}: ${verdict.message}`, ErrorType[verdict.kind]);
-      return { reference, digest, signatures: verdict.verified.map(({ format, keyId }) => ({ format, ...(keyId ? { keyId } : {}) })) };
+      const signatures = verdict.verified.map(({ format, keyId }) => ({ format, ...(keyId ? { keyId } : {}) }));
+      if (!input.provenance) return { reference, digest, signatures };
+      const prov = await verifyProvenance(registry, ref, digest, keys, { ...input.provenance, builders: input.provenance.builders ?? [] });
+      if (!prov.ok) throw ApplicationFailure.nonRetryable(`${reference}: ${prov.message}`, ErrorType[prov.kind]);
+      return { reference, digest, signatures, provenance: prov.facts };
     } catch (err) {
       throw registryFailure(err);
     }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createSupplyChainActivities } from '../../activities/supplychain';
 import { startRelease } from '../../client/releases';
 import { ErrorType } from '../../core/errors';
-import { publishImage, type PublishedImage } from '../../infra/dev/image/publish';
+import { attestImage, publishImage, stackSigningKey, type PublishedImage, type SigningKey } from '../../infra/dev/image/publish';
 import { run } from '../../infra/dev/stack/exec';
 import { bin } from '../../infra/dev/stack/paths';
 import { useReleaseHarness } from '../support/harness';
@@ -102,6 +102,43 @@ describe('supply chain: digest pinning and cosign signatures', () => {
     const err = await typeOf(verifyImage({ image: `${testStack().registry.host}/sc/nothing@sha256:${'0'.repeat(64)}`, cosignKeys: [] }));
     expect(err.type).toBe(ErrorType.ImageNotFound);
     expect(err.nonRetryable).toBe(true);
+  });
+
+  describe('SLSA provenance (cosign attest)', () => {
+    const policy = { repository: 'https://github.com/zai-org/Open-AutoGLM', refPrefix: 'refs/tags/', builders: ['https://github.com/actions/runner/github-hosted'] };
+    const provenance = (repository: string) => ({
+      buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: { workflow: { repository, ref: 'refs/tags/v2.0.0', path: '.github/workflows/release.yml' } } },
+      runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' } },
+    });
+    const attested = async (name: string, repository: string, format: 'legacy' | 'bundle', signingKey?: SigningKey) => {
+      const image = await publish(name, ['legacy']);
+      await attestImage(image.reference, signingKey ?? (await stackSigningKey(testStack())), provenance(repository), 'slsaprovenance1', format);
+      return image;
+    };
+
+    it.each(['legacy', 'bundle'] as const)('accepts provenance from the expected repository, builder and tag (%s)', async (format) => {
+      const image = await attested(`prov-ok-${format}`, policy.repository, format);
+      const verified = await verifyImage({ image: image.reference, cosignKeys: [key], provenance: policy });
+      expect(verified.provenance).toEqual({ repository: policy.repository, ref: 'refs/tags/v2.0.0', builder: policy.builders[0] });
+    });
+
+    it('refuses provenance from another repository', async () => {
+      const image = await attested('prov-other-repo', 'https://github.com/someone/fork', 'legacy');
+      const err = await typeOf(verifyImage({ image: image.reference, cosignKeys: [key], provenance: policy }));
+      expect(err.type).toBe(ErrorType.ProvenanceMismatch);
+      expect(err.message).toMatch(/built from https:\/\/github.com\/someone\/fork, not https:\/\/github.com\/zai-org\/Open-AutoGLM/);
+    });
+
+    it('refuses an image with no provenance, or one attested by another key', async () => {
+      const none = await publish('prov-none', ['legacy']);
+      expect((await typeOf(verifyImage({ image: none.reference, cosignKeys: [key], provenance: policy }))).type).toBe(ErrorType.MissingAttestation);
+      const dir = mkdtempSync(join(tmpdir(), 'attester-'));
+      await run(bin('cosign'), ['generate-key-pair', '--output-key-prefix', join(dir, 'k')], { env: { COSIGN_PASSWORD: 'p' } });
+      const other = await attested('prov-other-key', policy.repository, 'legacy', { privateKeyPath: join(dir, 'k.key'), publicKeyPath: join(dir, 'k.pub'), password: 'p' });
+      const err = await typeOf(verifyImage({ image: other.reference, cosignKeys: [key], provenance: policy }));
+      expect(err.type).toBe(ErrorType.MissingAttestation);
+      expect(err.message).toMatch(/not signed by a trusted key/);
+    });
   });
 
   describe('in the release pipeline', () => {

@@ -71,6 +71,22 @@ export async function signImage(reference: string, key: SigningKey, format: Sign
   );
 }
 
+/** `cosign attest`: a signed in-toto attestation (e.g. SLSA provenance) of the image, in the given format. */
+export async function attestImage(reference: string, key: SigningKey, predicate: object, type: string, format: SignatureFormat): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'autoglm-attest-'));
+  try {
+    writeFileSync(join(dir, 'predicate.json'), JSON.stringify(predicate));
+    await run(
+      bin('cosign'),
+      ['attest', '--key', key.privateKeyPath, '--use-signing-config=false', '--tlog-upload=false', `--new-bundle-format=${format === 'bundle'}`,
+        '--type', type, '--predicate', join(dir, 'predicate.json'), '--yes', reference],
+      { env: { COSIGN_PASSWORD: key.password } },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function publishImage(state: StackState, opts: PublishOptions): Promise<PublishedImage> {
   if (!state.registry) throw new Error('the stack has no registry running (npm run stack:up)');
   const work = mkdtempSync(join(tmpdir(), 'autoglm-image-'));
