@@ -1,3 +1,5 @@
+import { fnv1a } from '../../../core/hash';
+
 /** Deterministic "generation": the same prompt (and salt) gives the same words at temperature 0. */
 const WORDS = ('the model answers with care and the tokens flow one by one through the GPU while latency ' +
   'stays low and the canary is watched closely by the pipeline so that every release is safe fast and durable').split(' ');
@@ -13,15 +15,9 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /** A random source: seeded by the prompt at temperature 0, free otherwise. */
 export function generator(prompt: string, salt: string, temperature: number): () => number {
-  return temperature === 0 ? mulberry32(hashString(`${salt}\u0000${prompt}`)) : Math.random;
+  return temperature === 0 ? mulberry32(fnv1a(`${salt}\u0000${prompt}`)) : Math.random;
 }
 
 export function nextToken(rand: () => number, index: number): string {
