@@ -11,3 +11,23 @@ export function progressLine(s: ReleaseStatus, elapsedMs: number): string {
     ...(s.lastReason ? [s.lastReason] : []),
   ].join(' | ');
 }
+
+const withoutElapsed = (line: string) => line.replace(/^\[[^\]]*\]/, '');
+
+/**
+ * A status callback for followRelease that emits a progress line only when something other
+ * than the elapsed time changed (`keyOf` says what counts as a change).
+ */
+export function onProgressChange(
+  emit: (line: string, status: ReleaseStatus) => void,
+  keyOf: (line: string, status: ReleaseStatus) => string = withoutElapsed,
+  started = Date.now(),
+): (status: ReleaseStatus) => void {
+  let last: string | undefined;
+  return (status) => {
+    const line = progressLine(status, Date.now() - started);
+    const key = keyOf(line, status);
+    if (key !== last) emit(line, status);
+    last = key;
+  };
+}

@@ -5,7 +5,7 @@ import { SpecFileError, parseSpecText } from '../core/spec-file';
 import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../workflows/messages';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
-import { progressLine } from './progress';
+import { onProgressChange, progressLine } from './progress';
 
 export interface ServiceFlags extends TemporalFlags {
   service: string;
@@ -30,15 +30,12 @@ export function readSpecFile(file: string) {
 
 /** Follows a release until it ends, printing a line whenever its status changes. */
 async function follow(client: Client, namespace: string, service: string, json: boolean): Promise<number> {
-  const started = Date.now();
-  let last = '';
+  const print = onProgressChange(
+    (line, st) => console.log(json ? JSON.stringify(st) : line),
+    json ? (_line, st) => JSON.stringify({ ...st, timings: undefined }) : undefined,
+  );
   try {
-    const r = await followRelease(releaseHandle(client, namespace, service), (st) => {
-      const line = progressLine(st, Date.now() - started);
-      const key = json ? JSON.stringify({ ...st, timings: undefined }) : line.replace(/^\[[^\]]*\]/, '');
-      if (key !== last) console.log(json ? JSON.stringify(st) : line);
-      last = key;
-    }, 500);
+    const r = await followRelease(releaseHandle(client, namespace, service), print, 500);
     console.log(json ? JSON.stringify(r) : `${r.outcome}: ${namespace}/${service} ${r.version} (revision ${r.revision})${r.reason ? ` — ${r.reason}` : ''}`);
     return r.outcome === 'rolled-back' ? EXIT.failed : EXIT.ok;
   } catch (err) {

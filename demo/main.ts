@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connectKube } from '../activities/kubernetes/client';
-import { progressLine } from '../cli/progress';
+import { onProgressChange } from '../cli/progress';
 import { followRelease, startRelease } from '../client/releases';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { publishImage } from '../infra/dev/image/publish';
@@ -118,14 +118,7 @@ async function main(): Promise<void> {
 }
 
 async function follow(handle: Awaited<ReturnType<typeof startRelease>>, decorate: (line: string) => string = (l) => l): Promise<ReleaseResult> {
-  const started = Date.now();
-  let last = '';
-  const r = await followRelease(handle, (st) => {
-    const line = progressLine(st, Date.now() - started);
-    const key = line.replace(/^\[[^\]]*\]/, '');
-    if (key !== last) console.log(`  ${decorate(line)}`);
-    last = key;
-  });
+  const r = await followRelease(handle, onProgressChange((line) => console.log(`  ${decorate(line)}`)));
   console.log(`  → ${r.outcome} ${r.version} (revision ${r.revision}${r.mode ? `, ${r.mode}` : ''})`);
   return r;
 }

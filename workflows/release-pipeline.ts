@@ -181,10 +181,10 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
   run.status.mode = plan.mode;
   run.status.plan = plan.summary;
 
-  const canary = new Track(namespace, service, revision, spec.model.loadBudget + spec.rollout.stepTimeout, spec.gpu.resource, run.status.replicas.canary);
-  const stableTrack = stable
-    ? new Track(namespace, service, stable.revision, spec.model.loadBudget + spec.rollout.stepTimeout, spec.gpu.resource, run.status.replicas.stable)
-    : undefined;
+  // Every wait may take the model-load budget plus the step's own allowance.
+  const waitBudgetMs = spec.model.loadBudget + spec.rollout.stepTimeout;
+  const canary = new Track(namespace, service, revision, waitBudgetMs, spec.gpu.resource, run.status.replicas.canary);
+  const stableTrack = stable ? new Track(namespace, service, stable.revision, waitBudgetMs, spec.gpu.resource, run.status.replicas.stable) : undefined;
   if (stableTrack) run.status.replicas.stable.desired = run.status.replicas.stable.ready = stable!.replicas;
 
   try {
@@ -213,7 +213,7 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
       ? `aborted by ${run.abort.by ?? 'an operator'}: ${run.abort.reason}`
       : isCancellation(err) ? 'the release workflow was cancelled' : failureMessage(err);
     run.status.lastReason = reason;
-    await CancellationScope.nonCancellable(() => rollBack(run, before, revision, spec.model.loadBudget + spec.rollout.stepTimeout, spec.gpu.resource));
+    await CancellationScope.nonCancellable(() => rollBack(run, before, revision, waitBudgetMs, spec.gpu.resource));
     if (run.abort || isCancellation(err)) return finish({ outcome: 'rolled-back', mode: plan.mode, reason });
     run.setPhase('failed');
     throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err), { reason });
