@@ -10,6 +10,8 @@ export interface ActivityDeps {
   /** Registries reached over plain HTTP besides loopback. */
   insecureRegistries?: string[];
   onRegistryRequest?: () => void;
+  /** sigstore trusted_root.json for keyless signatures. */
+  sigstoreTrustedRoot?: string;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -18,6 +20,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createKubernetesActivities(kube),
     ...createTrafficActivities(kube),
-    ...createSupplyChainActivities({ insecureRegistries: deps.insecureRegistries ?? [], onRequest: deps.onRegistryRequest }),
+    ...createSupplyChainActivities({
+      insecureRegistries: deps.insecureRegistries ?? [],
+      onRequest: deps.onRegistryRequest,
+      ...(deps.sigstoreTrustedRoot ? { trustedRootPath: deps.sigstoreTrustedRoot } : {}),
+    }),
   };
 }

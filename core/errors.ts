@@ -32,6 +32,12 @@ export const ErrorType = {
   MissingAttestation: 'MissingAttestation',
   /** A verified provenance names another repository, ref or builder than the policy. */
   ProvenanceMismatch: 'ProvenanceMismatch',
+  /** A keyless signature verifies, but its certificate names an identity or issuer the policy does not allow. */
+  IdentityMismatch: 'IdentityMismatch',
+  /** A keyless certificate does not chain to the trusted root, or was not valid (expired) when it was used. */
+  CertificateInvalid: 'CertificateInvalid',
+  /** A keyless signature lacks a valid transparency-log entry (inclusion proof or promise). */
+  TransparencyLogInvalid: 'TransparencyLogInvalid',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -54,4 +60,7 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.DigestMismatch,
   ErrorType.MissingAttestation,
   ErrorType.ProvenanceMismatch,
+  ErrorType.IdentityMismatch,
+  ErrorType.CertificateInvalid,
+  ErrorType.TransparencyLogInvalid,
 ];

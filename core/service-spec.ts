@@ -23,6 +23,24 @@ export const imageReference = z
   .string()
   .refine((s) => parseImageRef(s) !== undefined, 'must be registry-host/repository[:tag][@sha256:<64 hex digits>]');
 
+const validRegExp = (s: string) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A keyless signer: the OIDC issuer and the certificate subject (exact, or a pattern matched against the whole subject). */
+const KeylessIdentity = z
+  .object({
+    issuer: z.string().url(),
+    subject: z.string().min(1).optional(),
+    subjectRegExp: z.string().min(1).refine(validRegExp, 'not a valid regular expression').optional(),
+  })
+  .refine((k) => (k.subject === undefined) !== (k.subjectRegExp === undefined), { message: 'give exactly one of subject and subjectRegExp' });
+
 const percent = z.number().min(0).max(100);
 
 const CanaryStep = z
@@ -64,6 +82,8 @@ export const ServiceSpec = z
     namespace: dnsLabel,
     /** The release's version (shown in labels, statuses and reports). */
     version: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."'),
+    /** Where this release goes (e.g. production, staging): picks the supply-chain enforcement and names GitHub deployments. */
+    environment: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."').default('production'),
     image: imageReference,
     model: z.object({
       name: z.string().min(1),
@@ -104,15 +124,22 @@ export const ServiceSpec = z
     /** What the image must carry before it is deployed. */
     supplyChain: z
       .object({
-        /** cosign public keys (PEM); with any, a signature by one of them over the image's digest is required. */
+        /** cosign public keys (PEM); with any (or any keyless identity), a trusted signature over the image's digest is required. */
         cosignKeys: z.array(z.string().includes('PUBLIC KEY', { message: 'a PEM public key' })).default([]),
-        /** Require a SLSA provenance attestation (cosign attest), signed by one of the keys, built as stated here. */
+        /** Keyless signers allowed: sigstore bundles with a certificate for one of these identities. */
+        keyless: z.array(KeylessIdentity).default([]),
+        /** Require a SLSA provenance attestation (cosign attest), signed by a trusted signer, built as stated here. */
         provenance: z
           .object({ repository: z.string().url(), refPrefix: z.string().optional(), builders: z.array(z.string()).default([]) })
           .optional(),
+        /** Per environment: `enforce` refuses an image that fails a check, `warn` deploys it (pinned) and reports. Unlisted environments enforce. */
+        enforcement: z.record(z.string(), z.enum(['enforce', 'warn'])).default({}),
       })
-      .refine((s) => !s.provenance || s.cosignKeys.length > 0, { message: 'provenance needs cosignKeys to verify the attestation with', path: ['provenance'] })
-      .default({ cosignKeys: [] }),
+      .refine((s) => !s.provenance || s.cosignKeys.length > 0 || s.keyless.length > 0, {
+        message: 'provenance needs cosignKeys or keyless identities to verify the attestation with',
+        path: ['provenance'],
+      })
+      .default({ cosignKeys: [], keyless: [], enforcement: {} }),
     slos: Slos.default({ p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 }),
   })
   .superRefine((spec, ctx) => {
@@ -129,4 +156,10 @@ export const ServiceSpec = z
   });
 
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
+
+/** How strictly this release's environment treats supply-chain failures. */
+export const enforcementFor = (spec: ServiceSpec) => spec.supplyChain.enforcement[spec.environment] ?? 'enforce';
+
+/** Whether the image must carry a trusted signature. */
+export const signaturesRequired = (spec: ServiceSpec) => spec.supplyChain.cosignKeys.length > 0 || spec.supplyChain.keyless.length > 0;
 export type ServiceSpecInput = z.input<typeof ServiceSpec>;

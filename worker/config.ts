@@ -20,6 +20,8 @@ export const WorkerConfig = z.object({
     .string()
     .default('')
     .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
+  /** sigstore trusted_root.json for keyless signatures; unset, specs that allow keyless signers are refused. */
+  sigstoreTrustedRoot: z.string().min(1).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -32,6 +34,7 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   shutdownGraceMs: 'AUTOGLM_SHUTDOWN_GRACE',
   logLevel: 'LOG_LEVEL',
   insecureRegistries: 'AUTOGLM_INSECURE_REGISTRIES',
+  sigstoreTrustedRoot: 'AUTOGLM_SIGSTORE_TRUSTED_ROOT',
 };
 
 export class ConfigError extends Error {

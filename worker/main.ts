@@ -15,6 +15,7 @@ flag('workflow-bundle', 'workflowBundle', 'prebuilt workflow bundle [bundle the 
 flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after SIGTERM, e.g. 30s [30s]');
 flag('log-level', 'logLevel', 'TRACE|DEBUG|INFO|WARN|ERROR [INFO]');
 flag('insecure-registries', 'insecureRegistries', 'registries reached over plain HTTP besides loopback, comma-separated');
+flag('sigstore-trusted-root', 'sigstoreTrustedRoot', 'sigstore trusted_root.json for keyless signatures [none: keyless policies are refused]');
 program.parse();
 
 const o = program.opts<Record<string, string | undefined>>();
@@ -23,6 +24,7 @@ try {
     {
       temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
       workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
+      sigstoreTrustedRoot: o.sigstoreTrustedRoot,
     },
     process.env,
   );

@@ -16,7 +16,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
     ...(config.workflowBundle
       ? { workflowBundle: { codePath: config.workflowBundle } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ ...deps, kubeconfig: config.kubeconfig, insecureRegistries: config.insecureRegistries }),
+    activities: createActivities({ ...deps, kubeconfig: config.kubeconfig, insecureRegistries: config.insecureRegistries, ...(config.sigstoreTrustedRoot ? { sigstoreTrustedRoot: config.sigstoreTrustedRoot } : {}) }),
     shutdownGraceTime: config.shutdownGraceMs,
   });
   return { worker, connection };

@@ -38,12 +38,13 @@ export interface ReleaseStatus {
   /** Milliseconds spent in each phase so far. */
   timings: Partial<Record<ReleasePhase, number>>;
   lastReason?: string;
-  /** The image as deployed (pinned by digest) and the signatures that were verified. */
+  /** The image as deployed (pinned by digest), the signatures that were verified, and (enforcement `warn`) the checks that failed. */
   image?: {
     reference: string;
     digest: string;
-    signatures: { format: 'legacy' | 'bundle'; keyId?: string }[];
+    signatures: { format: 'legacy' | 'bundle'; keyId?: string; identity?: { subject?: string; issuer?: string } }[];
     provenance?: { repository?: string; ref?: string; builder?: string };
+    violations?: { type: string; message: string }[];
   };
 }
 

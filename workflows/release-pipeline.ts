@@ -12,6 +12,7 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
+  log,
   patched,
   proxyActivities,
   setHandler,
@@ -26,7 +27,7 @@ import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { parseImageRef } from '../core/image-ref';
 import { LABELS, deploymentName, renderDeployment, revisionOf } from '../core/manifests';
 import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } from '../core/rollout-plan';
-import { ServiceSpec } from '../core/service-spec';
+import { ServiceSpec, enforcementFor, signaturesRequired } from '../core/service-spec';
 import { createdByRelease, deploymentObjects, trafficObjects } from '../core/snapshot';
 import { describeIssues } from '../core/validation';
 import {
@@ -132,15 +133,23 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
     throw ApplicationFailure.nonRetryable(`invalid service spec: ${describeIssues(parsed.error)}`, ErrorType.InvalidConfig);
   }
   const spec = parsed.data;
-  // Supply chain first: a tag is pinned to its digest, and with cosign keys in the policy a
+  // Supply chain first: a tag is pinned to its digest, and with signers in the policy a trusted
   // signature over that digest is required. Nothing reaches the cluster before this passes.
-  if ((parseImageRef(spec.image)?.digest === undefined || spec.supplyChain.cosignKeys.length > 0) && patched('verify-image')) {
+  if ((parseImageRef(spec.image)?.digest === undefined || signaturesRequired(spec)) && patched('verify-image')) {
     run.setPhase('verifying');
     try {
-      const { cosignKeys, provenance } = spec.supplyChain;
-      const verified = await act.verifyImage({ image: spec.image, cosignKeys, ...(provenance ? { provenance } : {}) });
+      const { cosignKeys, keyless, provenance } = spec.supplyChain;
+      const enforcement = enforcementFor(spec);
+      const verified = await act.verifyImage({
+        image: spec.image,
+        cosignKeys,
+        ...(keyless.length > 0 ? { keyless } : {}),
+        ...(provenance ? { provenance } : {}),
+        ...(enforcement !== 'enforce' ? { enforcement } : {}),
+      });
       spec.image = verified.reference;
       run.status.image = verified;
+      if (verified.violations) log.warn('image deployed despite failed supply-chain checks (enforcement: warn)', { environment: spec.environment, violations: verified.violations });
     } catch (err) {
       run.status.lastReason = failureMessage(err);
       run.setPhase('failed');

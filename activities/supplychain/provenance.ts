@@ -1,15 +1,16 @@
 /**
  * SLSA provenance attestations made with `cosign attest`: in the legacy `sha256-<hex>.att` tag
- * (one DSSE envelope per layer) or as sigstore bundle referrers. One must be signed by a
- * trusted key, name this digest as its subject, and satisfy the policy.
+ * (one DSSE envelope per layer, key-signed) or as sigstore bundle referrers (key-signed or
+ * keyless). One must be signed by a trusted signer, name this digest as its subject, and satisfy
+ * the policy.
  */
 import type { ImageRef } from '../../core/image-ref';
 import { SLSA_PREDICATES, checkProvenance, provenanceFacts, type ProvenanceFacts, type ProvenancePolicy } from '../../core/provenance-policy';
-import { DSSE_ENVELOPE, bundleEnvelopes, openDsse, type DsseEnvelope, type TrustedKey } from './cosign';
+import { DSSE_ENVELOPE, openBundle, openDsse, referrerBundles, type DsseEnvelope, type OpenedBundle, type Signers } from './cosign';
 import type { OciRegistry } from './oci-registry';
 
 export type ProvenanceVerdict =
-  | { ok: true; facts: ProvenanceFacts; predicateType: string; keyId: string }
+  | { ok: true; facts: ProvenanceFacts; predicateType: string; signer: OpenedBundle['finding'] }
   | { ok: false; kind: 'MissingAttestation' | 'ProvenanceMismatch'; message: string };
 
 async function legacyEnvelopes(registry: OciRegistry, ref: ImageRef, digest: string): Promise<DsseEnvelope[]> {
@@ -21,16 +22,22 @@ async function legacyEnvelopes(registry: OciRegistry, ref: ImageRef, digest: str
   return envelopes;
 }
 
-export async function verifyProvenance(registry: OciRegistry, ref: ImageRef, digest: string, keys: TrustedKey[], policy: ProvenancePolicy): Promise<ProvenanceVerdict> {
-  const envelopes = [...(await legacyEnvelopes(registry, ref, digest)), ...(await bundleEnvelopes(registry, ref, digest)).filter((e): e is DsseEnvelope => !!e)];
+export async function verifyProvenance(registry: OciRegistry, ref: ImageRef, digest: string, signers: Signers, policy: ProvenancePolicy): Promise<ProvenanceVerdict> {
+  const opened: OpenedBundle[] = (await legacyEnvelopes(registry, ref, digest)).map((env) => {
+    const { key, ...rest } = openDsse(env, signers.keys);
+    return { ...rest, finding: key ? { keyId: key.id, trusted: true } : { failure: 'signature' } };
+  });
+  for (const bundle of await referrerBundles(registry, ref, digest)) {
+    const o = openBundle(bundle, signers);
+    if (o) opened.push(o);
+  }
   const problems: string[] = [];
   let seen = 0;
-  for (const env of envelopes) {
-    const { key, statement, subjectDigest } = openDsse(env, keys);
+  for (const { statement, subjectDigest, finding } of opened) {
     if (!statement.predicateType || !SLSA_PREDICATES.includes(statement.predicateType)) continue;
     seen++;
-    if (!key) {
-      problems.push('a provenance attestation not signed by a trusted key');
+    if (!finding.trusted) {
+      problems.push(`a provenance attestation not signed by a trusted signer${finding.problem ? ` (${finding.problem})` : ''}`);
       continue;
     }
     if (subjectDigest !== digest) {
@@ -39,7 +46,7 @@ export async function verifyProvenance(registry: OciRegistry, ref: ImageRef, dig
     }
     const facts = provenanceFacts(statement.predicateType, statement.predicate);
     const mismatch = checkProvenance(facts, policy);
-    if (mismatch.length === 0) return { ok: true, facts, predicateType: statement.predicateType, keyId: key.id };
+    if (mismatch.length === 0) return { ok: true, facts, predicateType: statement.predicateType, signer: finding };
     problems.push(...mismatch);
   }
   if (seen === 0) return { ok: false, kind: 'MissingAttestation', message: `no SLSA provenance attestation found for ${digest}` };

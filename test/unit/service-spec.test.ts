@@ -30,6 +30,17 @@ describe('service spec files', () => {
     expect(spec.supplyChain.cosignKeys).toHaveLength(1);
   });
 
+  it('takes keyless identities and enforcement per environment (unlisted environments enforce)', async () => {
+    const { enforcementFor, signaturesRequired } = await import('../../core/service-spec');
+    const text = yaml() + 'supplyChain: { keyless: [{ issuer: "https://token.actions.githubusercontent.com", subjectRegExp: \'https://github\\.com/o/r/.*\' }], enforcement: { staging: warn } }\n';
+    const production = parseSpecText(text, 'x');
+    expect(production.environment).toBe('production');
+    expect(signaturesRequired(production)).toBe(true);
+    expect(enforcementFor(production)).toBe('enforce');
+    expect(enforcementFor(parseSpecText(`${text}environment: staging\n`, 'x'))).toBe('warn');
+    expect(signaturesRequired(parseSpecText(yaml(), 'x'))).toBe(false);
+  });
+
   it('reads JSON too', () => {
     const spec = parseSpecText(JSON.stringify({ ...parseSpecText(yaml(), 'x'), rollout: { steps: [{ replicas: 1 }] } }), 'autoglm.json');
     expect(spec.rollout.steps).toEqual([{ replicas: 1 }]);
@@ -47,6 +58,10 @@ describe('service spec files', () => {
     ${'rollout: { steps: [{ replicas: 9 }] }'}                              | ${/rollout.steps.0.replicas: more canary replicas \(9\) than the service has \(4\)/}
     ${'model: { name: m, loadBudget: forever }'}                            | ${/model.loadBudget: "forever" is not a duration/}
     ${'rollout: { steps: [{ weight: 10 }], traffic: { kind: istio } }'}     | ${/rollout.traffic/}
+    ${'supplyChain: { keyless: [{ issuer: https://i.test }] }'}             | ${/supplyChain.keyless.0: give exactly one of subject and subjectRegExp/}
+    ${'supplyChain: { keyless: [{ issuer: https://i.test, subjectRegExp: "a(" }] }'} | ${/supplyChain.keyless.0.subjectRegExp: not a valid regular expression/}
+    ${'supplyChain: { provenance: { repository: https://github.com/o/r } }'} | ${/supplyChain.provenance: provenance needs cosignKeys or keyless identities/}
+    ${'supplyChain: { enforcement: { staging: lax } }'}                     | ${/supplyChain.enforcement.staging/}
   `('refuses $change', ({ change, message }) => {
     const key = (change as string).split(':')[0]!;
     const text = yaml().split('\n').filter((l) => !l.startsWith(`${key}:`) && !(key === 'rollout' && /^\s+(steps:|- )/.test(l))).join('\n') + `\n${change}\n`;

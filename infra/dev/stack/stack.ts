@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, stopDaemon } from './daemon';
 import { ensureInstalled } from './install';
@@ -10,6 +10,7 @@ import { kubernetesHealthy, startKubernetes, stopKubernetes } from './components
 import { startPrometheus } from './components/prometheus';
 import { startModelWorld } from './components/model-world';
 import { startRegistry } from './components/registry';
+import { ensureTestSigstore } from '../sigstore/test-sigstore';
 import { startTemporal } from './components/temporal';
 
 export const DEFAULT_STACK = process.env.AUTOGLM_STACK ?? 'dev';
@@ -54,6 +55,7 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
       settle('kubernetes', () => startKubernetes(dir, prev?.kubernetes)),
       settle('registry', () => startRegistry(dir, prev?.registry)),
       settle('alertmanager', () => startAlertmanager(dir, prev?.alertmanager)),
+      settle('sigstore', async () => ({ trustedRoot: (await ensureTestSigstore(dir)).trustedRootPath })),
     ]);
     if (state.alertmanager && state.temporal) {
       const targets = { alertmanagerUrl: state.alertmanager.url, temporalMetricsPort: state.temporal.metricsPort };
@@ -101,6 +103,7 @@ export async function stackStatus(name: string = DEFAULT_STACK): Promise<Compone
     { component: 'prometheus', up: await live(state?.prometheus?.pid, state?.prometheus && `${state.prometheus.url}/-/ready`), endpoint: state?.prometheus?.url },
     { component: 'alertmanager', up: await live(state?.alertmanager?.pid, state?.alertmanager && `${state.alertmanager.url}/-/ready`), endpoint: state?.alertmanager?.url },
     { component: 'registry', up: await live(state?.registry?.pid, state?.registry && `${state.registry.url}/v2/`), endpoint: state?.registry?.url },
+    { component: 'sigstore (test CA + log)', up: !!state?.sigstore && existsSync(state.sigstore.trustedRoot), endpoint: state?.sigstore?.trustedRoot },
     { component: 'model-world', up: await live(state?.modelWorld?.pid, state?.modelWorld && `${state.modelWorld.routerUrl}/_router/healthz`), endpoint: state?.modelWorld?.routerUrl },
   ];
 }

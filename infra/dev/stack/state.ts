@@ -14,6 +14,8 @@ export const StackState = z.object({
   prometheus: z.object({ pid: z.number(), url: z.string(), fileSdDir: z.string(), rulesDir: z.string() }).optional(),
   registry: z.object({ pid: z.number(), host: z.string(), url: z.string() }).optional(),
   modelWorld: z.object({ pid: z.number(), routerUrl: z.string(), gateway: z.string() }).optional(),
+  /** The test sigstore (CA, CT log, transparency log keys): files, no process. */
+  sigstore: z.object({ trustedRoot: z.string() }).optional(),
 });
 export type StackState = z.infer<typeof StackState>;
 
@@ -41,5 +43,6 @@ export function stackEnv(state: StackState): Record<string, string> {
   if (state.alertmanager) env.ALERTMANAGER_URL = state.alertmanager.url;
   if (state.registry) env.OCI_REGISTRY = state.registry.host;
   if (state.modelWorld) env.MODEL_ROUTER_URL = state.modelWorld.routerUrl;
+  if (state.sigstore) env.AUTOGLM_SIGSTORE_TRUSTED_ROOT = state.sigstore.trustedRoot;
   return env;
 }
