@@ -1,5 +1,8 @@
 import { connectKube } from './kubernetes/client';
 import { createKubernetesActivities } from './kubernetes';
+import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
+import { createModelServiceActivities } from './model-service';
+import { createPrometheusActivities } from './prometheus';
 import { createSupplyChainActivities } from './supplychain';
 import { createTrafficActivities } from './traffic';
 
@@ -12,6 +15,14 @@ export interface ActivityDeps {
   onRegistryRequest?: () => void;
   /** sigstore trusted_root.json for keyless signatures. */
   sigstoreTrustedRoot?: string;
+  /** Prometheus for canary analysis. */
+  prometheusUrl?: string;
+  onPrometheusRequest?: () => void;
+  /** How model Services are reached: URL template ({service}, {namespace}, {port}) and optional Host header template. */
+  serviceUrl?: string;
+  serviceHost?: string;
+  /** Where the Gateway API gateway is reached (load through a route's hostname). */
+  gatewayUrl?: string;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -25,5 +36,7 @@ export function createActivities(deps: ActivityDeps) {
       onRequest: deps.onRegistryRequest,
       ...(deps.sigstoreTrustedRoot ? { trustedRootPath: deps.sigstoreTrustedRoot } : {}),
     }),
+    ...createPrometheusActivities({ ...(deps.prometheusUrl ? { url: deps.prometheusUrl } : {}), ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}) }),
+    ...createModelServiceActivities({ urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL, ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}), ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}) }),
   };
 }

@@ -1,6 +1,6 @@
 import type { ReleaseStatus } from '../workflows/messages';
 
-/** One line of live progress: phase, step, weights, ready replicas per track, supply-chain warnings, last reason. */
+/** One line of live progress: phase, step, weights, ready replicas per track, the latest analysis decision, supply-chain warnings, last reason. */
 export function progressLine(s: ReleaseStatus, elapsedMs: number): string {
   const step = s.step ? ` step ${s.step.index}/${s.step.of}` : '';
   const r = s.replicas;
@@ -8,6 +8,7 @@ export function progressLine(s: ReleaseStatus, elapsedMs: number): string {
     `[${(elapsedMs / 1000).toFixed(0).padStart(4)}s] ${s.phase}${s.paused ? ' (paused)' : ''}${step}`,
     `weights stable ${s.weights.stable}% / canary ${s.weights.canary}%`,
     `ready stable ${r.stable.ready}/${r.stable.desired} canary ${r.canary.ready}/${r.canary.desired}`,
+    ...(s.analysis && s.phase === 'canary' ? [`analysis step ${s.analysis.step}: ${s.analysis.decision.action}${s.analysis.decision.reasons.length ? ` (${s.analysis.decision.reasons[0]})` : ''}`] : []),
     ...(s.image?.violations?.length ? [`deployed despite ${s.image.violations.length} failed supply-chain check(s) (enforcement: warn): ${s.image.violations.map((v) => v.type).join(', ')}`] : []),
     ...(s.lastReason ? [s.lastReason] : []),
   ].join(' | ');

@@ -38,6 +38,10 @@ export const ErrorType = {
   CertificateInvalid: 'CertificateInvalid',
   /** A keyless signature lacks a valid transparency-log entry (inclusion proof or promise). */
   TransparencyLogInvalid: 'TransparencyLogInvalid',
+  /** Canary analysis found a breach (SLO, burn rate, canary worse than baseline, golden prompts): rolled back. */
+  AnalysisFailed: 'AnalysisFailed',
+  /** Canary analysis had no verdict (no data, Prometheus down) within its budget: rolled back, never promoted. */
+  AnalysisInconclusive: 'AnalysisInconclusive',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -63,4 +67,6 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.IdentityMismatch,
   ErrorType.CertificateInvalid,
   ErrorType.TransparencyLogInvalid,
+  ErrorType.AnalysisFailed,
+  ErrorType.AnalysisInconclusive,
 ];

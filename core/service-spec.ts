@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANALYSIS_DEFAULTS, AnalysisSpec, LoadProfile } from './analysis/spec';
 import { durationMs } from './duration';
 import { GPU_RESOURCE } from './gpu-capacity';
 import { parseImageRef } from './image-ref';
@@ -72,6 +73,8 @@ export type TrafficSpec = z.infer<typeof Traffic>;
 
 export const Slos = z.object({
   p95LatencyMs: z.number().positive().default(2000),
+  /** Optional: P95 time to first token of the canary. */
+  ttftP95Ms: z.number().positive().optional(),
   errorRate: z.number().min(0).max(1).default(0.05),
   gpuMemoryUtilization: z.number().min(0).max(1).default(0.9),
 });
@@ -141,6 +144,10 @@ export const ServiceSpec = z
       })
       .default({ cosignKeys: [], keyless: [], enforcement: {} }),
     slos: Slos.default({ p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 }),
+    /** How each canary step is judged (Prometheus checks, burn rates, canary vs baseline, golden prompts). */
+    analysis: AnalysisSpec.default(ANALYSIS_DEFAULTS),
+    /** Load sent through the service while each canary step is observed; unset, the step watches real traffic only. */
+    loadTest: LoadProfile.optional(),
   })
   .superRefine((spec, ctx) => {
     let lastWeight = -1;

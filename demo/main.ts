@@ -6,8 +6,12 @@
  *   3. v1 is released onto the a100 pool (it fills it);
  *   4. v2 canaries through a Gateway API route, 25 % then 50 %, with live traffic through the
  *      router; the full pool makes the planner swap; v2 is promoted;
- *   5. an unsigned image is refused (only images signed with the stack's key may deploy);
- *   6. a release that needs GPUs the pool does not have is refused before anything changes.
+ *      each step judged by the canary analysis (Prometheus checks, burn rates, canary vs
+ *      baseline) under load from the project's load generator;
+ *   5. v2.1 canaries with a latency fault that starts seconds in: the analysis rolls it back
+ *      on its own and says why;
+ *   6. an unsigned image is refused (only images signed with the stack's key may deploy);
+ *   7. a release that needs GPUs the pool does not have is refused before anything changes.
  * It ends with a table of the figures. The stack stays up afterwards.
  */
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
@@ -21,6 +25,7 @@ import { followRelease, startRelease } from '../client/releases';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { publishImage } from '../infra/dev/image/publish';
 import { stackUp } from '../infra/dev/stack/stack';
+import { stackEnv } from '../infra/dev/stack/state';
 import { loadWorkerConfig } from '../worker/config';
 import { JsonLogger } from '../worker/logger';
 import { createWorker } from '../worker/worker';
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
 
   Runtime.install({ logger: new JsonLogger('ERROR') }); // the story on stdout; the SDK only for errors
   const taskQueue = `demo-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue }, { ...process.env, TEMPORAL_ADDRESS: stack.temporal!.address, KUBECONFIG: stack.kubernetes!.kubeconfig });
+  const config = loadWorkerConfig({ taskQueue }, { ...process.env, ...stackEnv(stack) });
   const { worker, connection: workerConnection } = await createWorker(config);
   const connection = await Connection.connect({ address: stack.temporal!.address });
   const client = new Client({ connection });
@@ -61,17 +66,20 @@ async function main(): Promise<void> {
   while (await kube.core.readNamespace({ name: NAMESPACE }).then(() => true, () => false)) await sleep(250);
   await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
 
-  const spec = (version: string, image: string, over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
+  const spec = (version: string, image: string, over: Partial<ServiceSpecInput['rollout']> = {}, env: Record<string, string> = {}): ServiceSpecInput => ({
     service: 'autoglm', namespace: NAMESPACE, version, image,
     model: { name: 'open-autoglm-7b', loadBudget: '5m' },
     gpu: { pool: 'a100', perReplica: 8 },
     replicas: 2,
-    container: { env: { SIM_MODEL_LOAD_DELAY: '3s', SIM_TTFT_MS: '80', SIM_TOKENS_PER_SECOND: '80' } },
+    container: { env: { SIM_MODEL_LOAD_DELAY: '3s', SIM_TTFT_MS: '80', SIM_TOKENS_PER_SECOND: '80', ...env } },
+    // Each step is judged every 3 s over the last 20 s (short, for the demo's sake).
+    analysis: { interval: '3s', window: '20s', minRequests: 10, noDataBudget: '30s' },
+    loadTest: { mode: 'poisson', rate: 8, promptTokens: { mean: 64, stddev: 16 }, outputTokens: { mean: 24, stddev: 6 } },
     // Only images signed with the stack's cosign key may be deployed.
     supplyChain: { cosignKeys: [readFileSync(v1!.publicKeyPath, 'utf8')] },
     rollout: {
       traffic: { kind: 'gateway-api', gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [HOST] },
-      steps: [{ weight: 25, bake: '6s' }, { weight: 50, bake: '6s' }],
+      steps: [{ weight: 25, bake: '12s' }, { weight: 50, bake: '12s' }],
       ...over,
     },
   });
@@ -92,6 +100,20 @@ async function main(): Promise<void> {
     traffic.stop();
     figures.push([`v2 canary 25 % → 50 % → promoted (${r2.mode})`, secs(since)]);
     figures.push(['requests answered during the canary (errors)', `${traffic.total} (${traffic.errors})`]);
+    const lastLoad = r2.status.loadTests?.at(-1);
+    if (lastLoad) {
+      const l = lastLoad.summary;
+      console.log(`  load test, step ${lastLoad.step}: ${l.completed}/${l.requests} ok, ${l.requestsPerSecond.toFixed(1)} req/s, TTFT P50/P95 ${l.ttft.p50}/${l.ttft.p95} ms, E2E P95 ${l.e2e.p95} ms, goodput ${(l.goodput.share * 100).toFixed(0)} %`);
+    }
+    console.log(`  last analysis: ${r2.status.analysis?.checks.filter((c) => c.verdict !== 'info').map((c) => c.detail).join('\n                 ')}`);
+
+    step('canary of v2.1, whose latency degrades 5 s after it starts: the analysis rolls it back on its own');
+    since = Date.now();
+    const faulty = spec('v2.1.0', v2!.reference, { steps: [{ weight: 50, bake: '2m' }] }, { SIM_FAULT_AFTER: '5s', SIM_FAULT_TTFT_MS: '2500' });
+    faulty.loadTest = { ...faulty.loadTest!, target: 'canary' };
+    const rolledBack = await follow(await startRelease(client, faulty, { taskQueue, requestedBy: 'demo' })).catch((e: unknown) => e);
+    console.log(`  rolled back: ${rolledBack instanceof WorkflowFailedError ? rolledBack.cause?.message : `unexpected: ${JSON.stringify(rolledBack)}`}`);
+    figures.push(['faulty canary rolled back automatically', secs(since)]);
 
     step('an unsigned image is refused before anything reaches the cluster');
     since = Date.now();

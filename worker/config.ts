@@ -22,6 +22,14 @@ export const WorkerConfig = z.object({
     .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
   /** sigstore trusted_root.json for keyless signatures; unset, specs that allow keyless signers are refused. */
   sigstoreTrustedRoot: z.string().min(1).optional(),
+  /** Prometheus base URL for canary analysis; unset, specs with analysis enabled fail at their first bake. */
+  prometheusUrl: z.string().url().optional(),
+  /** How model Services are reached: a URL template with {service}, {namespace}, {port}. */
+  serviceUrl: z.string().min(1).default('http://{service}.{namespace}.svc:{port}'),
+  /** Host header template, when serviceUrl is a shared gateway or proxy. */
+  serviceHost: z.string().min(1).optional(),
+  /** The Gateway API gateway's URL, for load sent through a route's hostname. */
+  gatewayUrl: z.string().url().optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -35,6 +43,10 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   logLevel: 'LOG_LEVEL',
   insecureRegistries: 'AUTOGLM_INSECURE_REGISTRIES',
   sigstoreTrustedRoot: 'AUTOGLM_SIGSTORE_TRUSTED_ROOT',
+  prometheusUrl: 'PROMETHEUS_URL',
+  serviceUrl: 'AUTOGLM_SERVICE_URL',
+  serviceHost: 'AUTOGLM_SERVICE_HOST',
+  gatewayUrl: 'AUTOGLM_GATEWAY_URL',
 };
 
 export class ConfigError extends Error {

@@ -16,6 +16,10 @@ flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after 
 flag('log-level', 'logLevel', 'TRACE|DEBUG|INFO|WARN|ERROR [INFO]');
 flag('insecure-registries', 'insecureRegistries', 'registries reached over plain HTTP besides loopback, comma-separated');
 flag('sigstore-trusted-root', 'sigstoreTrustedRoot', 'sigstore trusted_root.json for keyless signatures [none: keyless policies are refused]');
+flag('prometheus-url', 'prometheusUrl', 'Prometheus for canary analysis');
+flag('service-url', 'serviceUrl', 'how model Services are reached, template with {service} {namespace} {port} [http://{service}.{namespace}.svc:{port}]');
+flag('service-host', 'serviceHost', 'Host header template when --service-url is a shared gateway, e.g. {service}.{namespace}');
+flag('gateway-url', 'gatewayUrl', 'the Gateway API gateway, for load sent through a route hostname');
 program.parse();
 
 const o = program.opts<Record<string, string | undefined>>();
@@ -25,6 +29,7 @@ try {
       temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
       workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
       sigstoreTrustedRoot: o.sigstoreTrustedRoot,
+      prometheusUrl: o.prometheusUrl, serviceUrl: o.serviceUrl, serviceHost: o.serviceHost, gatewayUrl: o.gatewayUrl,
     },
     process.env,
   );

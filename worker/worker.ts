@@ -16,7 +16,16 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
     ...(config.workflowBundle
       ? { workflowBundle: { codePath: config.workflowBundle } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ ...deps, kubeconfig: config.kubeconfig, insecureRegistries: config.insecureRegistries, ...(config.sigstoreTrustedRoot ? { sigstoreTrustedRoot: config.sigstoreTrustedRoot } : {}) }),
+    activities: createActivities({
+      ...deps,
+      kubeconfig: config.kubeconfig,
+      insecureRegistries: config.insecureRegistries,
+      serviceUrl: config.serviceUrl,
+      ...(config.sigstoreTrustedRoot ? { sigstoreTrustedRoot: config.sigstoreTrustedRoot } : {}),
+      ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+      ...(config.serviceHost ? { serviceHost: config.serviceHost } : {}),
+      ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+    }),
     shutdownGraceTime: config.shutdownGraceMs,
   });
   return { worker, connection };

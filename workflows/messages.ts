@@ -2,6 +2,8 @@
  * The release workflow's messages, shared by the workflow, the CLI and the webhook. Their wire
  * names ('pause', 'status', …) never change: releases in flight depend on them.
  */
+import type { Check, Decision } from '../core/analysis/checks';
+import type { LoadSummary } from '../core/loadgen/summary';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ServiceSpecInput } from '../core/service-spec';
 
@@ -46,6 +48,12 @@ export interface ReleaseStatus {
     provenance?: { repository?: string; ref?: string; builder?: string };
     violations?: { type: string; message: string }[];
   };
+  /** The latest canary analysis: when, the decision and every check with its evidence. */
+  analysis?: { step: number; at: string; decision: Decision; checks: Check[] };
+  /** Golden prompts of the latest step that sent them. */
+  golden?: { step: number; compared: number; mismatches: number };
+  /** Load tests run during canary steps (summary and Markdown report each). */
+  loadTests?: { step: number; summary: LoadSummary; markdown: string }[];
 }
 
 export interface ReleaseInput {

@@ -30,6 +30,7 @@ import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } f
 import { ServiceSpec, enforcementFor, signaturesRequired } from '../core/service-spec';
 import { createdByRelease, deploymentObjects, trafficObjects } from '../core/snapshot';
 import { describeIssues } from '../core/validation';
+import { observeStep, type ObservedRun } from './canary-analysis';
 import {
   abortUpdate,
   pauseSignal,
@@ -57,7 +58,7 @@ const waitFor = (budgetMs: number) =>
 
 const TERMINAL: readonly ReleasePhase[] = ['succeeded', 'rolled-back', 'failed'];
 
-class ReleaseRun {
+class ReleaseRun implements ObservedRun {
   readonly status: ReleaseStatus;
   paused = false;
   abort?: { reason: string; by?: string };
@@ -76,11 +77,7 @@ class ReleaseRun {
 
   registerHandlers(): void {
     setHandler(statusQuery, () => this.status);
-    setHandler(pauseSignal, ({ reason }) => {
-      this.paused = true;
-      this.status.paused = true;
-      this.status.lastReason = `paused${reason ? `: ${reason}` : ''}`;
-    });
+    setHandler(pauseSignal, ({ reason }) => this.pause(reason));
     setHandler(resumeSignal, () => {
       this.paused = false;
       this.status.paused = false;
@@ -107,6 +104,17 @@ class ReleaseRun {
         },
       },
     );
+  }
+
+  pause(reason?: string): void {
+    this.paused = true;
+    this.status.paused = true;
+    this.status.lastReason = `paused${reason ? `: ${reason}` : ''}`;
+  }
+
+  async holdForPerson(reason: string): Promise<void> {
+    this.pause(reason);
+    await this.checkpoint();
   }
 
   setPhase(phase: ReleasePhase): void {
@@ -305,7 +313,12 @@ async function runStep(run: ReleaseRun, spec: ServiceSpec, plan: RolloutPlan, st
     if (!promoted) throw ApplicationFailure.nonRetryable(`no promote within ${spec.rollout.gateTimeout / 1000}s at step ${step.index + 1}`, ErrorType.GateTimeout);
     run.setPhase('canary');
   } else if (step.bakeMs) {
-    await sleep(step.bakeMs);
+    // Added while releases were in flight (they only slept): hence the patch.
+    if (spec.analysis.enabled && patched('canary-analysis')) {
+      await observeStep(run, spec, { index: step.index, bakeMs: step.bakeMs, canaryRevision: canary.revision, stableRevision: stable.revision });
+    } else {
+      await sleep(step.bakeMs);
+    }
   }
 }
 

@@ -15,7 +15,8 @@ export class ReplicaRatioRouter implements TrafficRouter {
 
   async setWeights(spec: ServiceSpec, t: TrafficTarget): Promise<void> {
     const revision = t.canaryWeight <= 0 ? t.stableRevision : t.canaryWeight >= 100 ? t.canaryRevision : undefined;
-    await applyObjects(this.kube, [renderService(spec, 'main', revision)]);
+    // The per-track Services carry no traffic share; they let golden prompts and per-track checks reach one revision.
+    await applyObjects(this.kube, [renderService(spec, 'stable', t.stableRevision), renderService(spec, 'canary', t.canaryRevision), renderService(spec, 'main', revision)]);
   }
 
   async settle(spec: ServiceSpec, revision: string): Promise<void> {

@@ -26,6 +26,7 @@ describe('releasePipeline on the local stack', () => {
       replicas: 2,
       container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
       rollout: { steps, allowSwap },
+      analysis: { enabled: false }, // the mechanics here; analysis has its own tests
       ...rest,
     };
   };

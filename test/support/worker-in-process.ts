@@ -16,14 +16,14 @@ export interface TestWorker {
  * The project's worker (same wiring as worker/main.ts) inside the test process, on its own task
  * queue, plus a client. End-to-end tests start workflows through it.
  */
-export async function startTestWorker(prefix: string): Promise<TestWorker> {
+export async function startTestWorker(prefix: string, envOverrides: Record<string, string> = {}): Promise<TestWorker> {
   try {
     Runtime.install({ logger: new JsonLogger('WARN') });
   } catch {
     // already installed in this process
   }
   const taskQueue = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv() });
+  const config = loadWorkerConfig({ taskQueue, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv(), ...envOverrides });
   const { worker, connection: workerConnection } = await createWorker(config);
   const running = worker.run();
   const connection = await Connection.connect({ address: testStack().temporal.address });

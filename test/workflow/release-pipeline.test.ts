@@ -1,45 +1,23 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
 import { ErrorType } from '../../core/errors';
 import type { ServiceSpecInput } from '../../core/service-spec';
-import { bin } from '../../infra/dev/stack/paths';
-import { JsonLogger } from '../../worker/logger';
 import { abortUpdate, releaseWorkflowId, statusQuery } from '../../workflows/messages';
 import { fakeCluster } from './fake-cluster';
+import { useTimeSkipping } from './time-skipping';
 
 // Control flow of releasePipeline with scripted activities, on Temporal's time-skipping test
-// server: hours of bake time and gate timeouts pass at once.
-let env: TestWorkflowEnvironment;
-let workflowBundle: WorkflowBundleWithSourceMap;
-beforeAll(async () => {
-  Runtime.install({ logger: new JsonLogger('WARN') });
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new JsonLogger('WARN') });
-});
-afterAll(() => env?.teardown());
+// server: hours of bake time and gate timeouts pass at once. Canary analysis is off here (its own file).
+const ts = useTimeSkipping();
+const env = { get client() { return ts.env.client; } };
+const withWorker = <T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>) => ts.withWorker(cluster.activities, fn);
 
 const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
   service: 'llm', namespace: 'ns', version: 'v2', image: `registry.local/img@sha256:${'a'.repeat(64)}`,
   model: { name: 'm', loadBudget: '10m' }, gpu: { pool: 'a100', perReplica: 8 }, replicas: 2,
   rollout: { steps: [{ weight: 50, bake: '2h' }], ...over },
+  analysis: { enabled: false },
 });
-
-async function withWorker<T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>): Promise<T> {
-  const taskQueue = `wf-${randomBytes(3).toString('hex')}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: cluster.activities });
-  const running = worker.run();
-  try {
-    return await fn(taskQueue);
-  } finally {
-    // Always wait for the worker to stop, also when the test failed: a worker left polling
-    // keeps the test server's connection and breaks the files that run after this one.
-    worker.shutdown();
-    await running;
-  }
-}
 
 const names = (cluster: ReturnType<typeof fakeCluster>) => cluster.calls.map((c) => c.name);
 

@@ -42,7 +42,13 @@ export function stackEnv(state: StackState): Record<string, string> {
   if (state.prometheus) env.PROMETHEUS_URL = state.prometheus.url;
   if (state.alertmanager) env.ALERTMANAGER_URL = state.alertmanager.url;
   if (state.registry) env.OCI_REGISTRY = state.registry.host;
-  if (state.modelWorld) env.MODEL_ROUTER_URL = state.modelWorld.routerUrl;
+  if (state.modelWorld) {
+    env.MODEL_ROUTER_URL = state.modelWorld.routerUrl;
+    // The worker reaches a model Service through the router, naming it in the Host header.
+    env.AUTOGLM_SERVICE_URL = state.modelWorld.routerUrl;
+    env.AUTOGLM_SERVICE_HOST = '{service}.{namespace}';
+    env.AUTOGLM_GATEWAY_URL = state.modelWorld.routerUrl;
+  }
   if (state.sigstore) env.AUTOGLM_SIGSTORE_TRUSTED_ROOT = state.sigstore.trustedRoot;
   return env;
 }

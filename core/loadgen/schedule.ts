@@ -1,0 +1,41 @@
+/**
+ * When each request of an open-loop load test is meant to be sent, and how long its prompt and
+ * output are. Seeded, so a run can be repeated. Pure.
+ */
+
+/** mulberry32: a small, fast, well-distributed 32-bit PRNG; returns [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Offsets (ms from the start) of the sends in [fromMs, toMs): evenly spaced, or a Poisson process (exponential gaps). */
+export function* arrivals(mode: 'constant' | 'poisson', ratePerSecond: number, fromMs: number, toMs: number, random: () => number): Generator<number> {
+  const meanGapMs = 1000 / ratePerSecond;
+  let t = fromMs;
+  while (true) {
+    t += mode === 'constant' ? meanGapMs : -Math.log(1 - random()) * meanGapMs;
+    if (t >= toMs) return;
+    yield t;
+  }
+}
+
+/** A normally distributed length (Box-Muller), rounded, at least 1. */
+export function sampleLength(mean: number, stddev: number, random: () => number): number {
+  if (stddev === 0) return Math.max(1, Math.round(mean));
+  const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return Math.max(1, Math.round(mean + z * stddev));
+}
+
+const WORDS = ['model', 'token', 'screen', 'tap', 'swipe', 'open', 'settings', 'search', 'the', 'app', 'button', 'scroll', 'type', 'send', 'message', 'back'];
+
+/** A prompt of about `tokens` tokens (one word each, as the simulated server counts them). */
+export function promptOf(tokens: number, random: () => number): string {
+  return Array.from({ length: tokens }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' ');
+}

@@ -1,0 +1,122 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { AnalyzeCanaryInput } from '../../activities/prometheus';
+import { buildChecks, decide, type RawAnalysis } from '../../core/analysis/checks';
+import { ErrorType } from '../../core/errors';
+import type { ServiceSpecInput } from '../../core/service-spec';
+import { releaseWorkflowId, resumeSignal, statusQuery } from '../../workflows/messages';
+import { fakeCluster } from './fake-cluster';
+import { useTimeSkipping } from './time-skipping';
+
+// The canary-analysis loop of a step, with Prometheus answers scripted per check (the real
+// checks and decision turn them into verdicts) on the time-skipping server.
+const ts = useTimeSkipping();
+
+const healthy = (): RawAnalysis => ({
+  canary: { requests: 200, p95E2eSeconds: 0.9, errorRatio: 0, gpuMemory: 0.6 },
+  queries: { p95E2eSeconds: 'histogram_quantile(0.95, …)' },
+  errorRatioByWindow: { 120000: 0, 15000: 0, 600000: 0, 60000: 0 },
+  series: {},
+});
+const slow = (): RawAnalysis => ({ ...healthy(), canary: { ...healthy().canary, p95E2eSeconds: 3.2 } });
+const silent = (): RawAnalysis => ({ canary: {}, queries: {}, errorRatioByWindow: {}, series: {}, unreachable: 'connect ECONNREFUSED 127.0.0.1:9090' });
+
+/** Fake activities: the cluster, plus analyses answered by `script(n)` for the n-th check. */
+function world(script: (n: number) => RawAnalysis, golden?: { stable: string; canary: string }) {
+  const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
+  let n = 0;
+  const checksAt: number[] = [];
+  const activities = {
+    ...cluster.activities,
+    analyzeCanary: async (input: AnalyzeCanaryInput) => {
+      cluster.calls.push({ name: 'analyzeCanary', input });
+      checksAt.push(n);
+      const checks = buildChecks(script(n++), input.slos, input.analysis);
+      return { at: new Date().toISOString(), checks, decision: decide(checks) };
+    },
+    goldenPrompts: async (input: { prompts: string[] }) => {
+      cluster.calls.push({ name: 'goldenPrompts', input });
+      const same = !golden || golden.stable === golden.canary;
+      return { compared: input.prompts.length, mismatches: same ? [] : input.prompts.map((prompt) => ({ prompt, ...golden! })), failures: [] };
+    },
+  };
+  return { cluster, activities, checks: () => n };
+}
+
+const spec = (analysis: object = {}, bake = '1m'): ServiceSpecInput => ({
+  service: 'llm', namespace: 'ns', version: 'v2', image: `registry.local/img@sha256:${'a'.repeat(64)}`,
+  model: { name: 'm', loadBudget: '10m' }, gpu: { pool: 'a100', perReplica: 8 }, replicas: 2,
+  rollout: { steps: [{ weight: 50, bake }] },
+  analysis: { interval: '5s', noDataBudget: '30s', ...analysis },
+});
+
+const run = (w: ReturnType<typeof world>, s: ServiceSpecInput) =>
+  ts.withWorker(w.activities, (taskQueue) => ts.env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: s }] }));
+
+const failure = async (p: Promise<unknown>) => {
+  const err = await p.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  return (err as WorkflowFailedError).cause as ApplicationFailure;
+};
+
+describe('canary analysis in the release workflow (time skipping)', () => {
+  it('promotes a healthy canary after its bake, having checked every interval', async () => {
+    const w = world(healthy);
+    const result = await run(w, spec());
+    expect(result.outcome).toBe('promoted');
+    expect(w.checks()).toBe(12); // 1 min bake / 5 s
+    expect(result.status.analysis).toMatchObject({ step: 1, decision: { action: 'continue' } });
+  });
+
+  it('rolls back at the first failing check, not at the end of the step, saying why', async () => {
+    const w = world((n) => (n < 3 ? healthy() : slow()), undefined);
+    const err = await failure(run(w, spec({}, '10m')));
+    expect(err.type).toBe(ErrorType.AnalysisFailed);
+    expect(err.message).toMatch(/^release rolled back: analysis at step 1: P95 latency 3200 ms > 2000 ms/);
+    expect(w.checks()).toBe(4);
+    // Traffic to the stable is the first thing after the verdict.
+    const names = w.cluster.calls.map((c) => c.name);
+    expect(names.slice(names.lastIndexOf('analyzeCanary') + 1, names.lastIndexOf('analyzeCanary') + 3)).toEqual(['applyObjects', 'deleteObjects']);
+  });
+
+  it('never promotes on missing data: holds past the bake, then rolls back when the budget is spent', async () => {
+    const w = world(silent);
+    const err = await failure(run(w, spec({}, '10s')));
+    expect(err.type).toBe(ErrorType.AnalysisInconclusive);
+    expect(err.message).toMatch(/no verdict for 30s at step 1: Prometheus could not be queried: connect ECONNREFUSED/);
+    expect(w.cluster.calls.some((c) => c.name === 'settleTraffic')).toBe(false);
+  });
+
+  it('holds past the bake while data is missing and promotes once it passes', async () => {
+    const w = world((n) => (n < 4 ? silent() : healthy()));
+    const result = await run(w, spec({}, '10s'));
+    expect(result.outcome).toBe('promoted');
+    expect(w.checks()).toBe(5);
+  });
+
+  it('with onNoData: pause, waits for a person instead of rolling back', async () => {
+    const w = world((n) => (n < 8 ? silent() : healthy()));
+    const result = await ts.withWorker(w.activities, async (taskQueue) => {
+      const handle = await ts.env.client.workflow.start('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ onNoData: 'pause' }, '10s') }] });
+      for (;;) {
+        const st = await handle.query(statusQuery);
+        if (st.paused) {
+          expect(st.lastReason).toMatch(/paused: analysis no verdict for 30s/);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await handle.signal(resumeSignal);
+      return handle.result();
+    });
+    expect(result.outcome).toBe('promoted');
+  });
+
+  it('rolls back when golden prompts are answered differently', async () => {
+    const w = world(healthy, { stable: 'tap settings', canary: 'open search' });
+    const err = await failure(run(w, spec({ goldenPrompts: ['Open the settings app'] })));
+    expect(err.type).toBe(ErrorType.AnalysisFailed);
+    expect(err.message).toMatch(/1 of 1 golden prompts answered differently at temperature 0 \(first: "Open the settings app": stable "tap settings…", canary "open search…"\)/);
+    expect(w.checks()).toBe(0);
+  });
+});

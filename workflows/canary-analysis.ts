@@ -1,0 +1,150 @@
+/**
+ * Observing one canary step (workflow code: deterministic, orchestration only). During the
+ * step's bake: golden prompts once, load through the service if the spec has a profile, and a
+ * Prometheus analysis every `analysis.interval`. A failed check rolls back at once; missing data
+ * or marginal evidence holds the step (never passes it) for at most `noDataBudget`, then rolls
+ * back or pauses for a person. The step ends only on a passing analysis at or after the bake.
+ */
+import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import type { ModelServiceActivities } from '../activities/model-service';
+import type { PrometheusActivities } from '../activities/prometheus';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { formatDuration } from '../core/duration';
+import { serviceName } from '../core/manifests';
+import type { ServiceSpec } from '../core/service-spec';
+import type { ReleaseStatus } from './messages';
+
+const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
+const analyze = (intervalMs: number) =>
+  proxyActivities<PrometheusActivities>({ startToCloseTimeout: Math.max(10_000, 2 * intervalMs), retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes } }).analyzeCanary;
+const { goldenPrompts } = proxyActivities<ModelServiceActivities>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 3, nonRetryableErrorTypes } });
+const load = (durationMs: number) =>
+  proxyActivities<ModelServiceActivities>({ startToCloseTimeout: durationMs + 120_000, heartbeatTimeout: '15s', retry: { maximumAttempts: 3, nonRetryableErrorTypes } }).runLoadTest;
+
+export interface ObservedRun {
+  status: ReleaseStatus;
+  /** Pauses the release (as the pause signal does) and waits for a resume. */
+  holdForPerson(reason: string): Promise<void>;
+}
+
+export interface StepUnderObservation {
+  index: number;
+  bakeMs: number;
+  canaryRevision: string;
+  stableRevision: string;
+}
+
+/** Load during the step, in slices: the bake first, then more while the analysis holds. */
+class StepLoad {
+  private pending?: Promise<void>;
+  private readonly scope = new CancellationScope();
+  private slice = 0;
+
+  constructor(private readonly run: ObservedRun, private readonly spec: ServiceSpec, private readonly step: StepUnderObservation) {}
+
+  keepGoing(durationMs: number): void {
+    const profile = this.spec.loadTest;
+    if (!profile || this.pending) return;
+    const slice = this.slice++;
+    const hostnames = this.spec.rollout.traffic.kind === 'gateway-api' ? this.spec.rollout.traffic.hostnames : [];
+    const targetService = profile.target === 'canary' ? serviceName(this.spec.service, 'canary') : this.spec.service;
+    const started = this.scope.run(() =>
+      load(durationMs)({
+        namespace: this.spec.namespace,
+        targetService,
+        ...(profile.target === 'service' && hostnames[0] ? { viaHostname: hostnames[0] } : {}),
+        model: this.spec.model.name,
+        profile,
+        durationMs,
+        slo: { e2eMs: this.spec.slos.p95LatencyMs, ...(this.spec.slos.ttftP95Ms ? { ttftMs: this.spec.slos.ttftP95Ms } : {}) },
+        title: `Load test, step ${this.step.index + 1}${slice > 0 ? ` (hold ${slice})` : ''}: ${this.spec.service} ${this.spec.version}`,
+        seed: this.step.index * 1000 + slice + 1,
+      }),
+    );
+    this.pending = started.then(
+      (result) => {
+        (this.run.status.loadTests ??= []).push({ step: this.step.index + 1, summary: result.summary, markdown: result.markdown });
+      },
+      (err: unknown) => {
+        // The load is evidence, not a verdict: a failed load test leaves the analysis without data.
+        if (!isCancellation(err)) this.run.status.lastReason = `load test failed: ${(err as Error).message}`;
+      },
+    ).finally(() => {
+      this.pending = undefined;
+    });
+  }
+
+  /** Lets the slice under way report (it ends with the bake), within `graceMs`. */
+  async settle(graceMs: number): Promise<void> {
+    if (this.pending) await Promise.race([this.pending, sleep(graceMs)]);
+  }
+
+  stop(): void {
+    this.scope.cancel();
+  }
+}
+
+export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: StepUnderObservation): Promise<void> {
+  const a = spec.analysis;
+  const deadline = Date.now() + step.bakeMs;
+  const stepNo = step.index + 1;
+  const stepLoad = new StepLoad(run, spec, step);
+  stepLoad.keepGoing(step.bakeMs);
+  try {
+    if (a.goldenPrompts.length > 0) {
+      const golden = await goldenPrompts({
+        namespace: spec.namespace,
+        stableService: serviceName(spec.service, 'stable'),
+        canaryService: serviceName(spec.service, 'canary'),
+        model: spec.model.name,
+        prompts: a.goldenPrompts,
+        maxTokens: 32,
+      });
+      run.status.golden = { step: stepNo, compared: golden.compared, mismatches: golden.mismatches.length };
+      const [first] = golden.mismatches;
+      if (first) {
+        throw ApplicationFailure.nonRetryable(
+          `analysis at step ${stepNo}: ${golden.mismatches.length} of ${golden.compared} golden prompts answered differently at temperature 0 (first: "${first.prompt.slice(0, 60)}": stable "${first.stable.slice(0, 40)}…", canary "${first.canary.slice(0, 40)}…")`,
+          ErrorType.AnalysisFailed,
+          golden,
+        );
+      }
+      if (golden.compared === 0) {
+        throw ApplicationFailure.nonRetryable(`analysis at step ${stepNo}: no golden prompt could be compared (${golden.failures.map((f) => f.error).join('; ')})`, ErrorType.AnalysisInconclusive, golden);
+      }
+    }
+    let holdingSince: number | undefined;
+    for (;;) {
+      await sleep(a.interval);
+      const report = await analyze(a.interval)({
+        namespace: spec.namespace,
+        service: spec.service,
+        canaryRevision: step.canaryRevision,
+        stableRevision: step.stableRevision,
+        slos: spec.slos,
+        analysis: a,
+      });
+      run.status.analysis = { step: stepNo, ...report };
+      const { action, reasons } = report.decision;
+      if (action === 'rollback') {
+        throw ApplicationFailure.nonRetryable(`analysis at step ${stepNo}: ${reasons.join('; ')}`, ErrorType.AnalysisFailed, report);
+      }
+      if (action === 'continue') {
+        holdingSince = undefined;
+        if (Date.now() < deadline) continue;
+        await stepLoad.settle(10_000);
+        return;
+      }
+      holdingSince ??= Date.now();
+      if (Date.now() >= deadline) stepLoad.keepGoing(Math.max(4 * a.interval, 20_000)); // judged on fresh traffic
+      if (Date.now() - holdingSince >= a.noDataBudget) {
+        const why = `no verdict for ${formatDuration(a.noDataBudget)} at step ${stepNo}: ${reasons.join('; ')}`;
+        if (a.onNoData === 'rollback') throw ApplicationFailure.nonRetryable(`analysis ${why}`, ErrorType.AnalysisInconclusive, report);
+        await run.holdForPerson(`analysis ${why}`);
+        holdingSince = undefined;
+      }
+    }
+  } finally {
+    stepLoad.stop();
+  }
+}
