@@ -9,34 +9,21 @@
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createHash, randomBytes } from 'node:crypto';
-import { connectKube } from '../activities/kubernetes/client';
 import { waitForRevision } from '../activities/kubernetes/wait-ready';
 import { followRelease, startRelease } from '../client/releases';
 import { parseDuration } from '../core/duration';
 import type { ServiceSpecInput } from '../core/service-spec';
-import { stackUp } from '../infra/dev/stack/stack';
-import { stackEnv } from '../infra/dev/stack/state';
-import { loadWorkerConfig } from '../worker/config';
-import { createWorker } from '../worker/worker';
-import { Client, Connection } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
 import { JsonLogger } from '../worker/logger';
-import { median, report, round } from './support';
+import { median, report, round, startBenchWorker } from './support';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DETECT_RUNS = Number(process.env.DETECT_RUNS ?? 10);
 const LOAD_DELAY = '2s';
 
 async function main(): Promise<void> {
-  const stack = await stackUp(process.env.AUTOGLM_STACK ?? 'bench');
-  Runtime.install({ logger: new JsonLogger('ERROR') });
   let requests = 0;
-  const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue }, { ...process.env, ...stackEnv(stack) });
-  const { worker, connection: wc } = await createWorker(config, { onKubeRequest: () => requests++ });
-  const connection = await Connection.connect({ address: stack.temporal!.address });
-  const client = new Client({ connection });
-  const kube = connectKube(stack.kubernetes!.kubeconfig);
+  const bench = await startBenchWorker('pipeline', { onKubeRequest: () => requests++ });
+  const { worker, taskQueue, client, kube } = bench;
 
   const stepOverheadMs: number[] = [];
   const stepRequests: number[] = [];
@@ -74,8 +61,7 @@ async function main(): Promise<void> {
       await kube.core.deleteNamespace({ name: namespace });
     }
   });
-  await wc.close();
-  await connection.close();
+  await bench.close();
 
   // Pod creation → Insufficient nvidia.com/gpu reported by the wait activity.
   const detectMs: number[] = [];

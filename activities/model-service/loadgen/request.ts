@@ -59,7 +59,7 @@ export async function streamCompletion(ep: ServiceEndpoint, model: string, promp
       }
     }
   } catch (err) {
-    throw new RequestError('stream', `stream broke: ${(err as Error).message}`);
+    throw new RequestError(signal?.aborted ? 'aborted' : 'stream', `stream broke: ${(err as Error).message}`);
   }
   if (!done) throw new RequestError('stream', 'stream ended without [DONE]');
   return { chunkTimes, endMs: chunkTimes.at(-1) ?? performance.now() - intendedAt, outputTokens: usageTokens ?? chunkTimes.length };

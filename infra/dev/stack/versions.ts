@@ -34,4 +34,6 @@ export const DEBIAN_PACKAGES = {
   promtool: { pkg: 'prometheus', bin: 'promtool' },
   alertmanager: { pkg: 'prometheus-alertmanager', bin: 'prometheus-alertmanager' },
   registry: { pkg: 'docker-registry', bin: 'docker-registry' },
+  /** bench:loadgen compares the project's load generator with it. */
+  wrk: { pkg: 'wrk', bin: 'wrk' },
 } as const;
