@@ -26,7 +26,7 @@ import { report, round } from './support';
 
 const STEP_S = Number(process.env.STEP_S ?? 6);
 const PEER_S = Number(process.env.PEER_S ?? 20);
-const RATES = [250, 500, 750, 1000, 1500, 2000, 3000, 4000];
+const RATES = [250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 6000, 8000];
 const GUIDELLM = process.env.GUIDELLM_VERSION ?? '0.8.1';
 
 async function startSim(env: Record<string, string>): Promise<{ url: string; proc: ChildProcess }> {

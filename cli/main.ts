@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes';
+import { loadtest } from './loadtest';
 import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume, releaseStart, releaseStatus, releaseWatch } from './release';
 
 const program = new Command('autoglm-deploy')
@@ -55,6 +56,20 @@ service(program.command('abort').description('stop a release and roll it back (t
   .requiredOption('--reason <text>', 'why (recorded)')
   .option('--by <who>', 'who aborts')
   .action(run((o) => releaseAbort(o)));
+
+program
+  .command('loadtest <spec-file>')
+  .description("send the spec's load profile (or the defaults) to a model service and report TTFT, ITL, TPOT, E2E, goodput")
+  .requiredOption('--url <url>', 'where the service answers (its Service, a gateway or a port-forward)')
+  .option('--host <host>', 'Host header (a gateway route hostname)')
+  .option('--mode <mode>', 'poisson | constant | concurrency')
+  .option('--rate <req/s>', 'open-loop rate')
+  .option('--concurrency <n>', 'closed-loop workers (mode concurrency)')
+  .option('--duration <d>', 'how long, e.g. 30s, 5m')
+  .option('--target <t>', 'service | canary (names the Service in the report)')
+  .option('--markdown <file>', 'also write the Markdown report there')
+  .option('--json', 'print the summary as JSON')
+  .action(run((file: string, o) => loadtest(file, o)));
 
 program.parseAsync(process.argv).then(
   () => process.exit(exitCode),
