@@ -143,10 +143,12 @@ async function main(): Promise<void> {
     maxOpenLoopRate: open.best, wrkRequestsPerSecond: wrkRps, openLoopSteps: open.steps,
     ttftOurs: { p50: mine.ttft.p50, p95: mine.ttft.p95, p99: mine.ttft.p99, completed: mine.completed },
     ttftGuidellm: peer, stepSeconds: STEP_S, peerSeconds: PEER_S,
+    generatorMaxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   report('bench:loadgen (one simulated server on 127.0.0.1; tools one at a time)', [
     [`max sustained open-loop rate (req/s, ${STEP_S} s steps, 1-token streams)`, open.best],
     ['wrk, same endpoint and body (req/s, closed loop, 64 connections)', String(wrkRps)],
+    ['peak RSS of the generator process (MiB)', figures.generatorMaxRssMiB],
     ['TTFT P50 / P95 / P99 at 5 req/s, this generator (ms)', `${mine.ttft.p50} / ${mine.ttft.p95} / ${mine.ttft.p99}`],
     ['TTFT P50 / P95 / P99 at 5 req/s, GuideLLM (ms)', typeof peer === 'string' ? peer : `${peer.p50} / ${peer.p95} / ${peer.p99} (${peer.completed} requests)`],
   ], figures);
