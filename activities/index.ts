@@ -1,4 +1,5 @@
 import { connectKube } from './kubernetes/client';
+import { createGitHubActivities } from './github';
 import { createKubernetesActivities } from './kubernetes';
 import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
 import { createModelServiceActivities } from './model-service';
@@ -23,6 +24,9 @@ export interface ActivityDeps {
   serviceHost?: string;
   /** Where the Gateway API gateway is reached (load through a route's hostname). */
   gatewayUrl?: string;
+  /** GitHub API base URL and token for deployments and statuses. */
+  githubApiUrl?: string;
+  githubToken?: string;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -37,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
       ...(deps.sigstoreTrustedRoot ? { trustedRootPath: deps.sigstoreTrustedRoot } : {}),
     }),
     ...createPrometheusActivities({ ...(deps.prometheusUrl ? { url: deps.prometheusUrl } : {}), ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}) }),
+    ...createGitHubActivities({ baseUrl: deps.githubApiUrl ?? 'https://api.github.com', ...(deps.githubToken ? { token: deps.githubToken } : {}) }),
     ...createModelServiceActivities({ urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL, ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}), ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}) }),
   };
 }

@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleW
 import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
-import { releaseWorkflowId, statusQuery, type ReleaseResult, type ReleaseStatus } from '../workflows/messages';
+import { releaseWorkflowId, statusQuery, type GitHubDeploymentTarget, type ReleaseResult, type ReleaseStatus } from '../workflows/messages';
 import type { releasePipeline } from '../workflows/release-pipeline';
 
 export class InvalidSpecError extends Error {
@@ -36,6 +36,8 @@ export function validateSpec(input: unknown): ServiceSpec {
 export interface StartReleaseOptions {
   taskQueue?: string;
   requestedBy?: string;
+  /** Report the release as a GitHub Deployment of this repository and ref. */
+  github?: GitHubDeploymentTarget;
 }
 
 export async function startRelease(client: Client, spec: ServiceSpecInput, opts: StartReleaseOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
@@ -45,7 +47,7 @@ export async function startRelease(client: Client, spec: ServiceSpecInput, opts:
     return await client.workflow.start<typeof releasePipeline>('releasePipeline', {
       taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
       workflowId,
-      args: [{ spec, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
+      args: [{ spec, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}), ...(opts.github ? { github: opts.github } : {}) }],
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });

@@ -30,6 +30,10 @@ export const WorkerConfig = z.object({
   serviceHost: z.string().min(1).optional(),
   /** The Gateway API gateway's URL, for load sent through a route's hostname. */
   gatewayUrl: z.string().url().optional(),
+  /** GitHub's REST API (GitHub Enterprise Server: https://HOST/api/v3). */
+  githubApiUrl: z.string().url().default('https://api.github.com'),
+  /** Token for GitHub deployments and statuses; a secret: only in the worker's memory, never in workflow history or logs. */
+  githubToken: z.string().min(1).optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -47,6 +51,8 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   serviceUrl: 'AUTOGLM_SERVICE_URL',
   serviceHost: 'AUTOGLM_SERVICE_HOST',
   gatewayUrl: 'AUTOGLM_GATEWAY_URL',
+  githubApiUrl: 'GITHUB_API_URL',
+  githubToken: 'GITHUB_TOKEN',
 };
 
 export class ConfigError extends Error {

@@ -20,6 +20,8 @@ flag('prometheus-url', 'prometheusUrl', 'Prometheus for canary analysis');
 flag('service-url', 'serviceUrl', 'how model Services are reached, template with {service} {namespace} {port} [http://{service}.{namespace}.svc:{port}]');
 flag('service-host', 'serviceHost', 'Host header template when --service-url is a shared gateway, e.g. {service}.{namespace}');
 flag('gateway-url', 'gatewayUrl', 'the Gateway API gateway, for load sent through a route hostname');
+flag('github-api-url', 'githubApiUrl', 'GitHub REST API [https://api.github.com]');
+// The token only from the environment: a flag would show in the process list.
 program.parse();
 
 const o = program.opts<Record<string, string | undefined>>();
@@ -29,7 +31,7 @@ try {
       temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
       workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
       sigstoreTrustedRoot: o.sigstoreTrustedRoot,
-      prometheusUrl: o.prometheusUrl, serviceUrl: o.serviceUrl, serviceHost: o.serviceHost, gatewayUrl: o.gatewayUrl,
+      prometheusUrl: o.prometheusUrl, serviceUrl: o.serviceUrl, serviceHost: o.serviceHost, gatewayUrl: o.gatewayUrl, githubApiUrl: o.githubApiUrl,
     },
     process.env,
   );

@@ -25,6 +25,8 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
       ...(config.serviceHost ? { serviceHost: config.serviceHost } : {}),
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
+      githubApiUrl: config.githubApiUrl,
+      ...(config.githubToken ? { githubToken: config.githubToken } : {}),
     }),
     shutdownGraceTime: config.shutdownGraceMs,
   });

@@ -60,6 +60,18 @@ export interface ReleaseInput {
   spec: ServiceSpecInput;
   /** Who or what started it (a person, `github:<delivery>`, …): goes into statuses and reports. */
   requestedBy?: string;
+  /** Report the release as a GitHub Deployment of this repository and ref (the release's tag), with statuses. */
+  github?: GitHubDeploymentTarget;
+}
+
+export interface GitHubDeploymentTarget {
+  owner: string;
+  repo: string;
+  ref: string;
+  /** Linked from each status: where to follow the release (e.g. the Temporal UI). */
+  logUrl?: string;
+  /** Where the deployed service answers. */
+  environmentUrl?: string;
 }
 
 export type ReleaseOutcome = 'promoted' | 'rolled-back' | 'unchanged';

@@ -31,6 +31,7 @@ import { ServiceSpec, enforcementFor, signaturesRequired } from '../core/service
 import { createdByRelease, deploymentObjects, trafficObjects } from '../core/snapshot';
 import { describeIssues } from '../core/validation';
 import { observeStep, type ObservedRun } from './canary-analysis';
+import { DeploymentReporter } from './github-deployment';
 import {
   abortUpdate,
   pauseSignal,
@@ -132,6 +133,22 @@ class ReleaseRun implements ObservedRun {
 }
 
 export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResult> {
+  // GitHub reporting came after releases were in flight; only runs that ask for it record the patch.
+  const environment = (input.spec as { environment?: string }).environment ?? 'production';
+  const reporter = input.github && patched('github-deployments') ? new DeploymentReporter(input.github, environment) : undefined;
+  if (!reporter) return runRelease(input);
+  await reporter.start(`${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
+  try {
+    const result = await runRelease(input);
+    await reporter.finish(result);
+    return result;
+  } catch (err) {
+    await reporter.fail(failureMessage(err));
+    throw err;
+  }
+}
+
+async function runRelease(input: ReleaseInput): Promise<ReleaseResult> {
   const parsed = ServiceSpec.safeParse(input.spec);
   const raw = input.spec as { service?: string; namespace?: string; version?: string };
   const run = new ReleaseRun({ service: raw.service ?? '?', namespace: raw.namespace ?? '?', version: raw.version ?? '?' });

@@ -23,6 +23,15 @@ describe('replay of recorded workflow histories', () => {
     await Worker.runReplayHistory({ workflowBundle }, load(file), file);
   });
 
+  it('holds no secret: payloads are base64 JSON, so both forms are searched', () => {
+    const secrets = [/ghs_|ghp_|github_pat_/, /PRIVATE KEY/, /COSIGN_PASSWORD|GITHUB_TOKEN=/];
+    for (const file of files) {
+      const raw = readFileSync(join(HISTORIES, file), 'utf8');
+      const decoded = [...raw.matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
+      for (const secret of secrets) expect({ file, found: secret.test(raw) || secret.test(decoded) }).toEqual({ file, found: false });
+    }
+  });
+
   it('detects a history the code no longer matches', async () => {
     const history = load(files.find((f) => f.startsWith('inspect-gpu-pools.ok'))!);
     const scheduled = history.events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')!;
