@@ -250,7 +250,8 @@ async function runRelease(input: ReleaseInput): Promise<ReleaseResult> {
     await CancellationScope.nonCancellable(() => rollBack(run, before, revision, waitBudgetMs, spec.gpu.resource));
     if (run.abort || isCancellation(err)) return finish({ outcome: 'rolled-back', mode: plan.mode, reason });
     run.setPhase('failed');
-    throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err), { reason });
+    // The evidence travels with the failure: the last analysis (checks, queries, values, statistics).
+    throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err), { reason, ...(run.status.analysis ? { analysis: run.status.analysis } : {}) });
   }
   run.setPhase('succeeded');
   return finish({ outcome: 'promoted', mode: plan.mode });

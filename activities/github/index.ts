@@ -4,7 +4,12 @@
  * retried activity neither creates a second deployment nor repeats a status.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { Octokit } from 'octokit';
+// @octokit/core with the plugins the `octokit` package bundles: that package also pulls in the App
+// and OAuth stacks, one of which Node cannot require (an ESM export without a default condition).
+import { Octokit as Core } from '@octokit/core';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
 import { ErrorType } from '../../core/errors';
 
 export interface GitHubOptions {
@@ -23,6 +28,9 @@ export type DeploymentState = 'queued' | 'in_progress' | 'success' | 'failure' |
 
 /** GitHub keeps at most 140 characters of a deployment status description. */
 export const statusDescription = (text: string) => (text.length <= 140 ? text : `${text.slice(0, 139)}…`);
+
+const Octokit = Core.plugin(restEndpointMethods, retry, throttling);
+type Octokit = InstanceType<typeof Octokit>;
 
 function client(opts: GitHubOptions): Octokit {
   if (!opts.token) throw ApplicationFailure.nonRetryable('GitHub reporting needs a token: set GITHUB_TOKEN for the worker', ErrorType.InvalidConfig);

@@ -74,6 +74,10 @@ describe('canary analysis in the release workflow (time skipping)', () => {
     expect(err.type).toBe(ErrorType.AnalysisFailed);
     expect(err.message).toMatch(/^release rolled back: analysis at step 1: P95 latency 3200 ms > 2000 ms/);
     expect(w.checks()).toBe(4);
+    // The evidence is in the failure itself, not only in the status query.
+    const [details] = err.details as [{ analysis: { decision: { action: string }; checks: { name: string; value?: number; threshold?: number; query?: string }[] } }];
+    expect(details.analysis.decision.action).toBe('rollback');
+    expect(details.analysis.checks.find((c) => c.name === 'P95 latency')).toMatchObject({ value: 3200, threshold: 2000, query: 'histogram_quantile(0.95, …)' });
     // Traffic to the stable is the first thing after the verdict.
     const names = w.cluster.calls.map((c) => c.name);
     expect(names.slice(names.lastIndexOf('analyzeCanary') + 1, names.lastIndexOf('analyzeCanary') + 3)).toEqual(['applyObjects', 'deleteObjects']);
