@@ -45,6 +45,12 @@ temporal(release.command('start <spec-file>').description('start a release of th
   .option('-w, --wait', 'follow it to the end; exit 1 if it fails or rolls back')
   .option('--json', 'JSON output')
   .option('--requested-by <who>', 'recorded as who asked for it')
+  .option('--image <ref>', "deploy this image instead of the spec's (a GitHub release's build)")
+  .option('--version <version>', "the release's version instead of the spec's")
+  .option('--github-repo <owner/repo>', 'report the release as a GitHub Deployment of this repository (the worker needs GITHUB_TOKEN)')
+  .option('--github-ref <ref>', 'the tag or commit the Deployment is of')
+  .option('--log-url <url>', 'linked from each deployment status')
+  .option('--environment-url <url>', 'where the deployed service answers')
   .action(run((file: string, o) => releaseStart(file, o)));
 service(release.command('status').description("the release's phase, step, weights and replicas")).option('--json', 'JSON output').action(run((o) => releaseStatus(o)));
 service(release.command('watch').description('follow a release live until it ends')).option('--json', 'JSON lines').action(run((o) => releaseWatch(o)));

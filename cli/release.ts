@@ -2,7 +2,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@tempor
 import { readFileSync } from 'node:fs';
 import { InvalidSpecError, ReleaseInProgressError, followRelease, releaseHandle, startRelease } from '../client/releases';
 import { SpecFileError, parseSpecText } from '../core/spec-file';
-import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../workflows/messages';
+import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type GitHubDeploymentTarget, type ReleaseStatus } from '../workflows/messages';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { onProgressChange, progressLine } from './progress';
@@ -47,11 +47,33 @@ async function follow(client: Client, namespace: string, service: string, json: 
   }
 }
 
-export async function releaseStart(file: string, flags: TemporalFlags & { wait?: boolean; json?: boolean; requestedBy?: string }): Promise<number> {
-  const spec = readSpecFile(file);
+export interface StartFlags extends TemporalFlags {
+  wait?: boolean;
+  json?: boolean;
+  requestedBy?: string;
+  /** Overrides, e.g. from a GitHub release: the image that was built and the release's version. */
+  image?: string;
+  version?: string;
+  githubRepo?: string;
+  githubRef?: string;
+  logUrl?: string;
+  environmentUrl?: string;
+}
+
+function githubTarget(flags: StartFlags): GitHubDeploymentTarget | undefined {
+  if (!flags.githubRepo) return undefined;
+  const [owner, repo, ...rest] = flags.githubRepo.split('/');
+  if (!owner || !repo || rest.length > 0) throw new CliError(`--github-repo: "${flags.githubRepo}" is not owner/repo`, EXIT.invalid);
+  if (!flags.githubRef) throw new CliError('--github-repo needs --github-ref (the tag or commit deployed)', EXIT.invalid);
+  return { owner, repo, ref: flags.githubRef, ...(flags.logUrl ? { logUrl: flags.logUrl } : {}), ...(flags.environmentUrl ? { environmentUrl: flags.environmentUrl } : {}) };
+}
+
+export async function releaseStart(file: string, flags: StartFlags): Promise<number> {
+  const spec = { ...readSpecFile(file), ...(flags.image ? { image: flags.image } : {}), ...(flags.version ? { version: flags.version } : {}) };
+  const github = githubTarget(flags);
   return withClient(flags, async (client, taskQueue) => {
     try {
-      const handle = await startRelease(client, spec, { taskQueue, requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli' });
+      const handle = await startRelease(client, spec, { taskQueue, requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli', ...(github ? { github } : {}) });
       console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : `started ${handle.workflowId} (${spec.namespace}/${spec.service} ${spec.version})`);
     } catch (err) {
       if (err instanceof ReleaseInProgressError) throw new CliError(err.message, EXIT.conflict);

@@ -64,6 +64,18 @@ describe('autoglm-deploy CLI', () => {
     expect(r.out).toMatch(/promoted: .*svc 1a/);
   });
 
+  it('takes the image and version from flags (a CI job releasing what it built), refusing a bad --github-repo', async () => {
+    const image = `registry.local/m@sha256:${'b'.repeat(64)}`;
+    const r = await cli(['release', 'start', specFile('1b', [{ weight: 50 }]), '--image', image, '--version', '1b-ci', '--wait'], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/promoted: .*svc 1b-ci/);
+    const [deployed] = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items;
+    expect(deployed!.spec!.template.spec!.containers[0]!.image).toBe(image);
+    const bad = await cli(['release', 'start', specFile('1c', [{ weight: 50 }]), '--github-repo', 'just-a-name'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--github-repo: "just-a-name" is not owner\/repo/);
+  });
+
   it('gates, refuses a second start (exit 3), reports status, aborts, and watch exits 1 on rollback', async () => {
     expect((await cli(['release', 'start', specFile('2b', [{ weight: 50, gate: 'manual' }])], env)).code).toBe(0);
     const conflict = await cli(['release', 'start', specFile('3c', [{ weight: 50 }])], env);
