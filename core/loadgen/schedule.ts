@@ -1,19 +1,7 @@
 /**
  * When each request of an open-loop load test is meant to be sent, and how long its prompt and
- * output are. Seeded, so a run can be repeated. Pure.
+ * output are. Seeded (core/random), so a run can be repeated. Pure.
  */
-
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG; returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Offsets (ms from the start) of the sends in [fromMs, toMs): evenly spaced, or a Poisson process (exponential gaps). */
 export function* arrivals(mode: 'constant' | 'poisson', ratePerSecond: number, fromMs: number, toMs: number, random: () => number): Generator<number> {

@@ -6,7 +6,8 @@ import { LoadStats } from '../../activities/model-service/loadgen/stats';
 import { LoadProfile } from '../../core/analysis/spec';
 import { figuresOf, meetsSlo } from '../../core/loadgen/metrics';
 import { loadReportMarkdown } from '../../core/loadgen/report';
-import { arrivals, sampleLength, seededRandom } from '../../core/loadgen/schedule';
+import { arrivals, sampleLength } from '../../core/loadgen/schedule';
+import { seededRandom } from '../../core/random';
 import { behaviourFromEnv } from '../../infra/dev/model-world/behaviour';
 import { SimServer } from '../../infra/dev/model-world/sim-server';
 

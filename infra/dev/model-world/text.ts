@@ -1,23 +1,13 @@
 import { fnv1a } from '../../../core/hash';
+import { seededRandom } from '../../../core/random';
 
 /** Deterministic "generation": the same prompt (and salt) gives the same words at temperature 0. */
 const WORDS = ('the model answers with care and the tokens flow one by one through the GPU while latency ' +
   'stays low and the canary is watched closely by the pipeline so that every release is safe fast and durable').split(' ');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random source: seeded by the prompt at temperature 0, free otherwise. */
 export function generator(prompt: string, salt: string, temperature: number): () => number {
-  return temperature === 0 ? mulberry32(fnv1a(`${salt}\u0000${prompt}`)) : Math.random;
+  return temperature === 0 ? seededRandom(fnv1a(`${salt}\u0000${prompt}`)) : Math.random;
 }
 
 export function nextToken(rand: () => number, index: number): string {
