@@ -4,9 +4,9 @@
  * tooling, not product code.
  */
 import type { InTotoStatement, KeylessSignOptions, SigningIdentity, TestSigstore } from '../sigstore/test-sigstore';
+import { COSIGN_SIGN_PREDICATE } from '../../../activities/supplychain/cosign';
 import { attachBundle } from './referrer';
 
-export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
 function statementFor(reference: string, predicateType: string, predicate: object, subjectDigest?: string): InTotoStatement {
   const [name, digest] = reference.split('@') as [string, string];

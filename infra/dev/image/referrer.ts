@@ -5,11 +5,11 @@
  * the local distribution 2.8. Test and demo tooling, not product code.
  */
 import { createHash } from 'node:crypto';
+import { BUNDLE } from '../../../activities/supplychain/cosign';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const EMPTY = 'application/vnd.oci.empty.v1+json';
-const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
 const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

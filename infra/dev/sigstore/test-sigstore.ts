@@ -10,13 +10,15 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initializeCA, initializeCTLog, initializeTLog } from '@sigstore/mock';
+// The DSSE encoding and media type the product verifies with (its signatures are still checked by
+// @sigstore/verify, which encodes on its own).
+import { BUNDLE, pae } from '../../../activities/supplychain/cosign';
 
 export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 const ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const TLOG_URL = 'https://rekor.autoglm.test';
 const IN_TOTO = 'application/vnd.in-toto+json';
-const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 
 interface KeyPair {
   publicKey: KeyObject;
@@ -73,10 +75,6 @@ function persistentKey(dir: string, name: string): KeyPair {
   }
   const privateKey = createPrivateKey(readFileSync(file));
   return { privateKey, publicKey: createPublicKey(privateKey) };
-}
-
-function pae(payloadType: string, payload: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} `), payload]);
 }
 
 async function authorities(keys: { ca: KeyPair; ctlog: KeyPair; tlog: KeyPair }, opts: { caClock?: Date; tlogClock?: Date } = {}) {
@@ -147,7 +145,7 @@ async function makeBundle(auth: Authorities, statement: InTotoStatement, identit
       canonicalizedBody: entry.body,
     });
   }
-  return { mediaType: BUNDLE_V03, verificationMaterial: { certificate: { rawBytes: b64(certificate) }, tlogEntries }, dsseEnvelope: envelope };
+  return { mediaType: BUNDLE, verificationMaterial: { certificate: { rawBytes: b64(certificate) }, tlogEntries }, dsseEnvelope: envelope };
 }
 
 /** The stack's test sigstore: made once (keys and trusted root under `<stack>/sigstore`), reused after. */
