@@ -10,11 +10,7 @@ import { JsonLogger } from '../worker/logger';
 import { createWorker } from '../worker/worker';
 
 /** Shared by the benchmarks: figures printed as a table, the last line one JSON object. */
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+export { median } from '../core/median';
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export function report(title: string, rows: [string, string | number][], json: Record<string, unknown>): void {

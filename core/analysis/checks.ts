@@ -3,6 +3,7 @@
  * continue, hold, or roll back. Pure: the activity only fetches.
  */
 import { formatDuration } from '../duration';
+import { median } from '../median';
 import { evaluateBurnRates } from './burn-rate';
 import { mannWhitneyU } from './mann-whitney';
 import type { TrackQuery } from './queries';
@@ -52,12 +53,6 @@ export interface Decision {
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
 const ms = (v: number) => `${Math.round(v)} ms`;
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** A value that must stay at or below its threshold. */
 function limit(name: string, value: number | undefined, threshold: number, show: (v: number) => string, query: string | undefined, enoughTraffic: boolean): Check {

@@ -48,9 +48,10 @@ export function errorRatio(labels: AnalysisSpec['labels'], t: TrackSelector, win
 /** Range-query expressions for the canary-vs-baseline comparison, sampled every `resolutionMs`. */
 export function comparisonQuery(metric: 'ttft' | 'e2e' | 'errors', labels: AnalysisSpec['labels'], t: TrackSelector, resolutionMs: number): string {
   // Each point covers a few scrape intervals, so points are (nearly) independent samples.
-  const w = formatDuration(Math.max(resolutionMs * 2, 10_000));
+  const windowMs = Math.max(resolutionMs * 2, 10_000);
+  if (metric === 'errors') return errorRatio(labels, t, windowMs);
+  const w = formatDuration(windowMs);
   const sel = selector(labels, t);
-  if (metric === 'errors') return errorRatio(labels, t, Math.max(resolutionMs * 2, 10_000));
   const name = metric === 'ttft' ? 'vllm:time_to_first_token_seconds' : 'vllm:e2e_request_latency_seconds';
   return `sum(rate(${name}_sum${sel}[${w}])) / sum(rate(${name}_count${sel}[${w}]))`;
 }

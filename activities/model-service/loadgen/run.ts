@@ -70,7 +70,7 @@ export async function runLoad(run: LoadRun): Promise<void> {
         if (wait > 1) await sleep(wait, undefined, run.signal ? { signal: run.signal } : {}).catch(() => undefined);
         if (run.signal?.aborted) break;
         if (inFlight.size >= MAX_IN_FLIGHT) {
-          if (start + offset - start >= profile.warmup) stats.recordError('client-overload');
+          if (offset >= profile.warmup) stats.recordError('client-overload');
           continue;
         }
         track(one(start + offset));

@@ -76,7 +76,8 @@ export class GitHubOpenApi {
   validateRequest(method: string, path: string, query: URLSearchParams, body: unknown): void {
     const { template } = this.find(method, path);
     const op = this.op(method, template);
-    for (const p of (op.parameters ?? []).map((x) => this.deref(x)) as { name: string; in: string; required?: boolean; schema?: Json }[]) {
+    const parameters = (op.parameters ?? []).map((x) => this.deref(x)) as { name: string; in: string; required?: boolean; schema?: Json }[];
+    for (const p of parameters) {
       if (p.in !== 'query') continue;
       const raw = query.get(p.name);
       if (raw === null) continue;
@@ -87,7 +88,7 @@ export class GitHubOpenApi {
       this.check(`${method} ${template} ?${p.name}`, ref ? `gh${ref}` : schema, value, `${method} ${path} query ${p.name}`);
     }
     for (const name of query.keys()) {
-      if (!(op.parameters ?? []).map((x) => this.deref(x) as { name: string }).some((p) => p.name === name)) {
+      if (!parameters.some((p) => p.name === name)) {
         throw new GitHubContractError(`${method} ${path}: GitHub takes no query parameter "${name}"`);
       }
     }
