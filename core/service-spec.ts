@@ -79,6 +79,9 @@ export const Slos = z.object({
   gpuMemoryUtilization: z.number().min(0).max(1).default(0.9),
 });
 
+/** The environment of a spec that names none. */
+export const DEFAULT_ENVIRONMENT = 'production';
+
 export const ServiceSpec = z
   .object({
     service: dnsLabel,
@@ -86,7 +89,7 @@ export const ServiceSpec = z
     /** The release's version (shown in labels, statuses and reports). */
     version: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."'),
     /** Where this release goes (e.g. production, staging): picks the supply-chain enforcement and names GitHub deployments. */
-    environment: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."').default('production'),
+    environment: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."').default(DEFAULT_ENVIRONMENT),
     image: imageReference,
     model: z.object({
       name: z.string().min(1),

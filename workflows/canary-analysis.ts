@@ -86,6 +86,7 @@ class StepLoad {
 
 export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: StepUnderObservation): Promise<void> {
   const a = spec.analysis;
+  const analyzeCanary = analyze(a.interval);
   const deadline = Date.now() + step.bakeMs;
   const stepNo = step.index + 1;
   const stepLoad = new StepLoad(run, spec, step);
@@ -116,7 +117,7 @@ export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: Ste
     let holdingSince: number | undefined;
     for (;;) {
       await sleep(a.interval);
-      const report = await analyze(a.interval)({
+      const report = await analyzeCanary({
         namespace: spec.namespace,
         service: spec.service,
         canaryRevision: step.canaryRevision,

@@ -27,7 +27,7 @@ import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { parseImageRef } from '../core/image-ref';
 import { LABELS, deploymentName, renderDeployment, revisionOf } from '../core/manifests';
 import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } from '../core/rollout-plan';
-import { ServiceSpec, enforcementFor, signaturesRequired } from '../core/service-spec';
+import { DEFAULT_ENVIRONMENT, ServiceSpec, enforcementFor, signaturesRequired } from '../core/service-spec';
 import { createdByRelease, deploymentObjects, trafficObjects } from '../core/snapshot';
 import { describeIssues } from '../core/validation';
 import { observeStep, type ObservedRun } from './canary-analysis';
@@ -134,7 +134,7 @@ class ReleaseRun implements ObservedRun {
 
 export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResult> {
   // GitHub reporting came after releases were in flight; only runs that ask for it record the patch.
-  const environment = (input.spec as { environment?: string }).environment ?? 'production';
+  const environment = (input.spec as { environment?: string }).environment ?? DEFAULT_ENVIRONMENT;
   const reporter = input.github && patched('github-deployments') ? new DeploymentReporter(input.github, environment) : undefined;
   if (!reporter) return runRelease(input);
   await reporter.start(`${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
