@@ -1,5 +1,6 @@
 import { connectKube } from './kubernetes/client';
 import { createGitHubActivities } from './github';
+import type { GitHubAppCredentials } from './github/client';
 import { createKubernetesActivities } from './kubernetes';
 import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
 import { createModelServiceActivities } from './model-service';
@@ -24,9 +25,10 @@ export interface ActivityDeps {
   serviceHost?: string;
   /** Where the Gateway API gateway is reached (load through a route's hostname). */
   gatewayUrl?: string;
-  /** GitHub API base URL and token for deployments and statuses. */
+  /** GitHub API base URL and credentials (an App's, else a token) for deployments, statuses and check runs. */
   githubApiUrl?: string;
   githubToken?: string;
+  githubApp?: GitHubAppCredentials;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -41,7 +43,9 @@ export function createActivities(deps: ActivityDeps) {
       ...(deps.sigstoreTrustedRoot ? { trustedRootPath: deps.sigstoreTrustedRoot } : {}),
     }),
     ...createPrometheusActivities({ ...(deps.prometheusUrl ? { url: deps.prometheusUrl } : {}), ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}) }),
-    ...createGitHubActivities({ baseUrl: deps.githubApiUrl ?? 'https://api.github.com', ...(deps.githubToken ? { token: deps.githubToken } : {}) }),
+    ...createGitHubActivities({
+      baseUrl: deps.githubApiUrl ?? 'https://api.github.com', ...(deps.githubToken ? { token: deps.githubToken } : {}), ...(deps.githubApp ? { app: deps.githubApp } : {}),
+    }),
     ...createModelServiceActivities({ urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL, ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}), ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}) }),
   };
 }

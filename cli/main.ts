@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes';
 import { loadtest } from './loadtest';
+import { webhookServe } from './webhook';
 import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume, releaseStart, releaseStatus, releaseWatch } from './release';
 
 const program = new Command('autoglm-deploy')
@@ -76,6 +77,14 @@ program
   .option('--markdown <file>', 'also write the Markdown report there')
   .option('--json', 'print the summary as JSON')
   .action(run((file: string, o) => loadtest(file, o)));
+
+const webhook = program.command('webhook').description('the GitHub webhook receiver');
+temporal(webhook.command('serve').description('receive GitHub release events (X-Hub-Signature-256 checked with GITHUB_WEBHOOK_SECRET) and start releases'))
+  .requiredOption('-c, --config <file>', 'YAML/JSON: repositories and the service spec each deploys (docs/github.md)')
+  .option('--listen <host:port>', 'where to listen', '127.0.0.1:8080')
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
+  .option('--tls-key <file>', 'and this key (PEM)')
+  .action(run((o) => webhookServe(o)));
 
 program.parseAsync(process.argv).then(
   () => process.exit(exitCode),

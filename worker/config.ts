@@ -34,6 +34,17 @@ export const WorkerConfig = z.object({
   githubApiUrl: z.string().url().default('https://api.github.com'),
   /** Token for GitHub deployments and statuses; a secret: only in the worker's memory, never in workflow history or logs. */
   githubToken: z.string().min(1).optional(),
+  /** GitHub App id: with a private key, the worker authenticates as the App's installation (wins over the token; needed for check runs). */
+  githubAppId: z.string().regex(/^\d+$/, 'a numeric App id').optional(),
+  /** The App's private key, PEM; a secret like the token. */
+  githubAppPrivateKey: z.string().includes('PRIVATE KEY', { message: 'a PEM private key' }).optional(),
+  /** …or a file holding it (a mounted Kubernetes Secret). */
+  githubAppPrivateKeyFile: z.string().min(1).optional(),
+  /** Unset: the installation is looked up per repository. */
+  githubAppInstallationId: z.coerce.number().int().positive().optional(),
+}).superRefine((c, ctx) => {
+  const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
+  if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -53,6 +64,10 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   gatewayUrl: 'AUTOGLM_GATEWAY_URL',
   githubApiUrl: 'GITHUB_API_URL',
   githubToken: 'GITHUB_TOKEN',
+  githubAppId: 'GITHUB_APP_ID',
+  githubAppPrivateKey: 'GITHUB_APP_PRIVATE_KEY',
+  githubAppPrivateKeyFile: 'GITHUB_APP_PRIVATE_KEY_FILE',
+  githubAppInstallationId: 'GITHUB_APP_INSTALLATION_ID',
 };
 
 export class ConfigError extends Error {

@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from './config';
 import { JsonLogger } from './logger';
+
+/** The App credentials, the key read from its file when given as one (fails at start-up, not at the first report). */
+function githubApp(config: WorkerConfig) {
+  const privateKey = config.githubAppPrivateKey ?? readFileSync(config.githubAppPrivateKeyFile!, 'utf8');
+  return { appId: config.githubAppId!, privateKey, ...(config.githubAppInstallationId ? { installationId: config.githubAppInstallationId } : {}) };
+}
 
 /**
  * Builds the worker: real clients wired into the activities, workflows from a prebuilt bundle
@@ -27,6 +34,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
+      ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),
     shutdownGraceTime: config.shutdownGraceMs,
   });

@@ -1,13 +1,15 @@
 /**
- * Keeps a GitHub Deployment in step with a release (workflow code): created when the release
- * starts, `in_progress` while it runs, then `success` or `failure` with the reason. GitHub is
- * told, not asked: a GitHub that stays unreachable after the retries is logged, and the release
- * goes on.
+ * Keeps GitHub in step with a release (workflow code): a Deployment created when the release
+ * starts, `in_progress` while it runs, then `success` or `failure` with the reason; and (patch
+ * `github-check-runs`, GitHub App credentials) a check run on the deployed commit that ends with
+ * the release report. GitHub is told, not asked: a GitHub that stays unreachable after the
+ * retries is logged, and the release goes on.
  */
-import { CancellationScope, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DeploymentState, GitHubActivities } from '../activities/github';
 import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
-import type { GitHubDeploymentTarget, ReleaseResult } from './messages';
+import { releaseReport } from '../core/report/release-report';
+import type { GitHubDeploymentTarget, ReleaseResult, ReleaseStatus } from './messages';
 
 const gh = proxyActivities<GitHubActivities>({
   startToCloseTimeout: '1m',
@@ -16,6 +18,9 @@ const gh = proxyActivities<GitHubActivities>({
 
 export class DeploymentReporter {
   private deploymentId?: number;
+  private checkRunId?: number;
+  /** The release's live status, read when the report is written. */
+  status?: ReleaseStatus;
 
   constructor(private readonly target: GitHubDeploymentTarget, private readonly environment: string) {}
 
@@ -25,22 +30,47 @@ export class DeploymentReporter {
 
   async start(description: string): Promise<void> {
     const { workflowId, runId } = workflowInfo();
+    const releaseKey = `${workflowId}/${runId}`;
+    let sha: string | undefined;
     await this.quietly('create the deployment', async () => {
-      this.deploymentId = (await gh.ensureDeployment({ ...this.where, ref: this.target.ref, environment: this.environment, releaseKey: `${workflowId}/${runId}`, description })).id;
+      const d = await gh.ensureDeployment({ ...this.where, ref: this.target.ref, environment: this.environment, releaseKey, description });
+      this.deploymentId = d.id;
+      sha = d.sha;
     });
-    await this.status('in_progress', description);
+    await this.deploymentStatus('in_progress', description);
+    if (sha && patched('github-check-runs')) {
+      const headSha = sha;
+      await this.quietly('create the check run', async () => {
+        const r = await gh.ensureCheckRun({
+          ...this.where, headSha, name: `autoglm-deploy / ${this.environment}`, externalId: releaseKey, title: description, summary: `${description}; the report follows when it ends.`,
+          ...(this.target.logUrl ? { detailsUrl: this.target.logUrl } : {}),
+        });
+        if (r.skipped) log.info(`GitHub: no check run: ${r.skipped}`);
+        this.checkRunId = r.id;
+      });
+    }
   }
 
   async finish(result: ReleaseResult): Promise<void> {
-    if (result.outcome === 'rolled-back') await this.status('failure', `rolled back: ${result.reason ?? 'aborted'}`);
-    else await this.status('success', result.outcome === 'unchanged' ? `${result.version} is already serving` : `${result.version} promoted (${result.mode ?? 'canary'})`);
+    const ok = result.outcome !== 'rolled-back';
+    const headline = !ok ? `rolled back: ${result.reason ?? 'aborted'}` : result.outcome === 'unchanged' ? `${result.version} is already serving` : `${result.version} promoted (${result.mode ?? 'canary'})`;
+    await this.deploymentStatus(ok ? 'success' : 'failure', headline);
+    await this.completeCheck(ok, ok ? headline : `${result.version} ${headline}`, result.status);
   }
 
   async fail(reason: string): Promise<void> {
-    await this.status('failure', reason);
+    await this.deploymentStatus('failure', reason);
+    await this.completeCheck(false, reason, this.status);
   }
 
-  private async status(state: DeploymentState, description: string): Promise<void> {
+  private async completeCheck(ok: boolean, headline: string, status: ReleaseStatus | undefined): Promise<void> {
+    if (this.checkRunId === undefined || !status) return;
+    const checkRunId = this.checkRunId;
+    const report = releaseReport(status, { ok, headline });
+    await this.quietly('complete the check run', () => gh.completeCheckRun({ ...this.where, checkRunId, conclusion: ok ? 'success' : 'failure', title: report.title, summary: report.summary }));
+  }
+
+  private async deploymentStatus(state: DeploymentState, description: string): Promise<void> {
     if (this.deploymentId === undefined) return;
     const deploymentId = this.deploymentId;
     await this.quietly(`set the deployment ${state}`, () =>

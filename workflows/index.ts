@@ -1,3 +1,4 @@
 // Every workflow the worker registers. A workflow's function name is its wire name: never rename one.
+export { githubRelease } from './github-release';
 export { inspectGpuPools } from './inspect-gpu-pools';
 export { releasePipeline } from './release-pipeline';

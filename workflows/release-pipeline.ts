@@ -139,7 +139,7 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
   if (!reporter) return runRelease(input);
   await reporter.start(`${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
   try {
-    const result = await runRelease(input);
+    const result = await runRelease(input, (status) => (reporter.status = status));
     await reporter.finish(result);
     return result;
   } catch (err) {
@@ -148,11 +148,13 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
   }
 }
 
-async function runRelease(input: ReleaseInput): Promise<ReleaseResult> {
+/** `observe` gets the release's live status object (the GitHub report reads it when the release fails). */
+async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus) => void): Promise<ReleaseResult> {
   const parsed = ServiceSpec.safeParse(input.spec);
   const raw = input.spec as { service?: string; namespace?: string; version?: string };
   const run = new ReleaseRun({ service: raw.service ?? '?', namespace: raw.namespace ?? '?', version: raw.version ?? '?' });
   run.registerHandlers();
+  observe?.(run.status);
   if (!parsed.success) {
     run.setPhase('failed');
     throw ApplicationFailure.nonRetryable(`invalid service spec: ${describeIssues(parsed.error)}`, ErrorType.InvalidConfig);

@@ -63,6 +63,26 @@ describe('GitHub deployments and statuses', () => {
     expect(github.requests.filter((r) => r.status >= 500 || r.status === 403)).toHaveLength(3);
   });
 
+  it('writes no check run with a token (GitHub lets only Apps), and a failing one with App credentials', async () => {
+    expect(github.checkRuns.filter((r) => r.head_sha === github.shaOf('v2.0.0'))).toHaveLength(0);
+    const asApp = await startTestWorker('it-gh-app', {
+      GITHUB_API_URL: github.url, GITHUB_TOKEN: '', GITHUB_APP_ID: String(github.app.id), GITHUB_APP_PRIVATE_KEY: github.app.privateKey,
+      GITHUB_APP_INSTALLATION_ID: String(github.app.installationId),
+    });
+    try {
+      const err = await release(spec('v5', { gpu: { pool: 'l4', perReplica: 8 } }), 'v5.0.0', asApp).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const [run] = github.checkRuns.filter((r) => r.head_sha === github.shaOf('v5.0.0'));
+      expect(run).toMatchObject({ name: 'autoglm-deploy / staging', status: 'completed', conclusion: 'failure' });
+      const output = run!.output as { title: string; summary: string };
+      expect(output.title).toMatch(/^not enough nvidia.com\/gpu/);
+      expect(output.summary).toMatch(/^## ❌ not enough nvidia.com\/gpu/);
+      expect(output.summary).toContain('| Final phase | failed |');
+    } finally {
+      await asApp.stop();
+    }
+  });
+
   it('goes on with the release when GitHub refuses the credentials', async () => {
     const badToken = await startTestWorker('it-gh-bad', { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'ghs_wrong' });
     try {

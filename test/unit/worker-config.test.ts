@@ -14,6 +14,11 @@ describe('worker configuration', () => {
     expect(config).toMatchObject({ temporalAddress: 'temporal:7233', taskQueue: 'from-flag', shutdownGraceMs: 120_000, kubeconfig: '/k' });
   });
 
+  it('takes GitHub App credentials as a pair, the installation as a number', () => {
+    const env = { GITHUB_APP_ID: '42', GITHUB_APP_PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\n…', GITHUB_APP_INSTALLATION_ID: '777' };
+    expect(loadWorkerConfig({}, env)).toMatchObject({ githubAppId: '42', githubAppInstallationId: 777 });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadWorkerConfig({}, { KUBECONFIG: '' }).kubeconfig).toBeUndefined();
   });
@@ -23,6 +28,9 @@ describe('worker configuration', () => {
     ${{ temporalAddress: 'no-port' }}       | ${'temporalAddress'}
     ${{ shutdownGraceMs: 'soon' }}          | ${'shutdownGraceMs'}
     ${{ logLevel: 'LOUD' }}                 | ${'logLevel'}
+    ${{ githubAppId: '42' }}                | ${'githubAppId'}
+    ${{ githubAppId: 'my-app', githubAppPrivateKeyFile: '/k.pem' }} | ${'githubAppId'}
+    ${{ githubAppPrivateKey: 'hunter2' }}   | ${'githubAppPrivateKey'}
   `('refuses $input naming $field', ({ input, field }) => {
     expect(() => loadWorkerConfig(input, {})).toThrow(ConfigError);
     expect(() => loadWorkerConfig(input, {})).toThrow(new RegExp(`${field}:`));

@@ -5,6 +5,7 @@
  * refuse gets 422 and is recorded in `violations`; so is a response of ours that GitHub would
  * never send (a bug in the emulator).
  */
+import { createHash, generateKeyPairSync, randomBytes, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHubContractError, GitHubOpenApi } from './openapi';
@@ -30,8 +31,22 @@ export class GitHubEmulator {
   readonly deployments: Json[] = [];
   readonly statuses = new Map<number, Json[]>();
   readonly checkRuns: Json[] = [];
+  /** The GitHub App: its id, private key (PKCS#1 PEM, as GitHub hands it out) and one installation. */
+  readonly app = (() => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { id: 424242, slug: 'autoglm-deploy', installationId: 777, privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), publicKey };
+  })();
+  /** Installation tokens handed out, with their expiry (ms). */
+  private readonly installationTokens = new Map<string, number>();
+  /** App JWTs presented, for tests: one per token request. */
+  readonly jwtsSeen: { iss?: unknown; iat: number; exp: number }[] = [];
 
   constructor(readonly token = 'ghs_test_installation_token') {}
+
+  /** The commit a ref names, as GitHub resolves a deployment's ref (stable per ref). */
+  shaOf(ref: string): string {
+    return /^[0-9a-f]{40}$/.test(ref) ? ref : createHash('sha1').update(`ref:${ref}`).digest('hex');
+  }
 
   async start(): Promise<string> {
     contract(); // load the description before the first request, not during it
@@ -62,6 +77,33 @@ export class GitHubEmulator {
     };
   }
 
+  /** RS256 with the App's key, `iss` its id, at most 10 minutes long and not expired: GitHub's rules. */
+  private verifyAppJwt(jwt: string): boolean {
+    const [h, p, sig] = jwt.split('.') as [string, string, string];
+    try {
+      const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: unknown; iat: number; exp: number };
+      if (header.alg !== 'RS256') return false;
+      if (!verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), this.app.publicKey as KeyObject, Buffer.from(sig, 'base64url'))) return false;
+      const now = Date.now() / 1000;
+      if (String(claims.iss) !== String(this.app.id) || claims.exp - claims.iat > 600 || claims.exp < now || claims.iat > now + 60) return false;
+      this.jwtsSeen.push(claims);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private installation(): Json {
+    const base = `${this.url}/app/installations/${this.app.installationId}`;
+    return {
+      id: this.app.installationId, app_id: this.app.id, app_slug: this.app.slug, target_id: 9919, target_type: 'Organization', single_file_name: null,
+      repository_selection: 'selected', access_tokens_url: `${base}/access_tokens`, html_url: 'https://github.com/organizations/zai-org/settings/installations/777',
+      repositories_url: `${this.url}/installation/repositories`, events: ['release'], account: this.user(), permissions: { checks: 'write', deployments: 'write', issues: 'write' },
+      created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', suspended_by: null, suspended_at: null,
+    };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
@@ -87,8 +129,12 @@ export class GitHubEmulator {
       }
       return send(fault.status, { message: 'Server Error' }, {}, false);
     }
-    if (req.headers.authorization !== `token ${this.token}` && req.headers.authorization !== `Bearer ${this.token}`) {
-      return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+    const credential = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const viaJwt = credential.split('.').length === 3;
+    const asApp = viaJwt && this.verifyAppJwt(credential);
+    const asInstallation = (this.installationTokens.get(credential) ?? 0) > Date.now();
+    if (!asApp && !asInstallation && credential !== this.token) {
+      return send(401, { message: viaJwt ? 'A JSON web token could not be decoded' : 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }, {}, false);
     }
     let body: unknown;
     const text = await new Promise<string>((resolve) => {
@@ -110,7 +156,14 @@ export class GitHubEmulator {
     } catch (err) {
       return send(404, { message: 'Not Found', documentation_url: (err as Error).message }, {}, false);
     }
-    const { owner, repo, deployment_id } = route.params;
+    const { owner, repo, deployment_id, check_run_id, installation_id } = route.params;
+    // As GitHub: an App JWT reaches only the /app endpoints and installation lookups, and only
+    // a GitHub App's installation token may write check runs.
+    const appOnly = route.operationId === 'apps/create-installation-access-token' || route.operationId === 'apps/get-repo-installation';
+    if (appOnly !== asApp) return send(appOnly ? 401 : 403, { message: appOnly ? 'A JSON web token could not be decoded' : 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+    if (route.operationId.startsWith('checks/') && method !== 'GET' && !asInstallation) {
+      return send(403, { message: 'You must authenticate via a GitHub App.', documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run' }, {}, false);
+    }
     const repoUrl = `${this.url}/repos/${owner}/${repo}`;
     const now = new Date().toISOString();
     switch (route.operationId) {
@@ -123,7 +176,7 @@ export class GitHubEmulator {
         const b = body as { ref: string; environment?: string; description?: string | null; payload?: unknown; task?: string; production_environment?: boolean; transient_environment?: boolean };
         const id = this.nextId++;
         const deployment = {
-          url: `${repoUrl}/deployments/${id}`, id, node_id: `DE_${id}`, sha: '0123456789abcdef0123456789abcdef01234567', ref: b.ref, task: b.task ?? 'deploy',
+          url: `${repoUrl}/deployments/${id}`, id, node_id: `DE_${id}`, sha: this.shaOf(b.ref), ref: b.ref, task: b.task ?? 'deploy',
           payload: b.payload ?? {}, original_environment: b.environment ?? 'production', environment: b.environment ?? 'production', description: b.description ?? null,
           creator: this.user(), created_at: now, updated_at: now, statuses_url: `${repoUrl}/deployments/${id}/statuses`, repository_url: repoUrl,
           transient_environment: b.transient_environment ?? false, production_environment: b.production_environment ?? (b.environment ?? 'production') === 'production',
@@ -147,6 +200,45 @@ export class GitHubEmulator {
         };
         list.push(status);
         return send(201, status);
+      }
+      case 'apps/get-repo-installation':
+        return send(200, this.installation());
+      case 'apps/create-installation-access-token': {
+        if (Number(installation_id) !== this.app.installationId) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+        const token = `ghs_${randomBytes(18).toString('base64url')}`;
+        const expires = Date.now() + 3600_000;
+        this.installationTokens.set(token, expires);
+        return send(201, { token, expires_at: new Date(expires).toISOString().replace(/\.\d+Z$/, 'Z'), permissions: { checks: 'write', deployments: 'write', issues: 'write' }, repository_selection: 'selected' });
+      }
+      case 'checks/list-for-ref': {
+        const q = url.searchParams;
+        const sha = this.shaOf(route.params.ref!);
+        const runs = this.checkRuns.filter((r) => String(r.url).startsWith(repoUrl) && r.head_sha === sha && (!q.get('check_name') || r.name === q.get('check_name')));
+        return send(200, { total_count: runs.length, check_runs: runs.slice().reverse() });
+      }
+      case 'checks/create':
+      case 'checks/update': {
+        const b = body as { name?: string; head_sha?: string; details_url?: string; external_id?: string; status?: string; conclusion?: string; started_at?: string; completed_at?: string; output?: { title: string; summary: string; text?: string } };
+        let run = method === 'POST' ? undefined : this.checkRuns.find((r) => r.id === Number(check_run_id));
+        if (method === 'PATCH' && !run) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+        if (!run) {
+          const id = this.nextId++;
+          run = {
+            id, node_id: `CR_${id}`, head_sha: b.head_sha, name: b.name, url: `${repoUrl}/check-runs/${id}`, html_url: `https://github.com/${owner}/${repo}/runs/${id}`,
+            details_url: null, status: 'queued', conclusion: null, started_at: now, completed_at: null, external_id: null, check_suite: { id: 1 },
+            output: { title: null, summary: null, text: null, annotations_count: 0, annotations_url: `${repoUrl}/check-runs/${id}/annotations` },
+            app: null, pull_requests: [],
+          };
+          this.checkRuns.push(run);
+        }
+        if (b.name) run.name = b.name;
+        if (b.details_url) run.details_url = b.details_url;
+        if (b.external_id) run.external_id = b.external_id;
+        if (b.started_at) run.started_at = b.started_at;
+        if (b.status) run.status = b.status;
+        if (b.conclusion) Object.assign(run, { conclusion: b.conclusion, status: 'completed', completed_at: b.completed_at ?? now });
+        if (b.output) run.output = { ...(run.output as Json), title: b.output.title, summary: b.output.summary, text: b.output.text ?? null };
+        return send(method === 'POST' ? 201 : 200, run);
       }
       default:
         return send(404, { message: `the emulator does not serve ${route.operationId}`, documentation_url: 'https://docs.github.com/rest' }, {}, false);

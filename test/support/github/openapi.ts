@@ -18,6 +18,25 @@ interface Operation {
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a 13 MB JSON document, loaded once on first use
 const loadDoc = () => require('@octokit/openapi/generated/api.github.com.json') as { paths: Record<string, Record<string, Operation>>; components: Json };
 
+/**
+ * OpenAPI 3.0's `nullable` as JSON Schema, where Ajv reads it differently: next to an `enum` it
+ * allows null (the 3.0.3 clarification; GitHub sends a running check run's `conclusion: null`),
+ * and without a `type` (next to allOf/anyOf/oneOf, which Ajv refuses to compile) it becomes
+ * `anyOf: [the schema, null]`.
+ */
+function normaliseNullable(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(normaliseNullable);
+  if (!node || typeof node !== 'object') return;
+  const o = node as Record<string, unknown> & { nullable?: boolean; enum?: unknown[] };
+  for (const v of Object.values(o)) normaliseNullable(v);
+  if (o.nullable === true && Array.isArray(o.enum) && !o.enum.includes(null)) o.enum.push(null);
+  if (o.nullable !== undefined && o.type === undefined) {
+    const { nullable, ...rest } = o;
+    for (const k of Object.keys(o)) delete o[k];
+    Object.assign(o, nullable ? { anyOf: [rest, { type: 'null' }] } : rest);
+  }
+}
+
 export class GitHubContractError extends Error {
   override name = 'GitHubContractError';
 }
@@ -31,6 +50,7 @@ export class GitHubOpenApi {
   private readonly routes: { method: string; template: string; re: RegExp; names: string[] }[] = [];
 
   constructor() {
+    normaliseNullable(this.doc);
     addFormats(this.ajv);
     this.ajv.addSchema(this.doc as unknown as Json, 'gh');
     for (const [template, ops] of Object.entries(this.doc.paths)) {
@@ -101,6 +121,14 @@ export class GitHubOpenApi {
     if (body !== undefined) {
       this.check(`${method} ${template} body`, `gh#/${pointer('paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema')}`, body, `${method} ${path} request body`);
     }
+  }
+
+  /** A webhook payload GitHub would send: `name` is the x-webhooks key, e.g. `release-published`. */
+  validateWebhook(name: string, payload: unknown): void {
+    const hooks = (this.doc as unknown as { 'x-webhooks': Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> })['x-webhooks'];
+    const ref = hooks[name]?.post.requestBody.content['application/json']?.schema.$ref;
+    if (!ref) throw new GitHubContractError(`GitHub sends no webhook "${name}"`);
+    this.check(`webhook ${name}`, `gh${ref}`, payload, `webhook ${name} payload`);
   }
 
   validateResponse(method: string, path: string, status: number, body: unknown): void {
