@@ -1,5 +1,6 @@
 import { connectKube } from './kubernetes/client';
 import { createGitHubActivities } from './github';
+import { createTemporalActivities } from './temporal';
 import type { GitHubAppCredentials } from './github/client';
 import { createKubernetesActivities } from './kubernetes';
 import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   githubApiUrl?: string;
   githubToken?: string;
   githubApp?: GitHubAppCredentials;
+  /** The Temporal the worker serves (on-call rollbacks wait there for a preempted release). */
+  temporal?: { address: string; namespace: string };
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -46,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGitHubActivities({
       baseUrl: deps.githubApiUrl ?? 'https://api.github.com', ...(deps.githubToken ? { token: deps.githubToken } : {}), ...(deps.githubApp ? { app: deps.githubApp } : {}),
     }),
+    ...createTemporalActivities(deps.temporal ?? { address: '127.0.0.1:7233', namespace: 'default' }),
     ...createModelServiceActivities({ urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL, ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}), ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}) }),
   };
 }

@@ -1,17 +1,18 @@
 /**
- * autoglm-deploy: the command line. `--help` on every command; exit codes: 0 ok, 1 release failed
+ * autoglm-deploy: the command line. `--help` on every command; exit codes: 0 ok, 1 release (or rollback) failed
  * or rolled back, 2 invalid input, 3 another release of the service is running, 4 Temporal or the
  * release not reachable.
  */
 import { Command, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes';
 import { loadtest } from './loadtest';
+import { rollback } from './rollback';
 import { webhookServe } from './webhook';
 import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume, releaseStart, releaseStatus, releaseWatch } from './release';
 
 const program = new Command('autoglm-deploy')
   .description('GPU-aware canary releases of LLM inference services, on Temporal.')
-  .addHelpText('after', '\nExit codes: 0 ok, 1 release failed or rolled back, 2 invalid input, 3 a release of the service is running, 4 Temporal or the release unreachable.')
+  .addHelpText('after', '\nExit codes: 0 ok, 1 release failed or rolled back (rollback: failed), 2 invalid input, 3 a release or rollback of the service is running, 4 Temporal or the release unreachable.')
   .exitOverride();
 
 const temporal = (cmd: Command) =>
@@ -63,6 +64,14 @@ service(program.command('abort').description('stop a release and roll it back (t
   .requiredOption('--reason <text>', 'why (recorded)')
   .option('--by <who>', 'who aborts')
   .action(run((o) => releaseAbort(o)));
+
+service(program.command('rollback').description('on-call rollback: stop any release in flight, then put back the previous promoted revision (or --to) with traffic first'))
+  .requiredOption('--reason <text>', 'why (recorded in the history, the workflow and GitHub)')
+  .option('--to <revision>', 'a revision or version from the history [the one promoted before the serving one]')
+  .option('--by <who>', 'who asks [$GITHUB_ACTOR, $USER]')
+  .option('--no-wait', 'start it and return')
+  .option('--json', 'JSON lines')
+  .action(run((o) => rollback(o)));
 
 program
   .command('loadtest <spec-file>')

@@ -7,6 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client 
 import type { ServiceSpec } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { validateSpec } from './releases';
+import { runningRollback } from './rollbacks';
 import type { GitHubReleaseResult, githubRelease } from '../workflows/github-release';
 import { releaseWorkflowId } from '../workflows/messages';
 import type { PublishedRelease } from '../webhook/release-event';
@@ -41,6 +42,8 @@ export async function startFromGitHubRelease(client: Client, o: GitHubStartOptio
   // The release's image and version must make a valid spec too (e.g. a tag GitHub allows but Kubernetes labels do not).
   const spec = validateSpec({ ...o.spec, image: release.image, version: release.version });
   const target = releaseWorkflowId(spec.namespace, spec.service);
+  const rollback = await runningRollback(client, spec.namespace, spec.service);
+  if (rollback) return { state: 'refused', workflowId, reason: `an on-call rollback of ${spec.namespace}/${spec.service} by ${rollback.requestedBy} is ${rollback.phase}; redeliver the webhook once it has ended` };
   let handle;
   try {
     handle = await client.workflow.start<typeof githubRelease>('githubRelease', {

@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleW
 import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
+import { runningRollback } from './rollbacks';
 import { releaseWorkflowId, statusQuery, type GitHubDeploymentTarget, type ReleaseResult, type ReleaseStatus } from '../workflows/messages';
 import type { releasePipeline } from '../workflows/release-pipeline';
 
@@ -20,9 +21,10 @@ export class ReleaseInProgressError extends Error {
     readonly workflowId: string,
     readonly running: ReleaseStatus | undefined,
     requestedVersion: string,
+    why?: string,
   ) {
     super(
-      `release ${requestedVersion} refused: ${running ? `release ${running.version} of ${running.namespace}/${running.service} is ${running.phase}${running.step ? ` (step ${running.step.index}/${running.step.of})` : ''}` : 'another release is running'} as workflow ${workflowId}; wait for it, or abort it first`,
+      why ? `release ${requestedVersion} refused: ${why}; wait for it to end` : `release ${requestedVersion} refused: ${running ? `release ${running.version} of ${running.namespace}/${running.service} is ${running.phase}${running.step ? ` (step ${running.step.index}/${running.step.of})` : ''}` : 'another release is running'} as workflow ${workflowId}; wait for it, or abort it first`,
     );
   }
 }
@@ -43,6 +45,9 @@ export interface StartReleaseOptions {
 export async function startRelease(client: Client, spec: ServiceSpecInput, opts: StartReleaseOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
   const valid = validateSpec(spec); // refuse bad input before anything reaches history
   const workflowId = releaseWorkflowId(valid.namespace, valid.service);
+  // An on-call rollback owns the service until it ends (its own release then holds the ID).
+  const rollback = await runningRollback(client, valid.namespace, valid.service);
+  if (rollback) throw new ReleaseInProgressError(workflowId, undefined, valid.version, `an on-call rollback of ${valid.namespace}/${valid.service} by ${rollback.requestedBy} is ${rollback.phase}`);
   try {
     return await client.workflow.start<typeof releasePipeline>('releasePipeline', {
       taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,

@@ -33,6 +33,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.serviceHost ? { serviceHost: config.serviceHost } : {}),
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
+      temporal: { address: config.temporalAddress, namespace: config.namespace },
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),

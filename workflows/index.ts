@@ -2,3 +2,4 @@
 export { githubRelease } from './github-release';
 export { inspectGpuPools } from './inspect-gpu-pools';
 export { releasePipeline } from './release-pipeline';
+export { rollbackService } from './rollback';

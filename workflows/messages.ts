@@ -62,6 +62,8 @@ export interface ReleaseInput {
   requestedBy?: string;
   /** Report the release as a GitHub Deployment of this repository and ref (the release's tag), with statuses. */
   github?: GitHubDeploymentTarget;
+  /** Set when an on-call rollback redeploys a recorded revision: recorded in the history as a rollback. */
+  rollback?: { reason: string; by: string };
 }
 
 export interface GitHubDeploymentTarget {
@@ -93,6 +95,47 @@ export const resumeSignal = defineSignal<[]>('resume');
 export const promoteUpdate = defineUpdate<{ accepted: true; step: number }, [{ approver: string }]>('promote');
 export const abortUpdate = defineUpdate<{ accepted: true; phase: ReleasePhase }, [{ reason: string; by?: string }]>('abort');
 export const statusQuery = defineQuery<ReleaseStatus>('status');
+/** From an on-call rollback: stop now and roll back (as abort), unless already rolling back or ended. */
+export const preemptSignal = defineSignal<[{ reason: string; by: string }]>('preempt');
 
 /** One release per service at a time: the workflow ID is the service, not the version. */
 export const releaseWorkflowId = (namespace: string, service: string) => `release:${namespace}.${service}`;
+
+export interface RollbackInput {
+  namespace: string;
+  service: string;
+  /** A revision (hash) or version from the history; unset: the one promoted before the serving one. */
+  to?: string;
+  reason: string;
+  requestedBy: string;
+}
+
+export type RollbackPhase = 'preempting' | 'choosing' | 'redeploying' | 'succeeded' | 'unchanged' | 'failed';
+
+export interface RollbackStatus {
+  namespace: string;
+  service: string;
+  phase: RollbackPhase;
+  reason: string;
+  requestedBy: string;
+  startedAt: string;
+  /** The release that was running and was told to stop. */
+  preempted?: { version: string; phase: string };
+  /** Serving when the rollback chose its target. */
+  from?: string;
+  target?: { revision: string; version: string; image: string };
+  /** The release that redeploys the target (under the service's release workflow ID). */
+  release?: { workflowId: string; runId: string };
+  lastReason?: string;
+}
+
+export interface RollbackResult {
+  outcome: 'rolled-back' | 'unchanged';
+  status: RollbackStatus;
+  release?: ReleaseResult;
+}
+
+export const rollbackStatusQuery = defineQuery<RollbackStatus>('rollback-status');
+
+/** One on-call rollback per service at a time; starting it again while it runs attaches to it. */
+export const rollbackWorkflowId = (namespace: string, service: string) => `rollback:${namespace}.${service}`;

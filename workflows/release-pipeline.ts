@@ -17,6 +17,7 @@ import {
   proxyActivities,
   setHandler,
   sleep,
+  workflowInfo,
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { KubernetesActivities } from '../activities/kubernetes';
@@ -26,6 +27,7 @@ import type { TrafficActivities } from '../activities/traffic';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { parseImageRef } from '../core/image-ref';
 import { LABELS, deploymentName, renderDeployment, revisionOf } from '../core/manifests';
+import type { RevisionRecord } from '../core/revision-history';
 import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } from '../core/rollout-plan';
 import { DEFAULT_ENVIRONMENT, ServiceSpec, enforcementFor, signaturesRequired } from '../core/service-spec';
 import { createdByRelease, deploymentObjects, trafficObjects } from '../core/snapshot';
@@ -35,6 +37,7 @@ import { DeploymentReporter } from './github-deployment';
 import {
   abortUpdate,
   pauseSignal,
+  preemptSignal,
   promoteUpdate,
   resumeSignal,
   statusQuery,
@@ -105,6 +108,12 @@ class ReleaseRun implements ObservedRun {
         },
       },
     );
+    // A signal, not an update: it comes from the rollback workflow, which waits for this one to end anyway.
+    setHandler(preemptSignal, ({ reason, by }) => {
+      if (TERMINAL.includes(this.status.phase) || this.status.phase === 'rolling-back' || this.abort) return;
+      this.abort = { reason: `preempted by an on-call rollback: ${reason}`, by };
+      this.forward.cancel();
+    });
   }
 
   pause(reason?: string): void {
@@ -256,7 +265,24 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
     throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err), { reason, ...(run.status.analysis ? { analysis: run.status.analysis } : {}) });
   }
   run.setPhase('succeeded');
+  // Revisions are recorded since on-call rollbacks came; older histories did not, hence the patch.
+  if (patched('revision-history')) await recordRevision(input, spec, revision);
   return finish({ outcome: 'promoted', mode: plan.mode });
+}
+
+/** Best effort: the release is promoted either way; a missing record only narrows later rollbacks. */
+async function recordRevision(input: ReleaseInput, spec: ServiceSpec, revision: string): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  const record: RevisionRecord = {
+    revision, version: spec.version, image: spec.image, kind: input.rollback ? 'rollback' : 'release', at: new Date().toISOString(),
+    madeBy: `${workflowId}/${runId}`, spec, ...(input.github ? { github: { owner: input.github.owner, repo: input.github.repo, ref: input.github.ref } } : {}),
+    ...(input.rollback ? { by: input.rollback.by, reason: input.rollback.reason } : input.requestedBy ? { by: input.requestedBy } : {}),
+  };
+  try {
+    await act.recordRevision({ namespace: spec.namespace, service: spec.service, record });
+  } catch (err) {
+    log.warn('could not record the revision in the history', { revision, error: failureMessage(err) });
+  }
 }
 
 /** One revision's Deployment: scaled, then waited on until exactly that many pods are Ready. */

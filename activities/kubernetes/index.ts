@@ -5,6 +5,8 @@ import type { ObjectRef } from '../../core/snapshot';
 import { applyObjects, deleteObjects, scaleDeployment } from './apply';
 import { readPoolCapacity, type ReadPoolCapacityInput } from './capacity';
 import type { Kube } from './client';
+import type { RevisionRecord } from '../../core/revision-history';
+import { readRevisionHistory, recordRevision } from './revisions';
 import { readServiceState, type ServiceState } from './service-state';
 import { waitForRevision, type WaitForRevisionInput } from './wait-ready';
 
@@ -24,6 +26,12 @@ export const createKubernetesActivities = (kube: Kube) => ({
   },
   async scaleRevision(input: { namespace: string; deployment: string; replicas: number }): Promise<void> {
     await scaleDeployment(kube, input.namespace, input.deployment, input.replicas);
+  },
+  async readRevisionHistory(input: { namespace: string; service: string }): Promise<RevisionRecord[]> {
+    return readRevisionHistory(kube, input.namespace, input.service);
+  },
+  async recordRevision(input: { namespace: string; service: string; record: RevisionRecord }): Promise<void> {
+    await recordRevision(kube, input.namespace, input.service, input.record);
   },
   async waitForRevision(input: WaitForRevisionInput): Promise<RevisionProgress> {
     return waitForRevision(kube, input);

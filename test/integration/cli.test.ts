@@ -93,6 +93,22 @@ describe('autoglm-deploy CLI', () => {
     expect(watched.out).toMatch(/rolled-back: .* — aborted by dave: cli test/);
   });
 
+  it('rolls back on call with live progress to the revision before the serving one; a bad --to exits 1', async () => {
+    // Serving: 1b-ci (1a before it); 2b was aborted, so it is not in the history.
+    const r = await cli(['rollback', '-s', 'svc', '-n', ns, '--reason', 'bad answers', '--by', 'erin'], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/rollback redeploying \| to 1a \(/);
+    expect(r.out).toMatch(/rolled back: .*\/svc serves 1a \(/);
+    const images = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => d.metadata!.labels!['app.kubernetes.io/version']);
+    expect(images).toEqual(['1a']);
+    const unknown = await cli(['rollback', '-s', 'svc', '-n', ns, '--reason', 'x', '--to', 'nope'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/rollback failed: .*revision nope is not in the service's history \(known: 1a/);
+    const noReason = await cli(['rollback', '-s', 'svc', '-n', ns], env);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toMatch(/--reason/);
+  });
+
   it('says which release is missing, with exit code 4', async () => {
     const r = await cli(['release', 'status', '-s', 'nothing', '-n', ns], env);
     expect(r.code).toBe(4);

@@ -2,25 +2,16 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { startRelease } from '../../client/releases';
 import type { ServiceSpecInput } from '../../core/service-spec';
-import { GitHubEmulator } from '../support/github/emulator';
+import { useGitHubWorker } from '../support/github/use-emulator';
 import { useReleaseHarness } from '../support/harness';
-import { startTestWorker, type TestWorker } from '../support/worker-in-process';
+import { startTestWorker } from '../support/worker-in-process';
 
 // Releases reported as GitHub Deployments, against the GitHub emulator that checks every
 // exchange against GitHub's OpenAPI description.
 describe('GitHub deployments and statuses', () => {
-  const github = new GitHubEmulator();
+  const gh = useGitHubWorker('it-gh');
+  const { github } = gh;
   const h = useReleaseHarness('gh', 'test');
-  let worker: TestWorker;
-  beforeAll(async () => {
-    await github.start();
-    worker = await startTestWorker('it-gh', { GITHUB_API_URL: github.url, GITHUB_TOKEN: github.token });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await github.stop();
-  });
-  afterEach(() => expect(github.violations).toEqual([]));
 
   const spec = (version: string, over: Partial<ServiceSpecInput> = {}): ServiceSpecInput => ({
     service: 'llm', namespace: h.ns, version, environment: 'staging',
@@ -30,7 +21,7 @@ describe('GitHub deployments and statuses', () => {
   });
   const target = (ref: string) => ({ owner: 'zai-org', repo: 'Open-AutoGLM', ref, logUrl: 'http://temporal.local/release', environmentUrl: 'http://llm.models.local' });
   const statesOf = (deploymentId: number) => github.statuses.get(deploymentId)!.map((s) => [s.state, s.description]);
-  const release = (s: ServiceSpecInput, ref: string, w = worker) =>
+  const release = (s: ServiceSpecInput, ref: string, w = gh.worker) =>
     startRelease(w.client, s, { taskQueue: w.taskQueue, requestedBy: 'github:delivery-1', github: target(ref) }).then((hd) => hd.result());
 
   it('creates a deployment for the environment and moves it to success', async () => {

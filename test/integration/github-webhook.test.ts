@@ -8,10 +8,9 @@ import { releaseHandle } from '../../client/releases';
 import type { ServiceSpecInput } from '../../core/service-spec';
 import { loadReceiverConfig } from '../../webhook/config';
 import { startReceiver, type RunningReceiver } from '../../webhook/server';
-import { GitHubEmulator } from '../support/github/emulator';
+import { useGitHubWorker } from '../support/github/use-emulator';
 import { WebhookSender, releasePublishedPayload } from '../support/github/webhooks';
 import { useReleaseHarness } from '../support/harness';
-import { startTestWorker, type TestWorker } from '../support/worker-in-process';
 
 // A published GitHub release, delivered as a signed webhook to the product's receiver, drives a
 // release on the real stack to a GitHub deployment status of success.
@@ -20,10 +19,11 @@ describe('GitHub webhook receiver', () => {
   const NAME = `Open-AutoGLM-${randomBytes(3).toString('hex')}`;
   const REPO = `zai-org/${NAME}`;
   const SECRET = 'whsec-test-0123456789';
-  const github = new GitHubEmulator();
+  // As a GitHub App (no installation id: looked up from the repository), which check runs need.
+  const gh = useGitHubWorker('it-wh', (g) => ({ GITHUB_APP_ID: String(g.app.id), GITHUB_APP_PRIVATE_KEY: g.app.privateKey }));
+  const { github } = gh;
   const h = useReleaseHarness('wh', 'file');
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  let worker: TestWorker;
   let receiver: RunningReceiver;
   let sender: WebhookSender;
 
@@ -31,9 +31,6 @@ describe('GitHub webhook receiver', () => {
   const body = (version: string) => `Model server ${version}.\n\nimage: registry.local/open-autoglm@${digest(version)}\n`;
 
   beforeAll(async () => {
-    await github.start();
-    // As a GitHub App (no installation id: looked up from the repository), which check runs need.
-    worker = await startTestWorker('it-wh', { GITHUB_API_URL: github.url, GITHUB_APP_ID: String(github.app.id), GITHUB_APP_PRIVATE_KEY: github.app.privateKey });
     const dir = mkdtempSync(join(tmpdir(), 'autoglm-wh-'));
     const spec: ServiceSpecInput = {
       service: 'llm', namespace: h.ns, version: 'placeholder', environment: 'production', image: `registry.local/open-autoglm@${digest('x')}`,
@@ -46,19 +43,14 @@ describe('GitHub webhook receiver', () => {
       logUrl: 'http://temporal.local/namespaces/default/workflows/{workflowId}',
     }));
     const config = loadReceiverConfig(join(dir, 'webhook.yaml'), SECRET);
-    receiver = await startReceiver(config, { client: worker.client, taskQueue: worker.taskQueue, logger: quiet }, { host: '127.0.0.1', port: 0 });
+    receiver = await startReceiver(config, { client: gh.worker.client, taskQueue: gh.worker.taskQueue, logger: quiet }, { host: '127.0.0.1', port: 0 });
     sender = new WebhookSender(receiver.url, SECRET);
   });
-  afterAll(async () => {
-    await receiver?.close();
-    await worker?.stop();
-    await github.stop();
-  });
-  afterEach(() => expect(github.violations).toEqual([]));
+  afterAll(() => receiver?.close());
 
   const deploymentsOf = (tag: string) => github.deployments.filter((d) => d.ref === tag);
-  const releaseResult = () => releaseHandle(worker.client, h.ns, 'llm').result();
-  const triggerExists = (tag: string) => worker.client.workflow.getHandle(githubReleaseWorkflowId('zai-org', NAME, tag)).describe().then(() => true, () => false);
+  const releaseResult = () => releaseHandle(gh.worker.client, h.ns, 'llm').result();
+  const triggerExists = (tag: string) => gh.worker.client.workflow.getHandle(githubReleaseWorkflowId('zai-org', NAME, tag)).describe().then(() => true, () => false);
 
   it('starts a release from a signed release.published and reports it to success, riding out GitHub 5xx', async () => {
     github.inject({ status: 502, times: 2 });
@@ -73,7 +65,7 @@ describe('GitHub webhook receiver', () => {
     const states = github.statuses.get(dep!.id as number)!;
     expect(states.map((s) => s.state)).toEqual(['in_progress', 'success']);
     expect(states[0]).toMatchObject({ description: 'v1.0.0 started by github:release-bot', log_url: `http://temporal.local/namespaces/default/workflows/${encodeURIComponent(`release:${h.ns}.llm`)}` });
-    const trigger = await worker.client.workflow.getHandle(githubReleaseWorkflowId('zai-org', NAME, 'v1.0.0')).describe();
+    const trigger = await gh.worker.client.workflow.getHandle(githubReleaseWorkflowId('zai-org', NAME, 'v1.0.0')).describe();
     expect(trigger.memo).toMatchObject({ delivery: d.guid });
     // The report: a check run on the commit the tag resolved to, completed with the outcome.
     const runs = github.checkRuns.filter((r) => r.head_sha === github.shaOf('v1.0.0'));
@@ -93,7 +85,7 @@ describe('GitHub webhook receiver', () => {
     const dup = await sender.publishRelease({ repository: REPO, tag: 'v1.0.0', body: body('v1.0.0') }); // same tag, a new delivery
     expect(dup.response).toMatchObject({ result: 'duplicate', firstDelivery: first.guid });
     const runs = [];
-    for await (const w of worker.client.workflow.list({ query: `WorkflowId = 'release:${h.ns}.llm'` })) runs.push(w);
+    for await (const w of gh.worker.client.workflow.list({ query: `WorkflowId = 'release:${h.ns}.llm'` })) runs.push(w);
     expect(runs).toHaveLength(1);
     expect(deploymentsOf('v1.0.0')).toHaveLength(1);
   });

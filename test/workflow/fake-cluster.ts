@@ -3,6 +3,7 @@ import type { ServiceState } from '../../activities/kubernetes/service-state';
 import type { createTrafficActivities } from '../../activities/traffic';
 import { summarizePool } from '../../core/gpu-capacity';
 import type { KubeObject } from '../../core/manifests';
+import type { RevisionRecord } from '../../core/revision-history';
 
 type Activities = ReturnType<typeof createKubernetesActivities> & ReturnType<typeof createTrafficActivities>;
 
@@ -22,6 +23,7 @@ export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stable
       ? [{ deployment: 'llm-stable01', revision: 'stable01', version: 'v1', image: 'img@sha256:0', replicas: opts.stableReplicas, readyReplicas: opts.stableReplicas, gpusPerReplica: 8 }]
       : [],
   };
+  const history: RevisionRecord[] = [];
   const log = (name: string) => async (input: unknown) => {
     calls.push({ name, input });
   };
@@ -45,8 +47,16 @@ export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stable
       if (err) throw err;
       return { pods: input.replicas, ready: input.replicas };
     },
+    readRevisionHistory: async (input) => {
+      calls.push({ name: 'readRevisionHistory', input });
+      return history;
+    },
+    recordRevision: async (input) => {
+      calls.push({ name: 'recordRevision', input });
+      history.unshift(input.record);
+    },
     setTrafficWeights: log('setTrafficWeights'),
     settleTraffic: log('settleTraffic'),
   };
-  return { activities, calls, state };
+  return { activities, calls, state, history };
 }

@@ -1,0 +1,69 @@
+/**
+ * A service's revision history: every revision a release promoted or a rollback restored, newest
+ * first, with what is needed to deploy it again (the spec as deployed, image pinned). Choosing
+ * the revision an on-call rollback returns to is pure logic, here. Pure.
+ */
+import type { ServiceSpecInput } from './service-spec';
+
+export interface RevisionRecord {
+  revision: string;
+  version: string;
+  /** The image as deployed, pinned by digest. */
+  image: string;
+  /** `release`: promoted by a release; `rollback`: restored by an on-call rollback. */
+  kind: 'release' | 'rollback';
+  at: string;
+  by?: string;
+  reason?: string;
+  /** `<workflowId>/<runId>` that made it: the record's key (a retried activity adds nothing). */
+  madeBy: string;
+  spec: ServiceSpecInput;
+  /** The GitHub repository and ref it was released from, when it was reported there. */
+  github?: { owner: string; repo: string; ref: string };
+}
+
+/** Revisions kept per service. */
+export const HISTORY_LIMIT = 20;
+
+export function appendRevision(history: readonly RevisionRecord[], record: RevisionRecord, limit = HISTORY_LIMIT): RevisionRecord[] {
+  if (history.some((r) => r.madeBy === record.madeBy)) return [...history];
+  return [record, ...history].slice(0, limit);
+}
+
+export type RollbackChoice =
+  | { kind: 'target'; record: RevisionRecord }
+  /** Nothing to do: the service already runs what was asked for. */
+  | { kind: 'unchanged'; reason: string }
+  | { kind: 'impossible'; reason: string };
+
+/**
+ * `to` named: that revision (or version), if the history has it. Otherwise the revision that
+ * served before the one serving now; when the serving one was itself restored by a rollback, asking
+ * again changes nothing (an on-call rollback started twice is harmless).
+ */
+export function chooseRollbackTarget(history: readonly RevisionRecord[], serving: string | undefined, to?: string): RollbackChoice {
+  if (to) {
+    const record = history.find((r) => r.revision === to || r.version === to);
+    if (!record) return { kind: 'impossible', reason: `revision ${to} is not in the service's history (known: ${history.map((r) => `${r.version} (${r.revision})`).join(', ') || 'none'})` };
+    if (record.revision === serving) return { kind: 'unchanged', reason: `${record.version} (${record.revision}) is already serving` };
+    return { kind: 'target', record };
+  }
+  const latest = history[0];
+  if (latest && latest.revision === serving && latest.kind === 'rollback') {
+    return { kind: 'unchanged', reason: `${latest.version} (${latest.revision}) is serving: restored by ${latest.by ?? 'a rollback'} at ${latest.at}` };
+  }
+  const servingAt = history.findIndex((r) => r.revision === serving);
+  const older = servingAt < 0 ? history : history.slice(servingAt + 1);
+  // What served before the serving one, however it came (a revision rolled away from is skipped with it).
+  const record = older.find((r) => r.revision !== serving);
+  if (!record) return { kind: 'impossible', reason: serving ? `no revision was promoted before the serving one (${serving})` : 'the service has no serving revision and no history' };
+  return { kind: 'target', record };
+}
+
+/**
+ * The spec that puts a recorded revision back: as it was deployed (image pinned, so the same
+ * revision), moved in one step with no bake, gate or analysis: on call, time matters.
+ */
+export function rollbackSpec(spec: ServiceSpecInput): ServiceSpecInput {
+  return { ...spec, rollout: { ...spec.rollout, steps: [{ weight: 100 }] } };
+}

@@ -1,0 +1,83 @@
+/**
+ * rollbackService: an on-call rollback of one service. It wins over a release in flight: tells it
+ * to stop (the release rolls itself back, traffic to its stable first), waits until it has, then
+ * redeploys the chosen recorded revision as a release of its own under the service's release
+ * workflow ID — so never two workflows change the service at once — in one step with no bake.
+ * It records who asked and why (revision history, GitHub deployment, workflow status).
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, ParentClosePolicy, log, proxyActivities, setHandler, startChild, type RetryPolicy } from '@temporalio/workflow';
+import type { KubernetesActivities } from '../activities/kubernetes';
+import type { TemporalActivities } from '../activities/temporal';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { chooseRollbackTarget, rollbackSpec } from '../core/revision-history';
+import { releaseWorkflowId, rollbackStatusQuery, type RollbackInput, type RollbackResult, type RollbackStatus } from './messages';
+import type { releasePipeline } from './release-pipeline';
+
+const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
+const k8s = proxyActivities<KubernetesActivities>({ startToCloseTimeout: '1m', retry });
+// A preempted release rolls back within its own budgets; the wait heartbeats meanwhile.
+const temporal = proxyActivities<TemporalActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry });
+
+/** A release that slips in between the wait and the start is preempted too, this many times. */
+const MAX_TAKEOVERS = 5;
+
+export async function rollbackService(input: RollbackInput): Promise<RollbackResult> {
+  const { namespace, service } = input;
+  const status: RollbackStatus = { namespace, service, phase: 'preempting', reason: input.reason, requestedBy: input.requestedBy, startedAt: new Date().toISOString() };
+  setHandler(rollbackStatusQuery, () => status);
+  if (!input.reason.trim()) throw ApplicationFailure.nonRetryable('an on-call rollback needs a reason', ErrorType.InvalidInput);
+  const releaseId = releaseWorkflowId(namespace, service);
+
+  for (let takeover = 1; ; takeover++) {
+    status.phase = 'preempting';
+    const ended = await temporal.preemptRelease({ namespace, service, reason: input.reason, by: input.requestedBy });
+    if (ended.wasRunning) status.preempted ??= ended.wasRunning;
+
+    status.phase = 'choosing';
+    const [history, state] = await Promise.all([k8s.readRevisionHistory({ namespace, service }), k8s.readServiceState({ namespace, service })]);
+    status.from = state.stableRevision;
+    const choice = chooseRollbackTarget(history, state.stableRevision, input.to);
+    if (choice.kind === 'impossible') {
+      status.phase = 'failed';
+      status.lastReason = choice.reason;
+      throw ApplicationFailure.nonRetryable(`rollback of ${namespace}/${service} impossible: ${choice.reason}`, ErrorType.InvalidInput);
+    }
+    if (choice.kind === 'unchanged') {
+      status.phase = 'unchanged';
+      status.lastReason = choice.reason;
+      return { outcome: 'unchanged', status };
+    }
+    const { record } = choice;
+    status.target = { revision: record.revision, version: record.version, image: record.image };
+    let child;
+    try {
+      child = await startChild<typeof releasePipeline>('releasePipeline', {
+        workflowId: releaseId,
+        args: [{
+          spec: rollbackSpec(record.spec), requestedBy: `${input.requestedBy} (on-call rollback)`, rollback: { reason: input.reason, by: input.requestedBy },
+          ...(record.github ? { github: record.github } : {}),
+        }],
+        // Cancelling the rollback cancels its release, which then restores what was there.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) || takeover >= MAX_TAKEOVERS) throw err;
+      log.warn('a release started meanwhile: preempting it too', { takeover });
+      continue;
+    }
+    status.phase = 'redeploying';
+    status.release = { workflowId: releaseId, runId: child.firstExecutionRunId };
+    try {
+      const release = await child.result();
+      status.phase = 'succeeded';
+      status.lastReason = `${record.version} (${record.revision}) serving again`;
+      return { outcome: 'rolled-back', status, release };
+    } catch (err) {
+      status.phase = 'failed';
+      status.lastReason = (err as Error).message;
+      throw err;
+    }
+  }
+}
