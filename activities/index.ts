@@ -1,3 +1,5 @@
+import { createBackupActivities } from './backup';
+import type { BackupKey } from './backup/secrets';
 import { connectKube } from './kubernetes/client';
 import { createGitHubActivities } from './github';
 import { createTemporalActivities } from './temporal';
@@ -32,6 +34,8 @@ export interface ActivityDeps {
   githubApp?: GitHubAppCredentials;
   /** The Temporal the worker serves (on-call rollbacks wait there for a preempted release). */
   temporal?: { address: string; namespace: string };
+  /** Keys sealing Secrets in backups: the current one first, then older ones for older backups. */
+  backupKeys?: BackupKey[];
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -39,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
   const kube = connectKube(deps.kubeconfig, { onRequest: deps.onKubeRequest });
   return {
     ...createKubernetesActivities(kube),
+    ...createBackupActivities({ kube, keys: deps.backupKeys ?? [] }),
     ...createTrafficActivities(kube),
     ...createSupplyChainActivities({
       insecureRegistries: deps.insecureRegistries ?? [],

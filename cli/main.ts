@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes';
 import { loadtest } from './loadtest';
+import { drillRun, scheduleCreate, scheduleDelete, scheduleList, schedulePause, scheduleResume, scheduleTrigger, scheduleUpdate } from './drill';
 import { rollback } from './rollback';
 import { webhookServe } from './webhook';
 import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume, releaseStart, releaseStatus, releaseWatch } from './release';
@@ -86,6 +87,29 @@ program
   .option('--markdown <file>', 'also write the Markdown report there')
   .option('--json', 'print the summary as JSON')
   .action(run((file: string, o) => loadtest(file, o)));
+
+const drill = program.command('drill').description('disaster-recovery drills: backup, restore into isolation, verify, RTO/RPO, report, clean up');
+temporal(drill.command('run <drill-file>').description('run a drill now (YAML/JSON drill spec, see docs/dr-drills.md)'))
+  .option('--no-wait', 'start it and return')
+  .option('--json', 'JSON lines')
+  .action(run((file: string, o) => drillRun(file, o)));
+const schedule = drill.command('schedule').description('drills on a Temporal Schedule (overlapping runs are skipped)');
+temporal(schedule.command('create <drill-file>').description('schedule drills of the spec'))
+  .option('--every <interval>', 'e.g. 24h, 7d')
+  .option('--cron <expr>', 'e.g. "0 3 * * 1"')
+  .option('--paused', 'create it paused')
+  .option('--note <text>', 'why (shown by list)')
+  .action(run((file: string, o) => scheduleCreate(file, o)));
+temporal(schedule.command('update <schedule-id>').description('change the spec and/or cadence'))
+  .option('--spec <drill-file>', 'the new drill spec')
+  .option('--every <interval>', 'new interval')
+  .option('--cron <expr>', 'new cron expression')
+  .action(run((id: string, o) => scheduleUpdate(id, o)));
+temporal(schedule.command('pause <schedule-id>').description('stop starting drills')).option('--note <text>', 'why').action(run((id: string, o) => schedulePause(id, o)));
+temporal(schedule.command('resume <schedule-id>').description('start drills again')).option('--note <text>', 'why').action(run((id: string, o) => scheduleResume(id, o)));
+temporal(schedule.command('trigger <schedule-id>').description('start a drill of the schedule now')).action(run((id: string, o) => scheduleTrigger(id, o)));
+temporal(schedule.command('delete <schedule-id>').description('remove the schedule (drills already run keep their history)')).action(run((id: string, o) => scheduleDelete(id, o)));
+temporal(schedule.command('list').description('drill schedules: state, next and last run')).option('--json', 'JSON output').action(run((o) => scheduleList(o)));
 
 const webhook = program.command('webhook').description('the GitHub webhook receiver');
 temporal(webhook.command('serve').description('receive GitHub release events (X-Hub-Signature-256 checked with GITHUB_WEBHOOK_SECRET) and start releases'))

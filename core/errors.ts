@@ -42,6 +42,10 @@ export const ErrorType = {
   AnalysisFailed: 'AnalysisFailed',
   /** Canary analysis had no verdict (no data, Prometheus down) within its budget: rolled back, never promoted. */
   AnalysisInconclusive: 'AnalysisInconclusive',
+  /** A backup's manifest, objects or files do not match their checksums. */
+  BackupCorrupt: 'BackupCorrupt',
+  /** The backup named (or its manifest) is not in the store. */
+  BackupNotFound: 'BackupNotFound',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -69,4 +73,6 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.TransparencyLogInvalid,
   ErrorType.AnalysisFailed,
   ErrorType.AnalysisInconclusive,
+  ErrorType.BackupCorrupt,
+  ErrorType.BackupNotFound,
 ];

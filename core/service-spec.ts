@@ -10,7 +10,7 @@ import { parseImageRef } from './image-ref';
  * GPU memory < 90 %).
  */
 
-const dnsLabel = z
+export const dnsLabel = z
   .string()
   .min(1)
   .max(63)

@@ -42,6 +42,10 @@ export const WorkerConfig = z.object({
   githubAppPrivateKeyFile: z.string().min(1).optional(),
   /** Unset: the installation is looked up per repository. */
   githubAppInstallationId: z.coerce.number().int().positive().optional(),
+  /** Seals Secrets in backups (AES-256-GCM): 32 bytes, base64. A secret: environment only. */
+  backupKey: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)').optional(),
+  /** Older backup keys, comma-separated, to restore backups they sealed. */
+  backupPreviousKeys: z.string().default(''),
 }).superRefine((c, ctx) => {
   const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
   if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
@@ -68,6 +72,8 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   githubAppPrivateKey: 'GITHUB_APP_PRIVATE_KEY',
   githubAppPrivateKeyFile: 'GITHUB_APP_PRIVATE_KEY_FILE',
   githubAppInstallationId: 'GITHUB_APP_INSTALLATION_ID',
+  backupKey: 'AUTOGLM_BACKUP_KEY',
+  backupPreviousKeys: 'AUTOGLM_BACKUP_PREVIOUS_KEYS',
 };
 
 export class ConfigError extends Error {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { backupKeyFrom } from '../activities/backup/secrets';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from './config';
@@ -34,6 +35,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
       temporal: { address: config.temporalAddress, namespace: config.namespace },
+      backupKeys: [config.backupKey, ...config.backupPreviousKeys.split(',')].filter((k): k is string => !!k?.trim()).map((k) => backupKeyFrom(k.trim())),
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),

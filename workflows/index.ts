@@ -3,3 +3,4 @@ export { githubRelease } from './github-release';
 export { inspectGpuPools } from './inspect-gpu-pools';
 export { releasePipeline } from './release-pipeline';
 export { rollbackService } from './rollback';
+export { drDrill } from './dr-drill';

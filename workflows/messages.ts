@@ -5,6 +5,8 @@
 import type { Check, Decision } from '../core/analysis/checks';
 import type { LoadSummary } from '../core/loadgen/summary';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BackupSummary, DrillFigures } from '../core/drill/figures';
+import type { DrillSpecInput } from '../core/drill/spec';
 import type { ServiceSpecInput } from '../core/service-spec';
 
 export type ReleasePhase =
@@ -139,3 +141,32 @@ export const rollbackStatusQuery = defineQuery<RollbackStatus>('rollback-status'
 
 /** One on-call rollback per service at a time; starting it again while it runs attaches to it. */
 export const rollbackWorkflowId = (namespace: string, service: string) => `rollback:${namespace}.${service}`;
+
+export interface DrillInput {
+  spec: DrillSpecInput;
+}
+
+export type DrillPhase = 'backing-up' | 'restoring' | 'verifying' | 'cleaning-up' | 'reporting' | 'passed' | 'missed-targets' | 'failed';
+
+export interface DrillStatus {
+  namespace: string;
+  service: string;
+  phase: DrillPhase;
+  isolatedNamespace: string;
+  startedAt: string;
+  backup?: BackupSummary;
+  figures?: DrillFigures;
+  lastReason?: string;
+  report?: { title: string; issue?: number };
+}
+
+export interface DrillResult {
+  outcome: 'passed' | 'missed-targets';
+  figures: DrillFigures;
+  backup: BackupSummary;
+  golden?: { compared: number; mismatches: number };
+  report?: { title: string; issue?: number };
+  status: DrillStatus;
+}
+
+export const drillStatusQuery = defineQuery<DrillStatus>('drill-status');

@@ -90,6 +90,24 @@ export const createGitHubActivities = (opts: GitHubOptions) => {
         throw gitHubFailure(err, `complete check run ${input.checkRunId} on ${input.owner}/${input.repo}`);
       }
     },
+
+    /**
+     * An issue with a report (a DR drill's), once: it carries a hidden key, and an issue with
+     * that key is found instead of a second being opened by a retried activity.
+     */
+    async reportIssue(input: GitHubTarget & { key: string; title: string; body: string; labels: string[] }): Promise<{ number: number; url: string; created: boolean }> {
+      const marker = `<!-- autoglm:${input.key} -->`;
+      try {
+        const gh = await github.forRepo(input);
+        const { data } = await gh.rest.issues.listForRepo({ owner: input.owner, repo: input.repo, labels: input.labels.join(','), state: 'all', per_page: 100 });
+        const mine = data.find((i) => i.body?.includes(marker));
+        if (mine) return { number: mine.number, url: mine.html_url, created: false };
+        const { data: created } = await gh.rest.issues.create({ owner: input.owner, repo: input.repo, title: input.title, body: checkText(`${input.body}\n\n${marker}`), labels: input.labels });
+        return { number: created.number, url: created.html_url, created: true };
+      } catch (err) {
+        throw gitHubFailure(err, `open an issue on ${input.owner}/${input.repo}`);
+      }
+    },
   };
 };
 

@@ -9,6 +9,8 @@ export interface GoldenInput {
   /** Services to compare, e.g. `<service>-stable` and `<service>-canary`. */
   stableService: string;
   canaryService: string;
+  /** When the second service is in another namespace (a restored copy). */
+  canaryNamespace?: string;
   model: string;
   prompts: string[];
   maxTokens: number;
@@ -34,7 +36,7 @@ export async function compareGoldenPrompts(cfg: EndpointConfig, input: GoldenInp
     try {
       const [stable, canary] = await Promise.all([
         answer(cfg, input.namespace, input.stableService, input.model, prompt, input.maxTokens),
-        answer(cfg, input.namespace, input.canaryService, input.model, prompt, input.maxTokens),
+        answer(cfg, input.canaryNamespace ?? input.namespace, input.canaryService, input.model, prompt, input.maxTokens),
       ]);
       result.compared++;
       if (stable !== canary) result.mismatches.push({ prompt, stable: stable.slice(0, 200), canary: canary.slice(0, 200) });

@@ -109,6 +109,28 @@ describe('autoglm-deploy CLI', () => {
     expect(noReason.err).toMatch(/--reason/);
   });
 
+  it('runs a drill with live progress, schedules, lists, pauses and deletes drills; a bad drill file exits 2', async () => {
+    const file = join(dir, 'drill.yaml');
+    writeFileSync(file, stringify({ namespace: ns, service: 'svc', backupStore: { path: mkdtempSync(join(tmpdir(), 'cli-backups-')) } }));
+    const r = await cli(['drill', 'run', file], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/drill verifying/);
+    expect(r.out).toMatch(/^passed: RTO [\d.]+ s \(target 300 s\), RPO [\d.]+ s \(target 60 s\)$/m);
+    const created = await cli(['drill', 'schedule', 'create', file, '--every', '24h', '--note', 'weekly'], env);
+    expect(created).toMatchObject({ code: 0, out: `created schedule dr-drill:${ns}.svc\n` });
+    expect((await cli(['drill', 'schedule', 'create', file, '--every', '24h'], env)).code).toBe(3);
+    expect((await cli(['drill', 'schedule', 'pause', `dr-drill:${ns}.svc`], env)).code).toBe(0);
+    await eventually('listed as paused', async () => {
+      const list = JSON.parse((await cli(['drill', 'schedule', 'list', '--json'], env)).out) as { scheduleId: string; paused: boolean }[];
+      return list.find((x) => x.scheduleId === `dr-drill:${ns}.svc` && x.paused);
+    }, 30_000);
+    expect((await cli(['drill', 'schedule', 'delete', `dr-drill:${ns}.svc`], env)).code).toBe(0);
+    writeFileSync(file, 'namespace: x\nservice: y\n');
+    const bad = await cli(['drill', 'run', file], env);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/invalid drill spec: backupStore/);
+  });
+
   it('says which release is missing, with exit code 4', async () => {
     const r = await cli(['release', 'status', '-s', 'nothing', '-n', ns], env);
     expect(r.code).toBe(4);

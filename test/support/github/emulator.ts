@@ -31,6 +31,7 @@ export class GitHubEmulator {
   readonly deployments: Json[] = [];
   readonly statuses = new Map<number, Json[]>();
   readonly checkRuns: Json[] = [];
+  readonly issues: Json[] = [];
   /** The GitHub App: its id, private key (PKCS#1 PEM, as GitHub hands it out) and one installation. */
   readonly app = (() => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -209,6 +210,26 @@ export class GitHubEmulator {
         const expires = Date.now() + 3600_000;
         this.installationTokens.set(token, expires);
         return send(201, { token, expires_at: new Date(expires).toISOString().replace(/\.\d+Z$/, 'Z'), permissions: { checks: 'write', deployments: 'write', issues: 'write' }, repository_selection: 'selected' });
+      }
+      case 'issues/list-for-repo': {
+        const q = url.searchParams;
+        const wanted = (q.get('labels') ?? '').split(',').filter(Boolean);
+        const list = this.issues.filter((i) => i.repository_url === repoUrl && wanted.every((l) => (i.labels as { name: string }[]).some((x) => x.name === l)));
+        return send(200, list.slice().reverse().slice(0, Number(q.get('per_page') ?? 30)));
+      }
+      case 'issues/create': {
+        const b = body as { title: string; body?: string; labels?: string[] };
+        const id = this.nextId++;
+        const number = this.issues.filter((i) => i.repository_url === repoUrl).length + 1;
+        const issueUrl = `${repoUrl}/issues/${number}`;
+        const issue = {
+          id, node_id: `I_${id}`, url: issueUrl, repository_url: repoUrl, labels_url: `${issueUrl}/labels{/name}`, comments_url: `${issueUrl}/comments`,
+          events_url: `${issueUrl}/events`, html_url: `https://github.com/${owner}/${repo}/issues/${number}`, number, state: 'open', title: b.title, body: b.body ?? null,
+          user: this.user(), labels: (b.labels ?? []).map((name, i) => ({ id: id * 10 + i, node_id: `LA_${id}${i}`, url: `${repoUrl}/labels/${name}`, name, description: null, color: 'ededed', default: false })),
+          assignee: null, assignees: [], milestone: null, locked: false, comments: 0, closed_at: null, created_at: now, updated_at: now, author_association: 'NONE',
+        };
+        this.issues.push(issue);
+        return send(201, issue);
       }
       case 'checks/list-for-ref': {
         const q = url.searchParams;

@@ -1,0 +1,82 @@
+/**
+ * The service's Kubernetes objects for a backup (everything labelled with its name, of the kinds
+ * a model service consists of), cleaned of what the API server owns, and rewritten into another
+ * namespace for a restore.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { LABELS } from '../../core/manifests';
+import type { Kube } from './../kubernetes/client';
+import { classifyKubeError, statusOf } from '../kubernetes/errors';
+
+/** Label a namespace with it (value "true") to let its pods reach restored copies (the worker's). */
+export const DR_ACCESS_LABEL = 'autoglm.dev/dr-access';
+
+export const BACKED_UP_KINDS: readonly [apiVersion: string, kind: string][] = [
+  ['v1', 'ConfigMap'],
+  ['v1', 'Secret'],
+  ['v1', 'Service'],
+  ['apps/v1', 'Deployment'],
+  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
+  ['policy/v1', 'PodDisruptionBudget'],
+  ['networking.k8s.io/v1', 'NetworkPolicy'],
+  ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+];
+
+export type BackedUpObject = KubernetesObject & Record<string, unknown>;
+
+/**
+ * The objects, and when one of them last changed: the newest managedFields time, leaving out
+ * status updates (controllers write those all the time; they are not the service's data).
+ */
+export async function collectObjects(kube: Kube, namespace: string, service: string): Promise<{ objects: BackedUpObject[]; newestChange?: string }> {
+  const out: BackedUpObject[] = [];
+  let newest = 0;
+  for (const [apiVersion, kind] of BACKED_UP_KINDS) {
+    let items: KubernetesObject[];
+    try {
+      items = (await kube.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, `${LABELS.name}=${service}`)).items;
+    } catch (err) {
+      if (statusOf(err) === 404) continue; // the kind is not served here (no Gateway API CRDs)
+      throw classifyKubeError(err, `listing ${kind}s of ${namespace}/${service}`);
+    }
+    for (const item of items) {
+      for (const f of item.metadata?.managedFields ?? []) if (f.subresource !== 'status' && f.time) newest = Math.max(newest, new Date(f.time).getTime());
+      out.push(clean({ ...item, apiVersion, kind } as BackedUpObject));
+    }
+  }
+  return { objects: out, ...(newest ? { newestChange: new Date(newest).toISOString() } : {}) };
+}
+
+/** Only what a person would write: no status, ids, versions, managed fields or assigned IPs. */
+function clean(o: BackedUpObject): BackedUpObject {
+  const { status: _status, ...rest } = o;
+  const m = o.metadata ?? {};
+  const metadata = { name: m.name, namespace: m.namespace, ...(m.labels ? { labels: m.labels } : {}), ...(m.annotations ? { annotations: withoutLastApplied(m.annotations) } : {}) };
+  const spec = (rest.spec ?? undefined) as Record<string, unknown> | undefined;
+  if (o.kind === 'Service' && spec) {
+    const { clusterIP: _ip, clusterIPs: _ips, ...s } = spec;
+    return { ...rest, metadata, spec: s } as BackedUpObject;
+  }
+  return { ...rest, metadata } as BackedUpObject;
+}
+
+const withoutLastApplied = (a: Record<string, string>) => Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration'));
+
+/**
+ * The same objects in another namespace, isolated: routes are detached from their gateways (a
+ * restored copy must not take production traffic), and only pods of that namespace and of
+ * namespaces labelled DR_ACCESS_LABEL may reach it.
+ */
+export function intoIsolatedNamespace(objects: readonly BackedUpObject[], namespace: string): BackedUpObject[] {
+  const moved = objects.map((o) => {
+    const copy = { ...o, metadata: { ...o.metadata, namespace } } as BackedUpObject;
+    if (o.kind === 'HTTPRoute') copy.spec = { ...(o.spec as Record<string, unknown>), parentRefs: [] };
+    return copy;
+  });
+  const isolation: BackedUpObject = {
+    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'dr-drill-isolation', namespace },
+    // Its own pods, and namespaces labelled for the drill's checks (where the worker runs).
+    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { [DR_ACCESS_LABEL]: 'true' } } }] }] },
+  };
+  return [isolation, ...moved];
+}

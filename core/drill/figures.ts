@@ -1,0 +1,58 @@
+/** A drill's figures and its report: RTO and RPO against the targets, as Markdown. Pure. */
+export interface BackupSummary {
+  backupId: string;
+  takenAt: string;
+  /** The newest change the backup holds (model files, the service's objects). */
+  newestDataAt: string;
+  objects: number;
+  files: number;
+  bytes: number;
+  durationMs: number;
+  /** A new backup (false: an existing one restored). */
+  taken: boolean;
+}
+
+export interface DrillFigures {
+  rtoMs: number;
+  rpoMs: number;
+  targets: { rtoMs: number; rpoMs: number };
+  meetsRto: boolean;
+  meetsRpo: boolean;
+}
+
+/**
+ * RPO: what a disaster at the drill's time would lose — the time from the newest data in the
+ * backup to the newest change of the source since (0 when nothing changed after the backup).
+ */
+export function drillFigures(rtoMs: number, newestDataAt: string, sourceLastChangeAt: string, targets: { rtoMs: number; rpoMs: number }): DrillFigures {
+  const rpoMs = Math.max(0, Date.parse(sourceLastChangeAt) - Date.parse(newestDataAt));
+  return { rtoMs, rpoMs, targets, meetsRto: rtoMs <= targets.rtoMs, meetsRpo: rpoMs <= targets.rpoMs };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+
+export function drillReport(o: { namespace: string; service: string; isolatedNamespace: string; backup?: BackupSummary; figures?: DrillFigures; failure?: string; golden?: { compared: number; mismatches: number } }): { title: string; body: string } {
+  const ok = !o.failure && !!o.figures?.meetsRto && !!o.figures?.meetsRpo;
+  const what = `${o.namespace}/${o.service}`;
+  const title = o.failure ? `DR drill failed: ${what}` : ok ? `DR drill passed: ${what}` : `DR drill missed its targets: ${what}`;
+  const lines = [`## ${o.failure ? '❌' : ok ? '✅' : '⚠️'} ${title}`, ''];
+  if (o.failure) lines.push(`**Reason**: ${o.failure}`, '');
+  lines.push('| | |', '|---|---|', `| Restored into | \`${o.isolatedNamespace}\` (deleted after the drill) |`);
+  if (o.backup) {
+    const b = o.backup;
+    lines.push(
+      `| Backup | \`${b.backupId}\` (${b.taken ? `taken in ${s(b.durationMs)}` : 'existing'}, at ${b.takenAt}) |`,
+      `| Backup size | ${b.objects} objects, ${b.files} model files, ${mib(b.bytes)} |`,
+    );
+  }
+  if (o.figures) {
+    const f = o.figures;
+    lines.push(
+      `| RTO (restore start → serving) | ${s(f.rtoMs)} — target ${s(f.targets.rtoMs)} ${f.meetsRto ? '✅' : '❌'} |`,
+      `| RPO (newest change not in the backup) | ${s(f.rpoMs)} — target ${s(f.targets.rpoMs)} ${f.meetsRpo ? '✅' : '❌'} |`,
+    );
+  }
+  if (o.golden) lines.push(`| Golden prompts | ${o.golden.compared} answered by the restored service, ${o.golden.mismatches} differently from the source |`);
+  return { title, body: lines.join('\n') };
+}

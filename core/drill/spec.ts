@@ -1,0 +1,25 @@
+/** A disaster-recovery drill: what to back up, where to, and the targets it is judged by. */
+import { z } from 'zod';
+import { durationMs } from '../duration';
+import { dnsLabel } from '../service-spec';
+
+export const DrillSpec = z.object({
+  namespace: dnsLabel,
+  service: dnsLabel,
+  /** The model store: a directory standing in for the PVC on the local stack (the worker reads it). */
+  modelStore: z.object({ path: z.string().min(1) }).optional(),
+  /** Where backups go: a directory the worker writes (an S3-compatible store is not built yet). */
+  backupStore: z.object({ kind: z.literal('directory').default('directory'), path: z.string().min(1) }),
+  /** Restore this existing backup instead of taking a new one (a drill of an older backup). */
+  restoreBackup: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/).optional(),
+  /** Seeds: RTO < 5 min, RPO < 1 min. */
+  targets: z.object({ rto: durationMs.default(5 * 60_000), rpo: durationMs.default(60_000) }).default({ rto: 5 * 60_000, rpo: 60_000 }),
+  /** Longest the restored pods may take to become Ready. */
+  restoreTimeout: durationMs.default(10 * 60_000),
+  /** Golden prompts sent to the source and the restored service: answered, and answered the same. */
+  goldenPrompts: z.array(z.string().min(1)).default(['Describe the screen in one sentence.', 'What is 17 * 23?']),
+  /** Report to this repository as an issue (label dr-drill). */
+  github: z.object({ owner: z.string().min(1), repo: z.string().min(1) }).optional(),
+});
+export type DrillSpec = z.infer<typeof DrillSpec>;
+export type DrillSpecInput = z.input<typeof DrillSpec>;

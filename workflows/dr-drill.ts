@@ -1,0 +1,113 @@
+/**
+ * drDrill: a disaster-recovery drill of one service, run by a Temporal Schedule or on demand.
+ * Back up (or take an existing backup) → restore into an isolated namespace → verify (pods Ready,
+ * golden prompts answered as the source answers them, model files matching their checksums) →
+ * RTO and RPO against the targets → report (a GitHub issue) → and always remove the copy, after
+ * a failure or a cancellation too.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { BackupActivities } from '../activities/backup';
+import type { GitHubActivities } from '../activities/github';
+import type { KubernetesActivities } from '../activities/kubernetes';
+import type { ModelServiceActivities } from '../activities/model-service';
+import { DrillSpec } from '../core/drill/spec';
+import { drillFigures, drillReport, type BackupSummary } from '../core/drill/figures';
+import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { GPU_RESOURCE } from '../core/gpu-capacity';
+import { describeIssues } from '../core/validation';
+import { drillStatusQuery, type DrillInput, type DrillResult, type DrillStatus } from './messages';
+
+const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
+const quick = proxyActivities<BackupActivities & KubernetesActivities & ModelServiceActivities>({ startToCloseTimeout: '2m', retry });
+// Copies heartbeat per file; a file is allowed minutes.
+const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry });
+const waitFor = (budgetMs: number) => proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry }).waitForRevision;
+const github = proxyActivities<GitHubActivities>({ startToCloseTimeout: '1m', retry });
+
+const failureMessage = (err: unknown): string => {
+  let e: unknown = err;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
+  return (e as Error)?.message ?? String(err);
+};
+
+export async function drDrill(input: DrillInput): Promise<DrillResult> {
+  const parsed = DrillSpec.safeParse(input.spec);
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid drill spec: ${describeIssues(parsed.error)}`, ErrorType.InvalidInput);
+  const spec = parsed.data;
+  const { runId, workflowId } = workflowInfo();
+  const short = runId.replace(/-/g, '').slice(-8);
+  const isolatedNamespace = `dr-${spec.service.slice(0, 48)}-${short}`;
+  const modelTarget = spec.modelStore ? `${spec.modelStore.path}.dr-${short}` : undefined;
+  const location = { store: spec.backupStore.path, namespace: spec.namespace, service: spec.service };
+  const status: DrillStatus = { namespace: spec.namespace, service: spec.service, phase: 'backing-up', isolatedNamespace, startedAt: new Date().toISOString() };
+  setHandler(drillStatusQuery, () => status);
+
+  let backup: BackupSummary | undefined;
+  let golden: { compared: number; mismatches: number } | undefined;
+  let failure: unknown;
+  try {
+    const backupId = spec.restoreBackup ?? `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${short}`;
+    backup = spec.restoreBackup
+      ? await quick.describeBackup({ ...location, backupId })
+      : await copying.backupService({ ...location, backupId, ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}) });
+    status.backup = backup;
+
+    status.phase = 'restoring';
+    const restoreStart = Date.now();
+    const restored = await copying.restoreBackup({ ...location, backupId: backup.backupId, targetNamespace: isolatedNamespace, ...(modelTarget ? { modelTarget } : {}) });
+    status.phase = 'verifying';
+    for (const d of restored.deployments) {
+      await waitFor(spec.restoreTimeout)({
+        namespace: isolatedNamespace, selector: d.selector, replicas: d.replicas, budgetMs: spec.restoreTimeout, gpuResource: GPU_RESOURCE, what: `restored ${d.name} in ${isolatedNamespace}`,
+      });
+    }
+    if (restored.model && restored.deployments.length > 0) {
+      const g = await quick.goldenPrompts({
+        namespace: spec.namespace, stableService: spec.service, canaryService: spec.service, canaryNamespace: isolatedNamespace,
+        model: restored.model, prompts: spec.goldenPrompts, maxTokens: 16,
+      });
+      golden = { compared: g.compared, mismatches: g.mismatches.length };
+      if (g.compared === 0) throw ApplicationFailure.nonRetryable(`the restored service answered no golden prompt: ${g.failures[0]?.error ?? 'no answer'}`, ErrorType.AnalysisFailed);
+      if (g.mismatches.length > 0) throw ApplicationFailure.nonRetryable(`the restored service answers ${g.mismatches.length} golden prompt(s) differently from the source`, ErrorType.AnalysisFailed);
+    }
+    const rtoMs = Date.now() - restoreStart;
+    const lastChange = await quick.sourceLastChange({ namespace: spec.namespace, service: spec.service, ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}) });
+    status.figures = drillFigures(rtoMs, backup.newestDataAt, lastChange, { rtoMs: spec.targets.rto, rpoMs: spec.targets.rpo });
+  } catch (err) {
+    failure = err;
+    status.lastReason = isCancellation(err) ? 'the drill was cancelled' : failureMessage(err);
+  } finally {
+    status.phase = 'cleaning-up';
+    await CancellationScope.nonCancellable(() => quick.discardRestore({ targetNamespace: isolatedNamespace, ...(modelTarget ? { modelTarget } : {}) }));
+  }
+
+  const report = drillReport({ namespace: spec.namespace, service: spec.service, isolatedNamespace, ...(backup ? { backup } : {}), ...(status.figures ? { figures: status.figures } : {}), ...(golden ? { golden } : {}), ...(failure ? { failure: status.lastReason! } : {}) });
+  status.report = { title: report.title };
+  if (spec.github) {
+    status.phase = 'reporting';
+    const target = spec.github;
+    try {
+      const issue = await CancellationScope.nonCancellable(() => github.reportIssue({ ...target, key: `${workflowId}/${runId}`, title: report.title, body: report.body, labels: ['dr-drill'] }));
+      status.report.issue = issue.number;
+    } catch (err) {
+      log.warn('GitHub: could not open the drill report issue', { error: failureMessage(err) }); // told, not asked
+    }
+  }
+  if (failure) {
+    status.phase = 'failed';
+    if (isCancellation(failure)) throw failure;
+    throw ApplicationFailure.nonRetryable(`DR drill of ${spec.namespace}/${spec.service} failed: ${status.lastReason}`, (failure as { type?: string }).type ?? 'DrillFailed', { report: report.body });
+  }
+  const figures = status.figures!;
+  status.phase = figures.meetsRto && figures.meetsRpo ? 'passed' : 'missed-targets';
+  return { outcome: status.phase, figures, backup: backup!, ...(golden ? { golden } : {}), report: status.report, status };
+}
