@@ -2,7 +2,7 @@ import { createBackupActivities } from './backup';
 import type { BackupKey } from './backup/secrets';
 import { connectKube } from './kubernetes/client';
 import { createGitHubActivities } from './github';
-import { createTemporalActivities } from './temporal';
+import { createTemporalActivities, type TemporalActivityOptions } from './temporal';
 import type { GitHubAppCredentials } from './github/client';
 import { createKubernetesActivities } from './kubernetes';
 import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
@@ -33,7 +33,7 @@ export interface ActivityDeps {
   githubToken?: string;
   githubApp?: GitHubAppCredentials;
   /** The Temporal the worker serves (on-call rollbacks wait there for a preempted release). */
-  temporal?: { address: string; namespace: string };
+  temporal?: TemporalActivityOptions;
   /** Keys sealing Secrets in backups: the current one first, then older ones for older backups. */
   backupKeys?: BackupKey[];
 }

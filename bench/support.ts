@@ -1,13 +1,11 @@
-import { Client, Connection } from '@temporalio/client';
+import { workerWithClient } from '../worker/in-process';
 import { Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { connectKube } from '../activities/kubernetes/client';
 import type { ActivityDeps } from '../activities';
 import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
-import { loadWorkerConfig } from '../worker/config';
 import { JsonLogger } from '../worker/logger';
-import { createWorker } from '../worker/worker';
 
 /** Shared by the benchmarks: figures printed as a table, the last line one JSON object. */
 export { median } from '../core/median';
@@ -28,14 +26,6 @@ export async function startBenchWorker(name: string, deps: Omit<ActivityDeps, 'k
     // already installed
   }
   const taskQueue = `bench-${name}-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue }, { ...process.env, ...stackEnv(stack) });
-  const { worker, connection: workerConnection } = await createWorker(config, deps);
-  const connection = await Connection.connect({ address: stack.temporal!.address });
-  return {
-    stack, worker, taskQueue, client: new Client({ connection }), kube: connectKube(stack.kubernetes!.kubeconfig),
-    close: async () => {
-      await workerConnection.close();
-      await connection.close();
-    },
-  };
+  const { worker, client, close } = await workerWithClient({ taskQueue }, { ...process.env, ...stackEnv(stack) }, deps);
+  return { stack, worker, taskQueue, client, kube: connectKube(stack.kubernetes!.kubeconfig), close };
 }

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
+import { dataConverterFromEnv } from '../security/payload-codec';
 import { CliError, EXIT } from './exit-codes';
 
 export interface TemporalFlags {
@@ -17,7 +18,8 @@ export async function withClient<T>(flags: TemporalFlags, fn: (client: Client, t
     throw new CliError(`cannot reach Temporal at ${address}: ${(err as Error).message}`, EXIT.unavailable);
   }
   try {
-    const client = new Client({ connection, namespace: flags.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const dataConverter = dataConverterFromEnv(); // the worker's key: payloads sealed alike
+    const client = new Client({ connection, namespace: flags.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default', ...(dataConverter ? { dataConverter } : {}) });
     return await fn(client, flags.taskQueue ?? process.env.AUTOGLM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   } finally {
     await connection.close();

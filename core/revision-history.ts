@@ -62,8 +62,10 @@ export function chooseRollbackTarget(history: readonly RevisionRecord[], serving
 
 /**
  * The spec that puts a recorded revision back: as it was deployed (image pinned, so the same
- * revision), moved in one step with no bake, gate or analysis: on call, time matters.
+ * revision), through its own steps — which the planner knew how to fit into the pool, swapping
+ * on a full one — with no bake, gate or analysis: on call, time matters.
  */
 export function rollbackSpec(spec: ServiceSpecInput): ServiceSpecInput {
-  return { ...spec, rollout: { ...spec.rollout, steps: [{ weight: 100 }] } };
+  const steps = spec.rollout.steps.map((s) => ({ ...(s.weight !== undefined ? { weight: s.weight } : {}), ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) }));
+  return { ...spec, rollout: { ...spec.rollout, steps } };
 }

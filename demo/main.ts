@@ -11,25 +11,32 @@
  *   5. v2.1 canaries with a latency fault that starts seconds in: the analysis rolls it back
  *      on its own and says why;
  *   6. an unsigned image is refused (only images signed with the stack's key may deploy);
- *   7. a release that needs GPUs the pool does not have is refused before anything changes.
+ *   7. a release that needs GPUs the pool does not have is refused before anything changes;
+ *   8. on call, a person rolls autoglm back to v1: traffic moves as soon as v1 is loaded again;
+ *   9. a disaster-recovery drill of a small service on the l4 pool: backup (objects, a sealed
+ *      Secret, model files), restore into an isolated namespace, verified, RTO/RPO, cleaned up.
  * It ends with a table of the figures. The stack stays up afterwards.
  */
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { workerWithClient } from '../worker/in-process';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { connectKube } from '../activities/kubernetes/client';
 import { onProgressChange } from '../cli/progress';
+import { rollbackLine } from '../cli/rollback';
+import { startDrill } from '../client/drills';
+import { followRollback, startRollback } from '../client/rollbacks';
 import { followRelease, startRelease } from '../client/releases';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { publishImage } from '../infra/dev/image/publish';
 import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
-import { loadWorkerConfig } from '../worker/config';
 import { JsonLogger } from '../worker/logger';
-import { createWorker } from '../worker/worker';
-import type { ReleaseResult } from '../workflows/messages';
+import { drillStatusQuery, type DrillResult, type ReleaseResult } from '../workflows/messages';
 
 const step = (msg: string) => console.log(`\n▶ ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,10 +64,8 @@ async function main(): Promise<void> {
 
   Runtime.install({ logger: new JsonLogger('ERROR') }); // the story on stdout; the SDK only for errors
   const taskQueue = `demo-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue }, { ...process.env, ...stackEnv(stack) });
-  const { worker, connection: workerConnection } = await createWorker(config);
-  const connection = await Connection.connect({ address: stack.temporal!.address });
-  const client = new Client({ connection });
+  // Seals Secrets in the drill's backup; a demo key unless one is set.
+  const { worker, client, close } = await workerWithClient({ taskQueue }, { AUTOGLM_BACKUP_KEY: randomBytes(32).toString('base64'), ...process.env, ...stackEnv(stack) });
   const kube = connectKube(stack.kubernetes!.kubeconfig);
   await kube.core.deleteNamespace({ name: NAMESPACE }).catch(() => undefined);
   while (await kube.core.readNamespace({ name: NAMESPACE }).then(() => true, () => false)) await sleep(250);
@@ -129,9 +134,45 @@ async function main(): Promise<void> {
     const reason = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : `unexpected: ${String(err)}`;
     console.log(`  refused: ${reason}`);
     figures.push(['capacity refusal', secs(since)]);
+
+    step('on call: a person rolls autoglm back to what served before v2 (v1), with live progress');
+    since = Date.now();
+    const rollback = await startRollback(client, { namespace: NAMESPACE, service: 'autoglm', reason: 'customer reports worse answers since v2', requestedBy: 'on-call' }, { taskQueue });
+    let lastLine = '';
+    const rb = await followRollback(client, rollback, (p) => {
+      const line = rollbackLine(p, Date.now() - since);
+      if (line.replace(/^\[[^\]]*\]/, '') !== lastLine) console.log(`  ${line}`);
+      lastLine = line.replace(/^\[[^\]]*\]/, '');
+    });
+    console.log(`  → ${rb.outcome}: ${NAMESPACE}/autoglm serves ${rb.status.target?.version} again`);
+    figures.push([`on-call rollback to ${rb.status.target?.version} (done)`, secs(since)]);
+
+    step('a disaster-recovery drill of autoglm-lite (l4 pool): backup, restore into isolation, verify, RTO/RPO, clean up');
+    const lite: ServiceSpecInput = {
+      service: 'autoglm-lite', namespace: NAMESPACE, version: 'v1.0.0', image: v1!.reference, model: { name: 'open-autoglm-lite' },
+      gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '2s' } }, rollout: { steps: [{ weight: 50 }] },
+    };
+    await (await startRelease(client, lite, { taskQueue, requestedBy: 'demo' })).result();
+    await kube.core.createNamespacedSecret({ namespace: NAMESPACE, body: { metadata: { name: 'autoglm-lite-token', labels: { 'app.kubernetes.io/name': 'autoglm-lite' } }, stringData: { token: randomBytes(16).toString('hex') } } });
+    const models = mkdtempSync(join(tmpdir(), 'demo-models-'));
+    for (let i = 0; i < 2; i++) writeFileSync(join(models, `model-0000${i + 1}-of-00002.safetensors`), randomBytes(16 * 2 ** 20));
+    since = Date.now();
+    const drill = await startDrill(client, { namespace: NAMESPACE, service: 'autoglm-lite', modelStore: { path: models }, backupStore: { path: mkdtempSync(join(tmpdir(), 'demo-backups-')) } }, { taskQueue });
+    let lastPhase = '';
+    const drillDone = drill.result() as Promise<DrillResult>;
+    let finished = false;
+    void drillDone.finally(() => (finished = true)).catch(() => undefined);
+    while (!finished) {
+      const st = await drill.query(drillStatusQuery).catch(() => undefined);
+      if (st && st.phase !== lastPhase) console.log(`  [${secs(since).padStart(6)}] drill ${(lastPhase = st.phase)}${st.phase === 'restoring' ? ` into ${st.isolatedNamespace}` : ''}`);
+      await sleep(200);
+    }
+    const d = await drillDone;
+    console.log(`  → ${d.outcome}: backup ${(d.backup.bytes / 2 ** 20).toFixed(0)} MiB (${d.backup.objects} objects, Secrets sealed) in ${(d.backup.durationMs / 1000).toFixed(2)} s · RTO ${(d.figures.rtoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rtoMs / 1000} s) · RPO ${(d.figures.rpoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rpoMs / 1000} s) · golden prompts ${d.golden?.compared ?? 0} answered alike`);
+    figures.push([`DR drill ${d.outcome}: RTO / RPO`, `${(d.figures.rtoMs / 1000).toFixed(1)}s / ${(d.figures.rpoMs / 1000).toFixed(1)}s`]);
+    figures.push(['DR drill total (backup, restore, verify, clean up)', secs(since)]);
   });
-  await workerConnection.close();
-  await connection.close();
+  await close();
 
   figures.push(['total', secs(t0)]);
   step('summary');

@@ -46,6 +46,10 @@ export const WorkerConfig = z.object({
   backupKey: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)').optional(),
   /** Older backup keys, comma-separated, to restore backups they sealed. */
   backupPreviousKeys: z.string().default(''),
+  /** Seals every workflow payload (AES-256-GCM): 32 bytes, base64; clients need the same key. A secret: environment only. */
+  payloadKey: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)').optional(),
+  /** Older payload keys, comma-separated, to read histories they sealed. */
+  payloadPreviousKeys: z.string().default(''),
 }).superRefine((c, ctx) => {
   const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
   if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
@@ -74,6 +78,8 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   githubAppInstallationId: 'GITHUB_APP_INSTALLATION_ID',
   backupKey: 'AUTOGLM_BACKUP_KEY',
   backupPreviousKeys: 'AUTOGLM_BACKUP_PREVIOUS_KEYS',
+  payloadKey: 'AUTOGLM_PAYLOAD_KEY',
+  payloadPreviousKeys: 'AUTOGLM_PAYLOAD_PREVIOUS_KEYS',
 };
 
 export class ConfigError extends Error {

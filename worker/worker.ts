@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { backupKeyFrom } from '../activities/backup/secrets';
+import { payloadDataConverter } from '../security/payload-codec';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { WorkerConfig } from './config';
@@ -17,9 +18,11 @@ function githubApp(config: WorkerConfig) {
  */
 export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps, 'kubeconfig'> = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const dataConverter = payloadDataConverter(config.payloadKey, config.payloadPreviousKeys);
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
     taskQueue: config.taskQueue,
     ...(config.workflowBundle
       ? { workflowBundle: { codePath: config.workflowBundle } }
@@ -34,7 +37,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.serviceHost ? { serviceHost: config.serviceHost } : {}),
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
-      temporal: { address: config.temporalAddress, namespace: config.namespace },
+      temporal: { address: config.temporalAddress, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) },
       backupKeys: [config.backupKey, ...config.backupPreviousKeys.split(',')].filter((k): k is string => !!k?.trim()).map((k) => backupKeyFrom(k.trim())),
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),

@@ -2,7 +2,8 @@
  * rollbackService: an on-call rollback of one service. It wins over a release in flight: tells it
  * to stop (the release rolls itself back, traffic to its stable first), waits until it has, then
  * redeploys the chosen recorded revision as a release of its own under the service's release
- * workflow ID — so never two workflows change the service at once — in one step with no bake.
+ * workflow ID — so never two workflows change the service at once — through its own steps with
+ * no bake, gate or analysis.
  * It records who asked and why (revision history, GitHub deployment, workflow status).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';

@@ -1,10 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
+import { workerWithClient } from '../../worker/in-process';
+import { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { JsonLogger } from '../../worker/logger';
-import { loadWorkerConfig } from '../../worker/config';
-import { createWorker } from '../../worker/worker';
-import { testStack, testStackEnv } from './stack';
+import { testStackEnv } from './stack';
 
 export interface TestWorker {
   client: Client;
@@ -23,18 +22,15 @@ export async function startTestWorker(prefix: string, envOverrides: Record<strin
     // already installed in this process
   }
   const taskQueue = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const config = loadWorkerConfig({ taskQueue, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv(), ...envOverrides });
-  const { worker, connection: workerConnection } = await createWorker(config);
+  const { worker, client, close } = await workerWithClient({ taskQueue, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv(), ...envOverrides });
   const running = worker.run();
-  const connection = await Connection.connect({ address: testStack().temporal.address });
   return {
-    client: new Client({ connection }),
+    client,
     taskQueue,
     stop: async () => {
       worker.shutdown();
       await running;
-      await workerConnection.close();
-      await connection.close();
+      await close();
     },
   };
 }

@@ -50,9 +50,9 @@ describe('revision history', () => {
     expect(chooseRollbackTarget([rec('v2'), rec('v1')], 'r-other')).toMatchObject({ kind: 'target', record: { version: 'v2' } });
   });
 
-  it('redeploys in one step without bake or gate, everything else as recorded', () => {
+  it('redeploys through the revision\'s own steps without bake or gate, everything else as recorded', () => {
     const s = rollbackSpec(rec('v1').spec);
-    expect(s.rollout.steps).toEqual([{ weight: 100 }]);
+    expect(s.rollout.steps).toEqual([{ weight: 25 }, { weight: 50 }]);
     expect(s).toMatchObject({ version: 'v1', replicas: 1, gpu: { pool: 'l4' } });
   });
 });

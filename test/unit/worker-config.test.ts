@@ -4,7 +4,7 @@ describe('worker configuration', () => {
   it('has defaults for everything', () => {
     expect(loadWorkerConfig({}, {})).toEqual({
       temporalAddress: '127.0.0.1:7233', namespace: 'default', taskQueue: 'autoglm-deploy', shutdownGraceMs: 30_000, logLevel: 'INFO', insecureRegistries: [],
-      serviceUrl: 'http://{service}.{namespace}.svc:{port}', githubApiUrl: 'https://api.github.com', backupPreviousKeys: '',
+      serviceUrl: 'http://{service}.{namespace}.svc:{port}', githubApiUrl: 'https://api.github.com', backupPreviousKeys: '', payloadPreviousKeys: '',
     });
   });
 
