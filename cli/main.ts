@@ -111,6 +111,14 @@ temporal(schedule.command('trigger <schedule-id>').description('start a drill of
 temporal(schedule.command('delete <schedule-id>').description('remove the schedule (drills already run keep their history)')).action(run((id: string, o) => scheduleDelete(id, o)));
 temporal(schedule.command('list').description('drill schedules: state, next and last run')).option('--json', 'JSON output').action(run((o) => scheduleList(o)));
 
+const stack = program.command('stack').description('the local stack (Temporal, Kubernetes with kwok GPU pools, Prometheus, registry, model world) the tests and the demo use');
+const stackName = (cmd: Command) => cmd.option('--name <name>', 'the stack [$AUTOGLM_STACK or "dev"]');
+// The stack tooling loads only for these commands.
+const stackCommands = () => import('../infra/dev/stack/commands');
+stackName(stack.command('up').description('start what is not running (installs pinned binaries into the cache once)')).action(run(async (o: { name?: string }) => (await stackCommands()).up(o.name)));
+stackName(stack.command('down').description('stop everything')).option('--purge', "also delete the stack's data").action(run(async (o: { name?: string; purge?: boolean }) => (await stackCommands()).down(o.name, !!o.purge)));
+stackName(stack.command('status').description('each component and its endpoint; exit 1 unless all are up')).option('--json', 'JSON output').action(run(async (o: { name?: string; json?: boolean }) => (await stackCommands()).status(o.name, !!o.json)));
+
 const webhook = program.command('webhook').description('the GitHub webhook receiver');
 temporal(webhook.command('serve').description('receive GitHub release events (X-Hub-Signature-256 checked with GITHUB_WEBHOOK_SECRET) and start releases'))
   .requiredOption('-c, --config <file>', 'YAML/JSON: repositories and the service spec each deploys (docs/github.md)')

@@ -50,6 +50,8 @@ export const WorkerConfig = z.object({
   payloadKey: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)').optional(),
   /** Older payload keys, comma-separated, to read histories they sealed. */
   payloadPreviousKeys: z.string().default(''),
+  /** Serve Prometheus metrics (the SDK's and the pipeline's) at http://<this>/metrics; unset: none. */
+  metricsAddress: z.string().regex(/^[^:\s]*:\d+$/, 'host:port').optional(),
 }).superRefine((c, ctx) => {
   const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
   if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
@@ -80,6 +82,7 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   backupPreviousKeys: 'AUTOGLM_BACKUP_PREVIOUS_KEYS',
   payloadKey: 'AUTOGLM_PAYLOAD_KEY',
   payloadPreviousKeys: 'AUTOGLM_PAYLOAD_PREVIOUS_KEYS',
+  metricsAddress: 'AUTOGLM_METRICS_ADDRESS',
 };
 
 export class ConfigError extends Error {

@@ -21,6 +21,7 @@ flag('service-url', 'serviceUrl', 'how model Services are reached, template with
 flag('service-host', 'serviceHost', 'Host header template when --service-url is a shared gateway, e.g. {service}.{namespace}');
 flag('gateway-url', 'gatewayUrl', 'the Gateway API gateway, for load sent through a route hostname');
 flag('github-api-url', 'githubApiUrl', 'GitHub REST API [https://api.github.com]');
+flag('metrics-address', 'metricsAddress', 'serve Prometheus metrics at http://HOST:PORT/metrics [none]');
 flag('github-app-id', 'githubAppId', 'GitHub App id: report as the App (check runs need it; its key in env GITHUB_APP_PRIVATE_KEY)');
 flag('github-app-private-key-file', 'githubAppPrivateKeyFile', "file holding the GitHub App's private key (PEM)");
 flag('github-app-installation-id', 'githubAppInstallationId', 'the App installation [looked up per repository]');
@@ -35,7 +36,7 @@ try {
       workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
       sigstoreTrustedRoot: o.sigstoreTrustedRoot,
       prometheusUrl: o.prometheusUrl, serviceUrl: o.serviceUrl, serviceHost: o.serviceHost, gatewayUrl: o.gatewayUrl, githubApiUrl: o.githubApiUrl,
-      githubAppId: o.githubAppId, githubAppPrivateKeyFile: o.githubAppPrivateKeyFile, githubAppInstallationId: o.githubAppInstallationId,
+      metricsAddress: o.metricsAddress, githubAppId: o.githubAppId, githubAppPrivateKeyFile: o.githubAppPrivateKeyFile, githubAppInstallationId: o.githubAppInstallationId,
     },
     process.env,
   );

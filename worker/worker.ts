@@ -53,7 +53,12 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
  */
 export async function runWorker(config: WorkerConfig): Promise<void> {
   const logger = new JsonLogger(config.logLevel);
-  Runtime.install({ logger, shutdownSignals: ['SIGTERM', 'SIGINT'] });
+  Runtime.install({
+    logger,
+    shutdownSignals: ['SIGTERM', 'SIGINT'],
+    // The SDK's metrics (temporal_*) and the pipeline's (autoglm_*, emitted by the workflows).
+    ...(config.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.metricsAddress } } } } : {}),
+  });
   const { worker, connection } = await createWorker(config);
   logger.info('worker started', { taskQueue: config.taskQueue, namespace: config.namespace, temporalAddress: config.temporalAddress });
   try {

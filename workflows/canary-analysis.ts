@@ -13,6 +13,7 @@ import { formatDuration } from '../core/duration';
 import { serviceName } from '../core/manifests';
 import type { ServiceSpec } from '../core/service-spec';
 import type { ReleaseStatus } from './messages';
+import { recordAnalysisDecision } from './metrics';
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 const analyze = (intervalMs: number) =>
@@ -127,6 +128,7 @@ export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: Ste
       });
       run.status.analysis = { step: stepNo, ...report };
       const { action, reasons } = report.decision;
+      recordAnalysisDecision(action);
       if (action === 'rollback') {
         throw ApplicationFailure.nonRetryable(`analysis at step ${stepNo}: ${reasons.join('; ')}`, ErrorType.AnalysisFailed, report);
       }

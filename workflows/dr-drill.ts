@@ -24,6 +24,7 @@ import { drillFigures, drillReport, type BackupSummary } from '../core/drill/fig
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { GPU_RESOURCE } from '../core/gpu-capacity';
 import { describeIssues } from '../core/validation';
+import { recordDrill } from './metrics';
 import { drillStatusQuery, type DrillInput, type DrillResult, type DrillStatus } from './messages';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
@@ -104,10 +105,12 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
   }
   if (failure) {
     status.phase = 'failed';
+    recordDrill(isCancellation(failure) ? 'cancelled' : 'failed');
     if (isCancellation(failure)) throw failure;
     throw ApplicationFailure.nonRetryable(`DR drill of ${spec.namespace}/${spec.service} failed: ${status.lastReason}`, (failure as { type?: string }).type ?? 'DrillFailed', { report: report.body });
   }
   const figures = status.figures!;
   status.phase = figures.meetsRto && figures.meetsRpo ? 'passed' : 'missed-targets';
+  recordDrill(status.phase, figures.rtoMs);
   return { outcome: status.phase, figures, backup: backup!, ...(golden ? { golden } : {}), report: status.report, status };
 }

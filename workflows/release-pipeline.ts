@@ -34,6 +34,7 @@ import { createdByRelease, deploymentObjects, trafficObjects } from '../core/sna
 import { describeIssues } from '../core/validation';
 import { observeStep, type ObservedRun } from './canary-analysis';
 import { DeploymentReporter } from './github-deployment';
+import { recordReleaseEnd } from './metrics';
 import {
   abortUpdate,
   pauseSignal,
@@ -145,14 +146,20 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
   // GitHub reporting came after releases were in flight; only runs that ask for it record the patch.
   const environment = (input.spec as { environment?: string }).environment ?? DEFAULT_ENVIRONMENT;
   const reporter = input.github && patched('github-deployments') ? new DeploymentReporter(input.github, environment) : undefined;
-  if (!reporter) return runRelease(input);
-  await reporter.start(`${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
+  let status: ReleaseStatus | undefined;
+  const observe = (s: ReleaseStatus) => {
+    status = s;
+    if (reporter) reporter.status = s;
+  };
+  if (reporter) await reporter.start(`${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
   try {
-    const result = await runRelease(input, (status) => (reporter.status = status));
-    await reporter.finish(result);
+    const result = await runRelease(input, observe);
+    await reporter?.finish(result);
+    recordReleaseEnd(environment, result.outcome, status, result.outcome === 'rolled-back' ? 'aborted' : undefined);
     return result;
   } catch (err) {
-    await reporter.fail(failureMessage(err));
+    await reporter?.fail(failureMessage(err));
+    recordReleaseEnd(environment, 'failed', status, failureType(err));
     throw err;
   }
 }

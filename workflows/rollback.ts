@@ -13,6 +13,7 @@ import type { TemporalActivities } from '../activities/temporal';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { chooseRollbackTarget, rollbackSpec } from '../core/revision-history';
 import { releaseWorkflowId, rollbackStatusQuery, type RollbackInput, type RollbackResult, type RollbackStatus } from './messages';
+import { recordOnCallRollback } from './metrics';
 import type { releasePipeline } from './release-pipeline';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
@@ -40,12 +41,14 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
     status.from = state.stableRevision;
     const choice = chooseRollbackTarget(history, state.stableRevision, input.to);
     if (choice.kind === 'impossible') {
+      recordOnCallRollback('impossible');
       status.phase = 'failed';
       status.lastReason = choice.reason;
       throw ApplicationFailure.nonRetryable(`rollback of ${namespace}/${service} impossible: ${choice.reason}`, ErrorType.InvalidInput);
     }
     if (choice.kind === 'unchanged') {
       status.phase = 'unchanged';
+      recordOnCallRollback('unchanged');
       status.lastReason = choice.reason;
       return { outcome: 'unchanged', status };
     }
@@ -73,10 +76,12 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
     try {
       const release = await child.result();
       status.phase = 'succeeded';
+      recordOnCallRollback('rolled-back');
       status.lastReason = `${record.version} (${record.revision}) serving again`;
       return { outcome: 'rolled-back', status, release };
     } catch (err) {
       status.phase = 'failed';
+      recordOnCallRollback('failed');
       status.lastReason = (err as Error).message;
       throw err;
     }
