@@ -8,22 +8,13 @@
  */
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { aesKeysFrom, type AesKey } from './aes-key';
 
 export const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 
-export interface PayloadKey {
-  id: string;
-  key: Buffer;
-}
-
-/** A key from 32 bytes in base64; its id is a hash prefix (not secret). */
-export function payloadKeyFrom(base64: string): PayloadKey {
-  const key = Buffer.from(base64.trim(), 'base64');
-  if (key.length !== 32) throw new Error('a payload key is 32 bytes, base64-encoded (openssl rand -base64 32)');
-  return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
-}
+export type PayloadKey = AesKey;
 
 export class AesGcmPayloadCodec implements PayloadCodec {
   /** `keys[0]` seals; all of them open. */
@@ -63,7 +54,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
  * AUTOGLM_PAYLOAD_PREVIOUS_KEYS.
  */
 export function payloadDataConverter(current: string | undefined, previous = ''): DataConverter | undefined {
-  const keys = [current, ...previous.split(',')].filter((k): k is string => !!k?.trim()).map(payloadKeyFrom);
+  const keys = aesKeysFrom(current, previous);
   if (keys.length === 0) return undefined;
   return { payloadCodecs: [new AesGcmPayloadCodec(keys)] };
 }

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { durationMs } from '../core/duration';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
+import { isAesKeyText } from '../security/aes-key';
+
+const aesKey = z.string().refine(isAesKeyText, '32 bytes, base64 (openssl rand -base64 32)');
 
 /** The worker's whole configuration; every value can come from a flag or the environment. */
 export const WorkerConfig = z.object({
@@ -43,11 +46,11 @@ export const WorkerConfig = z.object({
   /** Unset: the installation is looked up per repository. */
   githubAppInstallationId: z.coerce.number().int().positive().optional(),
   /** Seals Secrets in backups (AES-256-GCM): 32 bytes, base64. A secret: environment only. */
-  backupKey: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)').optional(),
+  backupKey: aesKey.optional(),
   /** Older backup keys, comma-separated, to restore backups they sealed. */
   backupPreviousKeys: z.string().default(''),
   /** Seals every workflow payload (AES-256-GCM): 32 bytes, base64; clients need the same key. A secret: environment only. */
-  payloadKey: z.string().refine((k) => Buffer.from(k, 'base64').length === 32, '32 bytes, base64 (openssl rand -base64 32)').optional(),
+  payloadKey: aesKey.optional(),
   /** Older payload keys, comma-separated, to read histories they sealed. */
   payloadPreviousKeys: z.string().default(''),
   /** Serve Prometheus metrics (the SDK's and the pipeline's) at http://<this>/metrics; unset: none. */

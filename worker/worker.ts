@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { backupKeyFrom } from '../activities/backup/secrets';
+import { aesKeysFrom } from '../security/aes-key';
 import { payloadDataConverter } from '../security/payload-codec';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
@@ -38,7 +38,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
       temporal: { address: config.temporalAddress, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) },
-      backupKeys: [config.backupKey, ...config.backupPreviousKeys.split(',')].filter((k): k is string => !!k?.trim()).map((k) => backupKeyFrom(k.trim())),
+      backupKeys: aesKeysFrom(config.backupKey, config.backupPreviousKeys),
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),

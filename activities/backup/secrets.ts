@@ -3,25 +3,16 @@
  * the backup key (key id in the envelope, so keys can rotate: a restore needs the key that sealed
  * it). The plaintext exists only in the worker's memory.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { AesKey } from '../../security/aes-key';
 
-export interface BackupKey {
-  id: string;
-  key: Buffer;
-}
+export type BackupKey = AesKey;
 
 export interface SealedData {
   keyId: string;
   iv: string;
   tag: string;
   ciphertext: string;
-}
-
-/** From AUTOGLM_BACKUP_KEY: 32 bytes, base64. Its id is a hash prefix (not secret). */
-export function backupKeyFrom(base64: string): BackupKey {
-  const key = Buffer.from(base64, 'base64');
-  if (key.length !== 32) throw new Error('the backup key must be 32 bytes, base64-encoded (e.g. openssl rand -base64 32)');
-  return { id: createHash('sha256').update(key).digest('hex').slice(0, 12), key };
 }
 
 export function seal(key: BackupKey, data: Record<string, string>, context: string): SealedData {

@@ -3,15 +3,16 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { intoIsolatedNamespace, type BackedUpObject } from '../../activities/backup/objects';
-import { backupKeyFrom, seal, unseal } from '../../activities/backup/secrets';
+import { seal, unseal } from '../../activities/backup/secrets';
+import { aesKeyFrom } from '../../security/aes-key';
 import { readBackup, restoreFiles, writeBackup } from '../../activities/backup/store';
 import { parseDocument } from 'yaml';
 import { drillFigures, drillReport } from '../../core/drill/figures';
 import { DrillSpec } from '../../core/drill/spec';
 
 describe('backup secrets', () => {
-  const key = backupKeyFrom(randomBytes(32).toString('base64'));
-  const other = backupKeyFrom(randomBytes(32).toString('base64'));
+  const key = aesKeyFrom(randomBytes(32).toString('base64'));
+  const other = aesKeyFrom(randomBytes(32).toString('base64'));
 
   it('round-trips under its key and context, the plaintext nowhere in the envelope', () => {
     const sealed = seal(key, { token: 'hunter2-secret' }, 'ns/api-key');
@@ -27,7 +28,7 @@ describe('backup secrets', () => {
     expect(() => unseal([key], { ...sealed, ciphertext: flipped.toString('base64') }, 'ns/a')).toThrow();
     expect(() => unseal([key], sealed, 'ns/b')).toThrow();
     expect(() => unseal([other], sealed, 'ns/a')).toThrow(/sealed with key .* which the worker does not have/);
-    expect(() => backupKeyFrom('c2hvcnQ=')).toThrow(/32 bytes/);
+    expect(() => aesKeyFrom('c2hvcnQ=')).toThrow(/32 bytes/);
   });
 });
 

@@ -1,8 +1,9 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { randomBytes } from 'node:crypto';
-import { AesGcmPayloadCodec, ENCODING, payloadDataConverter, payloadKeyFrom } from '../../security/payload-codec';
+import { aesKeyFrom } from '../../security/aes-key';
+import { AesGcmPayloadCodec, ENCODING, payloadDataConverter } from '../../security/payload-codec';
 
-const key = () => payloadKeyFrom(randomBytes(32).toString('base64'));
+const key = () => aesKeyFrom(randomBytes(32).toString('base64'));
 
 describe('AES-GCM payload codec', () => {
   const k1 = key();
