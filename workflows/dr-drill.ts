@@ -24,6 +24,7 @@ import { drillFigures, drillReport, type BackupSummary } from '../core/drill/fig
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { GPU_RESOURCE } from '../core/gpu-capacity';
 import { describeIssues } from '../core/validation';
+import { failureMessage, failureType } from './failures';
 import { recordDrill } from './metrics';
 import { drillStatusQuery, type DrillInput, type DrillResult, type DrillStatus } from './messages';
 
@@ -33,12 +34,6 @@ const quick = proxyActivities<BackupActivities & KubernetesActivities & ModelSer
 const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry });
 const waitFor = (budgetMs: number) => proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry }).waitForRevision;
 const github = proxyActivities<GitHubActivities>({ startToCloseTimeout: '1m', retry });
-
-const failureMessage = (err: unknown): string => {
-  let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return (e as Error)?.message ?? String(err);
-};
 
 export async function drDrill(input: DrillInput): Promise<DrillResult> {
   const parsed = DrillSpec.safeParse(input.spec);
@@ -107,7 +102,7 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
     status.phase = 'failed';
     recordDrill(isCancellation(failure) ? 'cancelled' : 'failed');
     if (isCancellation(failure)) throw failure;
-    throw ApplicationFailure.nonRetryable(`DR drill of ${spec.namespace}/${spec.service} failed: ${status.lastReason}`, (failure as { type?: string }).type ?? 'DrillFailed', { report: report.body });
+    throw ApplicationFailure.nonRetryable(`DR drill of ${spec.namespace}/${spec.service} failed: ${status.lastReason}`, failureType(failure, 'DrillFailed'), { report: report.body });
   }
   const figures = status.figures!;
   status.phase = figures.meetsRto && figures.meetsRpo ? 'passed' : 'missed-targets';

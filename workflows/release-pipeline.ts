@@ -34,6 +34,7 @@ import { createdByRelease, deploymentObjects, trafficObjects } from '../core/sna
 import { describeIssues } from '../core/validation';
 import { observeStep, type ObservedRun } from './canary-analysis';
 import { DeploymentReporter } from './github-deployment';
+import { failureMessage, failureType } from './failures';
 import { recordReleaseEnd } from './metrics';
 import {
   abortUpdate,
@@ -159,7 +160,7 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
     return result;
   } catch (err) {
     await reporter?.fail(failureMessage(err));
-    recordReleaseEnd(environment, 'failed', status, failureType(err));
+    recordReleaseEnd(environment, 'failed', status, failureType(err, 'ReleaseFailed'));
     throw err;
   }
 }
@@ -196,7 +197,7 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
     } catch (err) {
       run.status.lastReason = failureMessage(err);
       run.setPhase('failed');
-      throw ApplicationFailure.nonRetryable(`image refused: ${run.status.lastReason}`, failureType(err));
+      throw ApplicationFailure.nonRetryable(`image refused: ${run.status.lastReason}`, failureType(err, 'ReleaseFailed'));
     }
   }
   const revision = revisionOf(spec);
@@ -269,7 +270,7 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
     if (run.abort || isCancellation(err)) return finish({ outcome: 'rolled-back', mode: plan.mode, reason });
     run.setPhase('failed');
     // The evidence travels with the failure: the last analysis (checks, queries, values, statistics).
-    throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err), { reason, ...(run.status.analysis ? { analysis: run.status.analysis } : {}) });
+    throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err, 'ReleaseFailed'), { reason, ...(run.status.analysis ? { analysis: run.status.analysis } : {}) });
   }
   run.setPhase('succeeded');
   // Revisions are recorded since on-call rollbacks came; older histories did not, hence the patch.
@@ -392,21 +393,5 @@ async function rollBack(run: ReleaseRun, before: ServiceState, revision: string,
     await track.scaleTo(r.replicas);
   }
   run.setPhase('rolled-back');
-}
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  // Activity failures wrap the ApplicationFailure that says what went wrong.
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return (e as Error)?.message ?? String(err);
-}
-
-function failureType(err: unknown): string {
-  let e: unknown = err;
-  while (e && typeof e === 'object') {
-    if (e instanceof ApplicationFailure && e.type) return e.type;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return 'ReleaseFailed';
 }
 
