@@ -1,23 +1,15 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import { InvalidDrillError, createDrillSchedule, listDrillSchedules, startDrill, updateDrillSchedule, validateDrill, type DrillCadence } from '../client/drills';
 import type { DrillSpecInput } from '../core/drill/spec';
+import { parseYamlText } from '../core/spec-file';
 import { drillStatusQuery, type DrillResult, type DrillStatus } from '../workflows/messages';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
+import { readInputFile } from './release';
 
 /** A drill spec file (YAML or JSON), checked; its text is what the workflow gets. */
 export function readDrillFile(file: string): DrillSpecInput {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.invalid);
-  }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new CliError(`${file}: not valid YAML/JSON: ${doc.errors[0]!.message.split('\n')[0]}`, EXIT.invalid);
-  const spec = doc.toJS() as DrillSpecInput;
+  const spec = readInputFile(file, parseYamlText) as DrillSpecInput;
   try {
     validateDrill(spec);
   } catch (err) {

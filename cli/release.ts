@@ -13,7 +13,8 @@ export interface ServiceFlags extends TemporalFlags {
   json?: boolean;
 }
 
-export function readSpecFile(file: string) {
+/** Reads and parses an input file; an unreadable file or a SpecFileError is a one-line invalid-input error. */
+export function readInputFile<T>(file: string, parse: (text: string, source: string) => T): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -21,12 +22,14 @@ export function readSpecFile(file: string) {
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, EXIT.invalid);
   }
   try {
-    return parseSpecText(text, file);
+    return parse(text, file);
   } catch (err) {
     if (err instanceof SpecFileError) throw new CliError(err.message, EXIT.invalid);
     throw err;
   }
 }
+
+export const readSpecFile = (file: string) => readInputFile(file, parseSpecText);
 
 /** Follows a release until it ends, printing a line whenever its status changes. */
 async function follow(client: Client, namespace: string, service: string, json: boolean): Promise<number> {

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseSpecText, SpecFileError } from '../core/spec-file';
+import { parseSpecText, parseYamlText, SpecFileError } from '../core/spec-file';
 import type { ServiceSpec } from '../core/service-spec';
 import { describeIssues } from '../core/validation';
 
@@ -61,9 +60,14 @@ export function loadReceiverConfig(file: string, secret: string | undefined): Re
   } catch (err) {
     throw new ReceiverConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new ReceiverConfigError(`${file}: not valid YAML/JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const parsed = ReceiverFile.safeParse(doc.toJS());
+  let data: unknown;
+  try {
+    data = parseYamlText(text, file);
+  } catch (err) {
+    if (err instanceof SpecFileError) throw new ReceiverConfigError(err.message);
+    throw err;
+  }
+  const parsed = ReceiverFile.safeParse(data);
   if (!parsed.success) throw new ReceiverConfigError(`${file}: ${describeIssues(parsed.error)}`);
   const repositories = new Map<string, RepositoryTarget>();
   for (const [name, entry] of Object.entries(parsed.data.repositories)) {
