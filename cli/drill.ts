@@ -1,10 +1,11 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { InvalidDrillError, createDrillSchedule, listDrillSchedules, startDrill, updateDrillSchedule, validateDrill, type DrillCadence } from '../client/drills';
+import { InvalidDrillError, createDrillSchedule, followDrill, listDrillSchedules, startDrill, updateDrillSchedule, validateDrill, type DrillCadence } from '../client/drills';
 import type { DrillSpecInput } from '../core/drill/spec';
 import { parseYamlText } from '../core/spec-file';
-import { drillStatusQuery, type DrillResult, type DrillStatus } from '../workflows/messages';
+import type { DrillStatus } from '../workflows/messages';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
+import { printWhenChanged } from './progress';
 import { readInputFile } from './release';
 
 /** A drill spec file (YAML or JSON), checked; its text is what the workflow gets. */
@@ -38,19 +39,9 @@ export const drillRun = (file: string, flags: DrillRunFlags) =>
     if (!flags.json) console.log(`started ${handle.workflowId}`);
     if (!flags.wait) return EXIT.ok;
     const started = Date.now();
-    let last = '';
-    let done = false;
-    const result = handle.result() as Promise<DrillResult>;
-    result.then(() => (done = true), () => (done = true));
-    while (!done) {
-      const st = await handle.query(drillStatusQuery).catch(() => undefined);
-      const line = st ? (flags.json ? JSON.stringify(st) : statusLine(st, Date.now() - started)) : '';
-      if (line && line.replace(/^\[[^\]]*\]/, '') !== last.replace(/^\[[^\]]*\]/, '')) console.log(line);
-      last = line || last;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const print = printWhenChanged();
     try {
-      const r = await result;
+      const r = await followDrill(handle, (st) => print(flags.json ? JSON.stringify(st) : statusLine(st, Date.now() - started)));
       console.log(flags.json ? JSON.stringify(r) : `${r.outcome}: RTO ${(r.figures.rtoMs / 1000).toFixed(1)} s (target ${r.figures.targets.rtoMs / 1000} s), RPO ${(r.figures.rpoMs / 1000).toFixed(1)} s (target ${r.figures.targets.rpoMs / 1000} s)${r.report?.issue ? `, issue #${r.report.issue}` : ''}`);
       return r.outcome === 'passed' ? EXIT.ok : EXIT.failed;
     } catch (err) {

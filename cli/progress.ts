@@ -16,6 +16,16 @@ export function progressLine(s: ReleaseStatus, elapsedMs: number): string {
 
 const withoutElapsed = (line: string) => line.replace(/^\[[^\]]*\]/, '');
 
+/** Prints a progress line only when it says something new (the elapsed-time prefix aside). */
+export function printWhenChanged(print: (line: string) => void = console.log): (line: string) => void {
+  let last: string | undefined;
+  return (line) => {
+    const key = withoutElapsed(line);
+    if (key !== last) print(line);
+    last = key;
+  };
+}
+
 /**
  * A status callback for followRelease that emits a progress line only when something other
  * than the elapsed time changed (`keyOf` says what counts as a change).

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { InvalidRollbackError, followRollback, startRollback, type RollbackProgress } from '../client/rollbacks';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
-import { progressLine } from './progress';
+import { printWhenChanged, progressLine } from './progress';
 
 export interface RollbackFlags extends TemporalFlags {
   service: string;
@@ -37,14 +37,9 @@ export async function rollback(flags: RollbackFlags): Promise<number> {
     if (!flags.json) console.log(`rollback ${handle.workflowId} of ${flags.k8sNamespace}/${flags.service} requested by ${by}: ${flags.reason}`);
     if (!flags.wait) return EXIT.ok;
     const started = Date.now();
-    let last = '';
+    const print = printWhenChanged();
     try {
-      const result = await followRollback(client, handle, (p) => {
-        const line = flags.json ? JSON.stringify(p) : rollbackLine(p, Date.now() - started);
-        const key = line.replace(/^\[[^\]]*\]/, '');
-        if (key !== last) console.log(line);
-        last = key;
-      });
+      const result = await followRollback(client, handle, (p) => print(flags.json ? JSON.stringify(p) : rollbackLine(p, Date.now() - started)));
       const s = result.status;
       console.log(flags.json ? JSON.stringify(result) : result.outcome === 'unchanged' ? `unchanged: ${s.lastReason}` : `rolled back: ${s.namespace}/${s.service} serves ${s.target?.version} (${s.target?.revision}) again`);
       return EXIT.ok;

@@ -2,11 +2,13 @@
  * Disaster-recovery drills from outside the worker: one on demand, or on a Temporal Schedule
  * (create, update, pause, resume, trigger, list, delete; overlapping runs are skipped).
  */
-import { ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleSpec, type WorkflowHandle } from '@temporalio/client';
 import { DrillSpec, type DrillSpecInput } from '../core/drill/spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import type { drDrill } from '../workflows/dr-drill';
+import { drillStatusQuery, type DrillResult, type DrillStatus } from '../workflows/messages';
+import { pollUntilSettled } from './follow';
 
 export class InvalidDrillError extends Error {
   override name = 'InvalidDrillError';
@@ -17,6 +19,10 @@ export function validateDrill(spec: unknown): DrillSpec {
   if (!parsed.success) throw new InvalidDrillError(`invalid drill spec: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
+
+/** Polls a drill until it ends; returns its result or throws its failure. */
+export const followDrill = (handle: WorkflowHandle<typeof drDrill>, onStatus: (s: DrillStatus) => void, intervalMs = 500) =>
+  pollUntilSettled(handle.result() as Promise<DrillResult>, () => handle.query(drillStatusQuery), onStatus, intervalMs);
 
 export const drillScheduleId = (namespace: string, service: string) => `dr-drill:${namespace}.${service}`;
 const drillWorkflowId = (namespace: string, service: string) => `dr-drill:${namespace}.${service}`;

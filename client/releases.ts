@@ -6,6 +6,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleW
 import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
+import { pollUntilSettled } from './follow';
 import { runningRollback } from './rollbacks';
 import { releaseWorkflowId, statusQuery, type GitHubDeploymentTarget, type ReleaseResult, type ReleaseStatus } from '../workflows/messages';
 import type { releasePipeline } from '../workflows/release-pipeline';
@@ -77,13 +78,5 @@ export async function followRelease(
   onStatus: (status: ReleaseStatus) => void,
   intervalMs = 400,
 ): Promise<ReleaseResult> {
-  let done = false;
-  const result = handle.result();
-  result.then(() => (done = true), () => (done = true)); // also marks a failure as handled until awaited below
-  while (!done) {
-    const st = await handle.query(statusQuery).catch(() => undefined);
-    if (st) onStatus(st);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  return result;
+  return pollUntilSettled(handle.result(), () => handle.query(statusQuery), onStatus, intervalMs);
 }

@@ -3,6 +3,7 @@ import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHan
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { releaseWorkflowId, rollbackStatusQuery, rollbackWorkflowId, statusQuery, type ReleaseStatus, type RollbackInput, type RollbackResult, type RollbackStatus } from '../workflows/messages';
 import type { rollbackService } from '../workflows/rollback';
+import { pollUntilSettled } from './follow';
 
 export class InvalidRollbackError extends Error {
   override name = 'InvalidRollbackError';
@@ -39,20 +40,14 @@ export interface RollbackProgress {
 
 /** Polls the rollback (and the release it started) until it ends; returns its result or throws its failure. */
 export async function followRollback(client: Client, handle: WorkflowHandle<typeof rollbackService>, onProgress: (p: RollbackProgress) => void, intervalMs = 400): Promise<RollbackResult> {
-  let done = false;
-  const result = handle.result();
-  result.then(() => (done = true), () => (done = true));
-  while (!done) {
-    const rollback = await handle.query(rollbackStatusQuery).catch(() => undefined);
-    if (rollback) {
-      const release = rollback.release
-        ? await client.workflow.getHandle(releaseWorkflowId(rollback.namespace, rollback.service), rollback.release.runId).query(statusQuery).catch(() => undefined)
-        : undefined;
-      onProgress({ rollback, ...(release ? { release } : {}) });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  return result;
+  const progress = async (): Promise<RollbackProgress> => {
+    const rollback = await handle.query(rollbackStatusQuery);
+    const release = rollback.release
+      ? await client.workflow.getHandle(releaseWorkflowId(rollback.namespace, rollback.service), rollback.release.runId).query(statusQuery).catch(() => undefined)
+      : undefined;
+    return { rollback, ...(release ? { release } : {}) };
+  };
+  return pollUntilSettled(handle.result(), progress, onProgress, intervalMs);
 }
 
 export { WorkflowFailedError };

@@ -26,9 +26,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { connectKube } from '../activities/kubernetes/client';
-import { onProgressChange } from '../cli/progress';
+import { onProgressChange, printWhenChanged } from '../cli/progress';
 import { rollbackLine } from '../cli/rollback';
-import { startDrill } from '../client/drills';
+import { followDrill, startDrill } from '../client/drills';
 import { followRollback, startRollback } from '../client/rollbacks';
 import { followRelease, startRelease } from '../client/releases';
 import type { ServiceSpecInput } from '../core/service-spec';
@@ -36,7 +36,7 @@ import { publishImage } from '../infra/dev/image/publish';
 import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
 import { JsonLogger } from '../worker/logger';
-import { drillStatusQuery, type DrillResult, type ReleaseResult } from '../workflows/messages';
+import type { ReleaseResult } from '../workflows/messages';
 
 const step = (msg: string) => console.log(`\n▶ ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -138,12 +138,8 @@ async function main(): Promise<void> {
     step('on call: a person rolls autoglm back to what served before v2 (v1), with live progress');
     since = Date.now();
     const rollback = await startRollback(client, { namespace: NAMESPACE, service: 'autoglm', reason: 'customer reports worse answers since v2', requestedBy: 'on-call' }, { taskQueue });
-    let lastLine = '';
-    const rb = await followRollback(client, rollback, (p) => {
-      const line = rollbackLine(p, Date.now() - since);
-      if (line.replace(/^\[[^\]]*\]/, '') !== lastLine) console.log(`  ${line}`);
-      lastLine = line.replace(/^\[[^\]]*\]/, '');
-    });
+    const printRollback = printWhenChanged((line) => console.log(`  ${line}`));
+    const rb = await followRollback(client, rollback, (p) => printRollback(rollbackLine(p, Date.now() - since)));
     console.log(`  → ${rb.outcome}: ${NAMESPACE}/autoglm serves ${rb.status.target?.version} again`);
     figures.push([`on-call rollback to ${rb.status.target?.version} (done)`, secs(since)]);
 
@@ -159,15 +155,9 @@ async function main(): Promise<void> {
     since = Date.now();
     const drill = await startDrill(client, { namespace: NAMESPACE, service: 'autoglm-lite', modelStore: { path: models }, backupStore: { path: mkdtempSync(join(tmpdir(), 'demo-backups-')) } }, { taskQueue });
     let lastPhase = '';
-    const drillDone = drill.result() as Promise<DrillResult>;
-    let finished = false;
-    void drillDone.finally(() => (finished = true)).catch(() => undefined);
-    while (!finished) {
-      const st = await drill.query(drillStatusQuery).catch(() => undefined);
-      if (st && st.phase !== lastPhase) console.log(`  [${secs(since).padStart(6)}] drill ${(lastPhase = st.phase)}${st.phase === 'restoring' ? ` into ${st.isolatedNamespace}` : ''}`);
-      await sleep(200);
-    }
-    const d = await drillDone;
+    const d = await followDrill(drill, (st) => {
+      if (st.phase !== lastPhase) console.log(`  [${secs(since).padStart(6)}] drill ${(lastPhase = st.phase)}${st.phase === 'restoring' ? ` into ${st.isolatedNamespace}` : ''}`);
+    }, 200);
     console.log(`  → ${d.outcome}: backup ${(d.backup.bytes / 2 ** 20).toFixed(0)} MiB (${d.backup.objects} objects, Secrets sealed) in ${(d.backup.durationMs / 1000).toFixed(2)} s · RTO ${(d.figures.rtoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rtoMs / 1000} s) · RPO ${(d.figures.rpoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rpoMs / 1000} s) · golden prompts ${d.golden?.compared ?? 0} answered alike`);
     figures.push([`DR drill ${d.outcome}: RTO / RPO`, `${(d.figures.rtoMs / 1000).toFixed(1)}s / ${(d.figures.rpoMs / 1000).toFixed(1)}s`]);
     figures.push(['DR drill total (backup, restore, verify, clean up)', secs(since)]);
