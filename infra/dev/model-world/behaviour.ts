@@ -7,17 +7,26 @@ import { durationMs } from '../../../core/duration';
 
 const num = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().min(min).max(max);
 
-const Performance = z.object({
+const PerformanceFields = z.object({
   /** Median time to first token (ms) and the log-normal spread around it. */
-  ttftMs: num(0).default(120),
-  ttftSigma: num(0, 3).default(0.25),
+  ttftMs: num(0),
+  ttftSigma: num(0, 3),
   /** Decode speed of one request; inter-token latency is its inverse, with a spread. */
-  tokensPerSecond: num(0.1).default(60),
-  itlSigma: num(0, 3).default(0.15),
+  tokensPerSecond: num(0.1),
+  itlSigma: num(0, 3),
   /** Share of requests answered with HTTP 500. */
-  errorRate: num(0, 1).default(0),
+  errorRate: num(0, 1),
   /** GPU memory in use (fraction of the frame buffer), as DCGM would report it. */
-  gpuMemoryUtilization: num(0, 1).default(0.62),
+  gpuMemoryUtilization: num(0, 1),
+});
+const { shape: p } = PerformanceFields;
+const Performance = z.object({
+  ttftMs: p.ttftMs.default(120),
+  ttftSigma: p.ttftSigma.default(0.25),
+  tokensPerSecond: p.tokensPerSecond.default(60),
+  itlSigma: p.itlSigma.default(0.15),
+  errorRate: p.errorRate.default(0),
+  gpuMemoryUtilization: p.gpuMemoryUtilization.default(0.62),
 });
 
 export const Behaviour = z.object({
@@ -29,9 +38,10 @@ export const Behaviour = z.object({
   answerSalt: z.string().default(''),
   gpuMemoryMiB: num(1).default(81920),
   normal: Performance,
-  /** From this long after start, `fault` replaces `normal` (a regression that shows up under load). */
+  /** From this long after start, what `fault` sets replaces `normal` (a regression that shows up under load). */
   faultAfterMs: durationMs.optional(),
-  fault: Performance.partial(),
+  // No defaults here: a fault changes only what it names.
+  fault: PerformanceFields.partial(),
 });
 export type Behaviour = z.infer<typeof Behaviour>;
 export type Performance = z.infer<typeof Performance>;
