@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { dataConverterFromEnv } from '../security/payload-codec';
+import { TemporalTlsError, temporalTlsFromEnv } from '../security/temporal-tls';
 import { CliError, EXIT } from './exit-codes';
 
 export interface TemporalFlags {
@@ -12,8 +13,15 @@ export interface TemporalFlags {
 export async function withClient<T>(flags: TemporalFlags, fn: (client: Client, taskQueue: string) => Promise<T>): Promise<T> {
   const address = flags.temporalAddress ?? process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   let connection: Connection;
+  let tls;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5s' });
+    tls = temporalTlsFromEnv();
+  } catch (err) {
+    if (err instanceof TemporalTlsError) throw new CliError(err.message, EXIT.invalid);
+    throw err;
+  }
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s', ...(tls ? { tls } : {}) });
   } catch (err) {
     throw new CliError(`cannot reach Temporal at ${address}: ${(err as Error).message}`, EXIT.unavailable);
   }

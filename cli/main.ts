@@ -13,6 +13,7 @@ import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume
 
 const program = new Command('autoglm-deploy')
   .description('GPU-aware canary releases of LLM inference services, on Temporal.')
+  .addHelpText('after', '\nTLS to Temporal: TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS=true.')
   .addHelpText('after', '\nExit codes: 0 ok, 1 release failed or rolled back (rollback: failed), 2 invalid input, 3 a release or rollback of the service is running, 4 Temporal or the release unreachable.')
   .exitOverride();
 

@@ -3,12 +3,29 @@ import { durationMs } from '../core/duration';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import { isAesKeyText } from '../security/aes-key';
+import { TEMPORAL_TLS_ENV, temporalTls } from '../security/temporal-tls';
 
 const aesKey = z.string().refine(isAesKeyText, '32 bytes, base64 (openssl rand -base64 32)');
 
 /** The worker's whole configuration; every value can come from a flag or the environment. */
 export const WorkerConfig = z.object({
   temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
+  /** TLS to Temporal: "true" for TLS without a client certificate (implied by the files below). */
+  temporalTls: z.enum(['true', 'false', '1', '0']).optional(),
+  /** mTLS client certificate and key (PEM files), as the temporal CLI reads them. */
+  temporalTlsCert: z.string().min(1).optional(),
+  temporalTlsKey: z.string().min(1).optional(),
+  /** The frontend's CA (PEM file); unset: the system's. */
+  temporalTlsCa: z.string().min(1).optional(),
+  /** The name the frontend's certificate must carry (and SNI), when it is not the address's host. */
+  temporalTlsServerName: z.string().min(1).optional(),
+  /**
+   * Worker Versioning: with a build id, the worker joins this Worker Deployment and every workflow
+   * it starts stays PINNED to its build, so upgrading the worker never changes a release in flight.
+   */
+  deploymentName: z.string().min(1).default('autoglm-deploy'),
+  /** This worker's build (e.g. the image tag or git sha); unset: unversioned (patches keep upgrades safe). */
+  buildId: z.string().min(1).max(255).optional(),
   namespace: z.string().min(1).default('default'),
   taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   /** Unset: $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
@@ -58,11 +75,19 @@ export const WorkerConfig = z.object({
 }).superRefine((c, ctx) => {
   const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
   if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
+  if (!!c.temporalTlsCert !== !!c.temporalTlsKey) ctx.addIssue({ code: 'custom', path: ['temporalTlsCert'], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together' });
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
 export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   temporalAddress: 'TEMPORAL_ADDRESS',
+  temporalTls: TEMPORAL_TLS_ENV.tls,
+  temporalTlsCert: TEMPORAL_TLS_ENV.certFile,
+  temporalTlsKey: TEMPORAL_TLS_ENV.keyFile,
+  temporalTlsCa: TEMPORAL_TLS_ENV.caFile,
+  temporalTlsServerName: TEMPORAL_TLS_ENV.serverName,
+  deploymentName: 'AUTOGLM_WORKER_DEPLOYMENT',
+  buildId: 'AUTOGLM_BUILD_ID',
   namespace: 'TEMPORAL_NAMESPACE',
   taskQueue: 'AUTOGLM_TASK_QUEUE',
   kubeconfig: 'KUBECONFIG',
@@ -103,3 +128,7 @@ export function loadWorkerConfig(flags: Partial<Record<keyof WorkerConfig, strin
   if (!parsed.success) throw new ConfigError(`invalid worker configuration: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
+
+/** The connection's TLS option from the config (files read now). */
+export const workerTemporalTls = (c: WorkerConfig) =>
+  temporalTls({ tls: c.temporalTls, certFile: c.temporalTlsCert, keyFile: c.temporalTlsKey, caFile: c.temporalTlsCa, serverName: c.temporalTlsServerName });

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { ActivityDeps } from '../activities';
 import { payloadDataConverter } from '../security/payload-codec';
-import { loadWorkerConfig, type WorkerConfig } from './config';
+import { loadWorkerConfig, workerTemporalTls, type WorkerConfig } from './config';
 import { createWorker } from './worker';
 
 /**
@@ -11,7 +11,8 @@ import { createWorker } from './worker';
 export async function workerWithClient(flags: Partial<Record<keyof WorkerConfig, string>>, env: NodeJS.ProcessEnv, deps: Omit<ActivityDeps, 'kubeconfig'> = {}) {
   const config = loadWorkerConfig(flags, env);
   const { worker, connection: workerConnection } = await createWorker(config, deps);
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const tls = workerTemporalTls(config);
+  const connection = await Connection.connect({ address: config.temporalAddress, ...(tls ? { tls } : {}) });
   const dataConverter = payloadDataConverter(config.payloadKey, config.payloadPreviousKeys);
   return {
     config, worker, client: new Client({ connection, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) }),

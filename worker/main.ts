@@ -8,8 +8,14 @@ const program = new Command('autoglm-worker')
 const flag = (name: string, key: keyof WorkerConfig, help: string) =>
   program.addOption(new Option(`--${name} <value>`, `${help} (env ${ENV_NAMES[key]})`));
 flag('temporal-address', 'temporalAddress', 'Temporal frontend host:port [127.0.0.1:7233]');
+flag('temporal-tls-cert', 'temporalTlsCert', 'mTLS client certificate to Temporal (PEM file; with --temporal-tls-key)');
+flag('temporal-tls-key', 'temporalTlsKey', 'its private key (PEM file)');
+flag('temporal-tls-ca', 'temporalTlsCa', "the Temporal frontend's CA (PEM file) [the system's]");
+flag('temporal-tls-server-name', 'temporalTlsServerName', "name the frontend's certificate must carry [the address's host]");
 flag('namespace', 'namespace', 'Temporal namespace [default]');
 flag('task-queue', 'taskQueue', 'task queue to poll [autoglm-deploy]');
+flag('build-id', 'buildId', 'Worker Versioning: this build (image tag, git sha); workflows stay pinned to the build that started them [unversioned]');
+flag('deployment-name', 'deploymentName', 'Worker Deployment the build belongs to [autoglm-deploy]');
 flag('kubeconfig', 'kubeconfig', 'kubeconfig file [$KUBECONFIG, ~/.kube/config or in-cluster]');
 flag('workflow-bundle', 'workflowBundle', 'prebuilt workflow bundle [bundle the sources at start]');
 flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after SIGTERM, e.g. 30s [30s]');
@@ -33,6 +39,8 @@ try {
   const config = loadWorkerConfig(
     {
       temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
+      temporalTlsCert: o.temporalTlsCert, temporalTlsKey: o.temporalTlsKey, temporalTlsCa: o.temporalTlsCa, temporalTlsServerName: o.temporalTlsServerName,
+      buildId: o.buildId, deploymentName: o.deploymentName,
       workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
       sigstoreTrustedRoot: o.sigstoreTrustedRoot,
       prometheusUrl: o.prometheusUrl, serviceUrl: o.serviceUrl, serviceHost: o.serviceHost, gatewayUrl: o.gatewayUrl, githubApiUrl: o.githubApiUrl,

@@ -3,7 +3,7 @@ import { aesKeysFrom } from '../security/aes-key';
 import { payloadDataConverter } from '../security/payload-codec';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import type { WorkerConfig } from './config';
+import { workerTemporalTls, type WorkerConfig } from './config';
 import { JsonLogger } from './logger';
 
 /** The App credentials, the key read from its file when given as one (fails at start-up, not at the first report). */
@@ -17,11 +17,16 @@ function githubApp(config: WorkerConfig) {
  * in production or bundled from source in development.
  */
 export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps, 'kubeconfig'> = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const tls = workerTemporalTls(config);
+  const connection = await NativeConnection.connect({ address: config.temporalAddress, ...(tls ? { tls } : {}) });
   const dataConverter = payloadDataConverter(config.payloadKey, config.payloadPreviousKeys);
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
+    // Releases run for hours (bakes, gates): each finishes on the build that started it.
+    ...(config.buildId
+      ? { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: config.deploymentName, buildId: config.buildId }, defaultVersioningBehavior: 'PINNED' as const } }
+      : {}),
     ...(dataConverter ? { dataConverter } : {}),
     taskQueue: config.taskQueue,
     ...(config.workflowBundle
@@ -37,7 +42,7 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.serviceHost ? { serviceHost: config.serviceHost } : {}),
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
-      temporal: { address: config.temporalAddress, namespace: config.namespace, ...(dataConverter ? { dataConverter } : {}) },
+      temporal: { address: config.temporalAddress, namespace: config.namespace, ...(tls ? { tls } : {}), ...(dataConverter ? { dataConverter } : {}) },
       backupKeys: aesKeysFrom(config.backupKey, config.backupPreviousKeys),
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
@@ -60,7 +65,7 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
     ...(config.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.metricsAddress } } } } : {}),
   });
   const { worker, connection } = await createWorker(config);
-  logger.info('worker started', { taskQueue: config.taskQueue, namespace: config.namespace, temporalAddress: config.temporalAddress });
+  logger.info('worker started', { taskQueue: config.taskQueue, namespace: config.namespace, temporalAddress: config.temporalAddress, ...(config.buildId ? { deployment: config.deploymentName, buildId: config.buildId } : {}) });
   try {
     await worker.run();
   } finally {

@@ -4,13 +4,15 @@
  * client (connected on first use).
  */
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { preemptSignal, releaseWorkflowId, statusQuery } from '../../workflows/messages';
 
 export interface TemporalActivityOptions {
   address: string;
   namespace: string;
+  /** The worker's own TLS settings (mTLS client certificate included). */
+  tls?: TLSConfig;
   /** The worker's own (payloads sealed alike). */
   dataConverter?: DataConverter;
 }
@@ -25,7 +27,7 @@ export interface ReleaseEnd {
 export function createTemporalActivities(opts: TemporalActivityOptions) {
   let client: Promise<Client> | undefined;
   const connect = () =>
-    (client ??= Connection.connect({ address: opts.address }).then((connection) => new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) }), (err: unknown) => {
+    (client ??= Connection.connect({ address: opts.address, ...(opts.tls ? { tls: opts.tls } : {}) }).then((connection) => new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) }), (err: unknown) => {
       client = undefined;
       throw err;
     }));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Kube } from '../../activities/kubernetes/client';
 import { createTestNamespace, deleteNamespace, testKube } from '../support/kube';
 import { testStack } from '../support/stack';
+import { ENV_NAMES } from '../../worker/config';
 
 const run = promisify(execFile);
 const KUBECTL = join(homedir(), '.cache', 'autoglm-deploy', 'bin', 'kubectl');
@@ -48,6 +49,21 @@ describe('infra/k8s manifests', () => {
     expect(d.spec!.template.spec!.nodeSelector).toEqual({ pool: 'a100' });
     const hpa = await kube.objects.read({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'autoglm', namespace: ns } }) as unknown as { spec: { metrics: { type: string }[] } };
     expect(hpa.spec.metrics.map((m) => m.type)).toEqual(['Resource', 'Resource', 'Pods']);
+  });
+
+  it("the worker's Deployment passes server-side validation, under its ServiceAccount, versioned by its label", async () => {
+    const text = readFileSync(join(K8S, '..', 'worker', 'deployment.yaml'), 'utf8');
+    const file = join(mkdtempSync(join(tmpdir(), 'k8s-')), 'worker.yaml');
+    writeFileSync(file, text.replace(/^(\s+)namespace: autoglm-system$/gm, `$1namespace: ${ns}`));
+    const { stdout } = await kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=autoglm-test', '-o', 'json', '-f', file);
+    const d = JSON.parse(stdout) as { metadata: { labels: Record<string, string> }; spec: { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] } } } };
+    expect(d.spec.template.spec.serviceAccountName).toBe('autoglm-worker');
+    const env = new Map(d.spec.template.spec.containers[0]!.env.map((e) => [e.name, e]));
+    expect(env.get('AUTOGLM_BUILD_ID')?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['app.kubernetes.io/version']");
+    expect(d.metadata.labels['app.kubernetes.io/version']).toBe('0.1.0');
+    // Every variable it sets is one the worker reads.
+    const known = new Set([...Object.values(ENV_NAMES)]);
+    expect([...env.keys()].filter((name) => !known.has(name as never))).toEqual([]);
   });
 
   it('refuses a manifest the API server would not take (the check can fail)', async () => {

@@ -4,7 +4,7 @@ describe('worker configuration', () => {
   it('has defaults for everything', () => {
     expect(loadWorkerConfig({}, {})).toEqual({
       temporalAddress: '127.0.0.1:7233', namespace: 'default', taskQueue: 'autoglm-deploy', shutdownGraceMs: 30_000, logLevel: 'INFO', insecureRegistries: [],
-      serviceUrl: 'http://{service}.{namespace}.svc:{port}', githubApiUrl: 'https://api.github.com', backupPreviousKeys: '', payloadPreviousKeys: '',
+      serviceUrl: 'http://{service}.{namespace}.svc:{port}', githubApiUrl: 'https://api.github.com', backupPreviousKeys: '', payloadPreviousKeys: '', deploymentName: 'autoglm-deploy',
     });
   });
 
@@ -19,6 +19,11 @@ describe('worker configuration', () => {
     expect(loadWorkerConfig({}, env)).toMatchObject({ githubAppId: '42', githubAppInstallationId: 777 });
   });
 
+  it('joins a Worker Deployment when given a build id', () => {
+    expect(loadWorkerConfig({}, { AUTOGLM_BUILD_ID: '0.2.0' })).toMatchObject({ buildId: '0.2.0', deploymentName: 'autoglm-deploy' });
+    expect(loadWorkerConfig({ deploymentName: 'llm-platform' }, {}).buildId).toBeUndefined();
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadWorkerConfig({}, { KUBECONFIG: '' }).kubeconfig).toBeUndefined();
   });
@@ -31,6 +36,9 @@ describe('worker configuration', () => {
     ${{ githubAppId: '42' }}                | ${'githubAppId'}
     ${{ githubAppId: 'my-app', githubAppPrivateKeyFile: '/k.pem' }} | ${'githubAppId'}
     ${{ githubAppPrivateKey: 'hunter2' }}   | ${'githubAppPrivateKey'}
+    ${{ temporalTlsCert: '/tls/c.pem' }}    | ${'temporalTlsCert'}
+    ${{ temporalTlsKey: '/tls/k.pem' }}     | ${'temporalTlsCert'}
+    ${{ temporalTls: 'yes' }}               | ${'temporalTls'}
   `('refuses $input naming $field', ({ input, field }) => {
     expect(() => loadWorkerConfig(input, {})).toThrow(ConfigError);
     expect(() => loadWorkerConfig(input, {})).toThrow(new RegExp(`${field}:`));
