@@ -37,13 +37,23 @@ export interface KubeObject {
 /** What defines a revision's pods: a change to any of these is a new revision. */
 export function revisionOf(spec: ServiceSpec): string {
   const { image, model, gpu, container, podAnnotations, version } = spec;
-  return shortHash(JSON.stringify({ image, model: model.name, gpu, container, podAnnotations, version }));
+  // Serving options only when set, so specs without them keep the revisions they always had.
+  const serving = { ...(model.quantization ? { quantization: model.quantization } : {}), ...(model.responseCache !== undefined ? { responseCache: model.responseCache } : {}) };
+  return shortHash(JSON.stringify({ image, model: model.name, gpu, container, podAnnotations, version, ...serving }));
 }
 
 export const deploymentName = (service: string, revision: string) => `${service}-${revision}`;
 
 export function serviceSelector(service: string, revision?: string): Record<string, string> {
   return revision ? { [LABELS.name]: service, [LABELS.revision]: revision } : { [LABELS.name]: service, [LABELS.component]: COMPONENT };
+}
+
+/** The model server's serving options, as infra/k8s passes them (QUANTIZATION, RESPONSE_CACHE). */
+function servingEnv(model: ServiceSpec['model']): { name: string; value: string }[] {
+  return [
+    ...(model.quantization ? [{ name: 'QUANTIZATION', value: model.quantization }] : []),
+    ...(model.responseCache !== undefined ? [{ name: 'RESPONSE_CACHE', value: String(model.responseCache) }] : []),
+  ];
 }
 
 export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObject {
@@ -82,7 +92,7 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
               name: COMPONENT,
               image: spec.image,
               args: spec.container.args,
-              env: [{ name: 'MODEL_NAME', value: spec.model.name }, ...Object.entries(spec.container.env).map(([name, value]) => ({ name, value }))],
+              env: [{ name: 'MODEL_NAME', value: spec.model.name }, ...servingEnv(spec.model), ...Object.entries(spec.container.env).map(([name, value]) => ({ name, value }))],
               ports: [{ name: 'http', containerPort: spec.container.port }],
               resources: {
                 requests: { cpu: spec.container.cpu, memory: spec.container.memory, [spec.gpu.resource]: gpu },

@@ -95,6 +95,10 @@ export const ServiceSpec = z
       name: z.string().min(1),
       /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
       loadBudget: durationMs.default(15 * 60_000),
+      /** Serve quantized weights (the server's QUANTIZATION; vLLM: --quantization). Unset: as the image ships them. */
+      quantization: z.enum(['int8', 'fp8']).optional(),
+      /** Answer repeated temperature-0 requests from a response cache (the server's RESPONSE_CACHE). */
+      responseCache: z.boolean().optional(),
     }),
     gpu: z.object({
       pool: z.string().min(1),

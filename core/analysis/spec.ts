@@ -70,6 +70,10 @@ export const LoadProfile = z
     duration: durationMs.default(60_000),
     promptTokens: Distribution.default({ mean: 256, stddev: 64 }),
     outputTokens: Distribution.default({ mean: 64, stddev: 16 }),
+    /** Draw each request from this many distinct prompts (repeated traffic, as response caches see it); unset: every prompt new. */
+    distinctPrompts: z.number().int().positive().max(100_000).optional(),
+    /** Sampling temperature sent with each request; unset: the server's default. 0 makes answers (and caching) deterministic. */
+    temperature: z.number().min(0).max(2).optional(),
     /** `service`: through the service's route (both tracks, by weight); `canary`: the canary's Service only. */
     target: z.enum(['service', 'canary']).default('service'),
     timeout: durationMs.default(60_000),

@@ -1,4 +1,5 @@
 import { SpecFileError, parseSpecText } from '../../core/spec-file';
+import { renderDeployment, revisionOf } from '../../core/manifests';
 
 const yaml = (over = '') => `
 service: autoglm
@@ -71,5 +72,27 @@ describe('service spec files', () => {
 
   it('says where a file is not YAML', () => {
     expect(() => parseSpecText('service: [unclosed', 'broken.yaml')).toThrow(/^broken.yaml:1:\d+: not valid YAML/);
+  });
+});
+
+describe('serving options', () => {
+  const spec = (model = '{ name: open-autoglm-7b, loadBudget: 10m }') => parseSpecText(yaml().replace('model: { name: open-autoglm-7b, loadBudget: 10m }', `model: ${model}`), 'autoglm.yaml');
+  const env = (s: ReturnType<typeof spec>) => (renderDeployment(s, 1) as unknown as { spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } }).spec.template.spec.containers[0]!.env;
+
+  it('passes quantization and the response cache to the model server as infra/k8s does', () => {
+    const s = spec('{ name: open-autoglm-7b, loadBudget: 10m, quantization: int8, responseCache: true }');
+    expect(env(s).slice(0, 3)).toEqual([{ name: 'MODEL_NAME', value: 'open-autoglm-7b' }, { name: 'QUANTIZATION', value: 'int8' }, { name: 'RESPONSE_CACHE', value: 'true' }]);
+    expect(env(spec()).map((e) => e.name)).toEqual(['MODEL_NAME']);
+  });
+
+  it('makes a new revision when they change, and leaves the revision of specs without them as it was', () => {
+    const plain = revisionOf(spec());
+    expect(plain).toBe('4296c740'); // as before the options existed: releases in flight keep their revision
+    expect(revisionOf(spec('{ name: open-autoglm-7b, loadBudget: 10m, quantization: int8 }'))).not.toBe(plain);
+    expect(revisionOf(spec('{ name: open-autoglm-7b, loadBudget: 10m, responseCache: false }'))).not.toBe(plain);
+  });
+
+  it('refuses an unknown quantization', () => {
+    expect(() => spec('{ name: m, quantization: int3 }')).toThrow(/model\.quantization/);
   });
 });

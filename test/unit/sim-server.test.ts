@@ -1,4 +1,4 @@
-import { behaviourFromEnv, performanceAt } from '../../infra/dev/model-world/behaviour';
+import { behaviourFromEnv, loadDelayOf, performanceAt } from '../../infra/dev/model-world/behaviour';
 import { SimServer } from '../../infra/dev/model-world/sim-server';
 
 // The simulated model server alone, on 127.0.0.1: the OpenAI surface, vLLM metric names, and
@@ -100,5 +100,40 @@ describe('simulated model server', () => {
     const text = await (await fetch(url('/metrics'))).text();
     expect(text).toMatch(/DCGM_FI_DEV_FB_USED\{gpu="0",model_name="m"\} 950/);
     expect(text).toMatch(/DCGM_FI_DEV_FB_FREE\{gpu="0",model_name="m"\} 50/);
+  });
+
+  it('answers a repeated temperature-0 request from the response cache when RESPONSE_CACHE is on, the same words, without waiting', async () => {
+    const { url, post } = await serve({ RESPONSE_CACHE: 'true', SIM_TTFT_MS: '200', SIM_TOKENS_PER_SECOND: '100' });
+    const ask = async (body: Record<string, unknown>) => {
+      const t0 = Date.now();
+      const res = (await (await post('/v1/completions', { prompt: 'open settings', max_tokens: 5, ...body })).json()) as { choices: { text: string }[] };
+      return { text: res.choices[0]!.text, ms: Date.now() - t0 };
+    };
+    const first = await ask({ temperature: 0 });
+    const again = await ask({ temperature: 0 });
+    expect(again.text).toBe(first.text);
+    expect(first.ms).toBeGreaterThanOrEqual(150); // TTFT (log-normal around 200 ms) plus 4 tokens at 100/s
+    expect(again.ms).toBeLessThan(first.ms / 2);
+    await ask({ temperature: 0.7 }); // not cacheable
+    const metrics = await (await fetch(url('/metrics'))).text();
+    expect(metrics).toMatch(/autoglm_response_cache_queries_total\{model_name="m"\} 2/);
+    expect(metrics).toMatch(/autoglm_response_cache_hits_total\{model_name="m"\} 1/);
+  });
+
+  it('caches nothing without RESPONSE_CACHE', async () => {
+    const { url, post } = await serve({});
+    for (let i = 0; i < 2; i++) await (await post('/v1/completions', { prompt: 'same', max_tokens: 2, temperature: 0 })).text();
+    expect(await (await fetch(url('/metrics'))).text()).toMatch(/autoglm_response_cache_hits_total\{model_name="m"\} 0/);
+  });
+
+  it('serves INT8 weights faster, in less GPU memory, loaded sooner', () => {
+    const env = { SIM_TTFT_MS: '100', SIM_TOKENS_PER_SECOND: '60', SIM_GPU_MEMORY_UTILIZATION: '0.8', SIM_MODEL_LOAD_DELAY: '10s' };
+    const full = behaviourFromEnv(env);
+    const int8 = behaviourFromEnv({ ...env, QUANTIZATION: 'int8' });
+    expect(performanceAt(int8, 0)).toMatchObject({ ttftMs: 75, tokensPerSecond: 90 });
+    expect(performanceAt(int8, 0).gpuMemoryUtilization).toBeCloseTo(0.48);
+    expect(performanceAt(full, 0)).toMatchObject({ ttftMs: 100, tokensPerSecond: 60, gpuMemoryUtilization: 0.8 });
+    expect(loadDelayOf(int8)).toBe(5000);
+    expect(() => behaviourFromEnv({ QUANTIZATION: 'int4' })).toThrow();
   });
 });

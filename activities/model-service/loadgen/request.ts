@@ -18,8 +18,8 @@ interface StreamChunk {
  * Sends at once and measures from `intendedAt` (performance.now() time the schedule meant to
  * send): the client's own lateness counts as latency.
  */
-export async function streamCompletion(ep: ServiceEndpoint, model: string, prompt: string, maxTokens: number, intendedAt: number, timeoutMs: number, signal?: AbortSignal): Promise<RequestTiming> {
-  const body = { model, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } };
+export async function streamCompletion(ep: ServiceEndpoint, model: string, prompt: string, maxTokens: number, intendedAt: number, timeoutMs: number, signal?: AbortSignal, temperature?: number): Promise<RequestTiming> {
+  const body = { model, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true }, ...(temperature !== undefined ? { temperature } : {}) };
   let res;
   try {
     res = await postJson(ep, '/v1/chat/completions', body, timeoutMs, signal);

@@ -40,13 +40,20 @@ export async function runLoad(run: LoadRun): Promise<void> {
   if (run.signal) setMaxListeners(MAX_IN_FLIGHT + 16, run.signal);
   const ticker = setInterval(() => run.onTick?.(performance.now() - start), 1000);
 
+  // With distinctPrompts, request i of the pool is always the same prompt and length (seeded by i).
+  const sample = (r: () => number) => ({
+    prompt: promptOf(sampleLength(profile.promptTokens.mean, profile.promptTokens.stddev, r), r),
+    maxTokens: sampleLength(profile.outputTokens.mean, profile.outputTokens.stddev, r),
+  });
+  const nextRequest = () =>
+    profile.distinctPrompts === undefined ? sample(random) : sample(seededRandom(run.seed * 100_003 + Math.floor(random() * profile.distinctPrompts)));
+
   const one = async (intendedAt: number): Promise<void> => {
     const counted = intendedAt - start >= profile.warmup;
-    const prompt = promptOf(sampleLength(profile.promptTokens.mean, profile.promptTokens.stddev, random), random);
-    const maxTokens = sampleLength(profile.outputTokens.mean, profile.outputTokens.stddev, random);
+    const { prompt, maxTokens } = nextRequest();
     if (counted) stats.recordSent();
     try {
-      const timing = await streamCompletion(run.endpoint, run.model, prompt, maxTokens, intendedAt, profile.timeout, run.signal);
+      const timing = await streamCompletion(run.endpoint, run.model, prompt, maxTokens, intendedAt, profile.timeout, run.signal, profile.temperature);
       if (counted) stats.recordSuccess(figuresOf(timing));
     } catch (err) {
       if (counted && !(err instanceof RequestError && err.kind === 'aborted')) stats.recordError(err instanceof RequestError ? err.kind : 'client');

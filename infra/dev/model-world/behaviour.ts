@@ -29,8 +29,23 @@ const Performance = z.object({
   gpuMemoryUtilization: p.gpuMemoryUtilization.default(0.62),
 });
 
+/**
+ * What serving with quantized weights changes, against 16-bit weights. Coarse, assumed figures
+ * (INT8/FP8 W8A8 halve the weight bytes; decode is memory-bound): the point is that the option's
+ * effect shows in load tests and the analysis, not a performance model of any GPU.
+ */
+export const QUANTIZATION_EFFECT = {
+  none: { ttft: 1, decode: 1, memory: 1, load: 1 },
+  int8: { ttft: 0.75, decode: 1.5, memory: 0.6, load: 0.5 },
+  fp8: { ttft: 0.7, decode: 1.6, memory: 0.6, load: 0.5 },
+} as const;
+
 export const Behaviour = z.object({
   modelName: z.string().default('open-autoglm'),
+  /** The model server's options (env QUANTIZATION, RESPONSE_CACHE: what the pipeline and infra/k8s pass). */
+  quantization: z.enum(['none', 'int8', 'fp8']).default('none'),
+  /** Temperature-0 requests seen before are answered from a cache, without GPU work. */
+  responseCache: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   loadDelayMs: durationMs.default(0),
   maxConcurrency: num(1).default(16),
   defaultOutputTokens: num(1).default(64),
@@ -57,6 +72,8 @@ export function behaviourFromEnv(env: Record<string, string | undefined>): Behav
     Object.fromEntries(Object.entries(PERF_ENV).flatMap(([k, name]) => (env[`${prefix}${name}`] !== undefined ? [[k, env[`${prefix}${name}`]]] : [])));
   return Behaviour.parse({
     modelName: env.MODEL_NAME,
+    quantization: env.QUANTIZATION,
+    responseCache: env.RESPONSE_CACHE,
     loadDelayMs: env.SIM_MODEL_LOAD_DELAY,
     maxConcurrency: env.SIM_MAX_CONCURRENCY,
     defaultOutputTokens: env.SIM_OUTPUT_TOKENS,
@@ -68,7 +85,12 @@ export function behaviourFromEnv(env: Record<string, string | undefined>): Behav
   });
 }
 
-/** The performance in force `sinceStartMs` after the server started. */
+/** The performance in force `sinceStartMs` after the server started, quantization included. */
 export function performanceAt(b: Behaviour, sinceStartMs: number): Performance {
-  return b.faultAfterMs !== undefined && sinceStartMs >= b.faultAfterMs ? { ...b.normal, ...b.fault } : b.normal;
+  const p = b.faultAfterMs !== undefined && sinceStartMs >= b.faultAfterMs ? { ...b.normal, ...b.fault } : b.normal;
+  const q = QUANTIZATION_EFFECT[b.quantization];
+  return { ...p, ttftMs: p.ttftMs * q.ttft, tokensPerSecond: p.tokensPerSecond * q.decode, gpuMemoryUtilization: p.gpuMemoryUtilization * q.memory };
 }
+
+/** How long loading the weights takes (quantized weights are fewer bytes). */
+export const loadDelayOf = (b: Behaviour) => b.loadDelayMs * QUANTIZATION_EFFECT[b.quantization].load;

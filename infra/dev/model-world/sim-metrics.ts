@@ -24,6 +24,9 @@ export function createSimMetrics(modelName: string) {
     tpot: new Histogram({ name: 'vllm:time_per_output_token_seconds', help: 'Histogram of time per output token in seconds.', buckets: TOKEN_LATENCY_BUCKETS, registers: r }),
     e2e: new Histogram({ name: 'vllm:e2e_request_latency_seconds', help: 'Histogram of end to end request latency in seconds.', buckets: REQUEST_LATENCY_BUCKETS, registers: r }),
     queueTime: new Histogram({ name: 'vllm:request_queue_time_seconds', help: 'Histogram of time spent in WAITING phase for request.', buckets: REQUEST_LATENCY_BUCKETS, registers: r }),
+    // Not vLLM's: the response cache in front of the engine (the spec's model.responseCache).
+    cacheQueries: new Counter({ name: 'autoglm_response_cache_queries_total', help: 'Cacheable (temperature 0) requests looked up in the response cache.', registers: r }),
+    cacheHits: new Counter({ name: 'autoglm_response_cache_hits_total', help: 'Requests answered from the response cache.', registers: r }),
     http: new Counter({ name: 'http_requests_total', help: 'Total number of requests by method, status and handler.', labelNames: ['method', 'status', 'handler'], registers: r }),
     fbUsed: new Gauge({ name: 'DCGM_FI_DEV_FB_USED', help: 'Framebuffer memory used (in MiB).', labelNames: ['gpu'], registers: r }),
     fbFree: new Gauge({ name: 'DCGM_FI_DEV_FB_FREE', help: 'Framebuffer memory free (in MiB).', labelNames: ['gpu'], registers: r }),

@@ -6,11 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { performanceAt, type Behaviour } from './behaviour';
+import { loadDelayOf, performanceAt, type Behaviour } from './behaviour';
 import { createSimMetrics, type SimMetrics } from './sim-metrics';
 import { generator, logNormal, nextToken, promptTokens } from './text';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Entries the response cache keeps (least recently used go first). */
+const CACHE_ENTRIES = 1024;
 
 interface CompletionRequest {
   kind: 'chat' | 'text';
@@ -27,6 +29,7 @@ export class SimServer {
   private running = 0;
   private readonly queue: (() => void)[] = [];
   private readonly startedAt: number;
+  private readonly cache = new Map<string, string[]>();
 
   constructor(
     readonly behaviour: Behaviour,
@@ -39,7 +42,7 @@ export class SimServer {
   }
 
   get loaded(): boolean {
-    return Date.now() - this.startedAt >= this.behaviour.loadDelayMs;
+    return Date.now() - this.startedAt >= loadDelayOf(this.behaviour);
   }
 
   get port(): number {
@@ -154,22 +157,37 @@ export class SimServer {
           : { id, object: 'text_completion', created, model: this.behaviour.modelName, choices: [{ index: 0, text, finish_reason: finish }] };
       if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
 
-      await sleep(logNormal(perf.ttftMs, perf.ttftSigma));
+      // Only deterministic (temperature 0) answers may be reused.
+      const cacheKey = this.behaviour.responseCache && r.temperature === 0 ? JSON.stringify([r.kind, r.prompt, r.maxTokens]) : undefined;
+      const cached = cacheKey !== undefined ? this.cache.get(cacheKey) : undefined;
+      if (cacheKey !== undefined) {
+        m.cacheQueries.inc();
+        if (cached) {
+          m.cacheHits.inc();
+          this.cache.delete(cacheKey); // most recently used last
+          this.cache.set(cacheKey, cached);
+        }
+      }
+      if (!cached) await sleep(logNormal(perf.ttftMs, perf.ttftSigma));
       const firstAt = Date.now();
       m.ttft.observe((firstAt - arrived) / 1000);
       let last = firstAt;
       for (let i = 0; i < r.maxTokens && !aborted; i++) {
-        if (i > 0) {
+        if (i > 0 && !cached) {
           await sleep(logNormal(1000 / perf.tokensPerSecond, perf.itlSigma));
           const now = Date.now();
           m.itl.observe((now - last) / 1000);
           last = now;
         }
-        const token = nextToken(rand, i);
+        const token = cached ? cached[i]! : nextToken(rand, i);
         tokens.push(token);
         if (r.stream) res.write(`data: ${JSON.stringify(chunk(token, i === r.maxTokens - 1 ? 'length' : null))}\n\n`);
       }
       const end = Date.now();
+      if (cacheKey !== undefined && !cached && !aborted) {
+        this.cache.set(cacheKey, tokens);
+        if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+      }
       const usage = { prompt_tokens: prompt, completion_tokens: tokens.length, total_tokens: prompt + tokens.length };
       m.promptTokens.inc(prompt);
       m.generationTokens.inc(tokens.length);
