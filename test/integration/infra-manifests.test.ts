@@ -34,9 +34,9 @@ describe('infra/k8s manifests', () => {
 
   it.each(['local', 'production'])('the %s overlay passes server-side validation', async (overlay) => {
     const { file, kinds } = await render(overlay);
-    expect(kinds).toEqual(['Deployment', 'HTTPRoute', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'Service']);
+    expect(kinds).toEqual(['BackendTrafficPolicy', 'Deployment', 'HTTPRoute', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'SecurityPolicy', 'Service']);
     const { stdout } = await kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=autoglm-test', '-f', file);
-    expect(stdout.trim().split('\n')).toHaveLength(7);
+    expect(stdout.trim().split('\n')).toHaveLength(9);
   });
 
   it('the local overlay applies, GPU limits, probes and the queue metric in place', async () => {

@@ -2,7 +2,9 @@
  * The local stack's traffic entry point, standing in for a Gateway API implementation: it routes
  * by the HTTPRoutes attached to the stack's Gateway (hostname → weighted Service backends), or,
  * for a host `<service>.<namespace>` with no route, to that Service. Within a Service it picks the
- * ready pod with the fewest requests in flight (least connections) and proxies, streaming.
+ * ready pod with the fewest requests in flight (least request, Envoy's default) and proxies,
+ * streaming. Envoy Gateway policies on a route (JWT, local rate limits, balancing) are honoured
+ * as gateway-policies.ts says.
  */
 import {
   CustomObjectsApi,
@@ -16,6 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GatewayPolicies, type Balancing, type PolicyObject } from './gateway-policies';
 import type { PodRunner, RunningPod } from './pod-runner';
 
 interface HttpRoute extends KubernetesObject {
@@ -36,6 +39,9 @@ export class Router {
   private server?: Server;
   private readonly services = new Map<string, V1Service>();
   private readonly routes = new Map<string, HttpRoute>();
+  private readonly securityPolicies = new Map<string, PolicyObject>();
+  private readonly trafficPolicies = new Map<string, PolicyObject>();
+  private readonly policies = new GatewayPolicies(this.securityPolicies, this.trafficPolicies);
   private readonly inFlight = new Map<string, number>();
   private stoppers: (() => Promise<void>)[] = [];
 
@@ -54,6 +60,10 @@ export class Router {
     const custom = this.kc.makeApiClient(CustomObjectsApi);
     const listRoutes = () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never;
     await this.mirror(makeInformer<HttpRoute>(this.kc, '/apis/gateway.networking.k8s.io/v1/httproutes', listRoutes), this.routes);
+    for (const [plural, into] of [['securitypolicies', this.securityPolicies], ['backendtrafficpolicies', this.trafficPolicies]] as const) {
+      const list = () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.envoyproxy.io', version: 'v1alpha1', plural }) as never;
+      await this.mirror(makeInformer<PolicyObject & KubernetesObject>(this.kc, `/apis/gateway.envoyproxy.io/v1alpha1/${plural}`, list), into);
+    }
 
     this.server = createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
@@ -78,19 +88,20 @@ export class Router {
     await Promise.all(this.stoppers.map((s) => s()));
   }
 
-  /** The weighted backends for a host: its HTTPRoute on our Gateway, else the Service it names. */
-  backendsFor(hostHeader: string): Backend[] {
+  /** The weighted backends for a host: its HTTPRoute on our Gateway (named), else the Service it names. */
+  backendsFor(hostHeader: string): { route?: { namespace: string; name: string }; backends: Backend[] } {
     const host = hostHeader.replace(/:\d+$/, '').toLowerCase();
     for (const route of this.routes.values()) {
       const ns = route.metadata!.namespace!;
       const attached = route.spec?.parentRefs?.some((p) => p.name === this.gateway.name && (p.namespace ?? ns) === this.gateway.namespace);
       if (!attached || !route.spec?.hostnames?.map((h) => h.toLowerCase()).includes(host)) continue;
-      return (route.spec.rules?.[0]?.backendRefs ?? [])
+      const backends = (route.spec.rules?.[0]?.backendRefs ?? [])
         .filter((b) => (b.kind ?? 'Service') === 'Service')
         .map((b) => ({ namespace: b.namespace ?? ns, service: b.name, weight: b.weight ?? 1 }));
+      return { route: { namespace: ns, name: route.metadata!.name! }, backends };
     }
     const [service, namespace] = host.split('.');
-    return service && namespace ? [{ namespace, service, weight: 1 }] : [];
+    return { backends: service && namespace ? [{ namespace, service, weight: 1 }] : [] };
   }
 
   /** stable: the revision the service's stable (or, without one, main) Service selects; canary: another revision beside it. */
@@ -113,13 +124,15 @@ export class Router {
     );
   }
 
-  private pick(backends: Backend[]): RunningPod | undefined {
+  private pick(backends: Backend[], balancing: Balancing = 'LeastRequest'): RunningPod | undefined {
     const weighted = backends.filter((b) => b.weight > 0);
     const total = weighted.reduce((n, b) => n + b.weight, 0);
     if (total === 0) return undefined;
     let r = Math.random() * total;
     const chosen = weighted.find((b) => (r -= b.weight) < 0) ?? weighted[weighted.length - 1]!;
     const pods = this.endpointsOf(chosen);
+    if (pods.length > 0 && balancing === 'Random') return pods[Math.floor(Math.random() * pods.length)];
+    if (pods.length > 0 && balancing === 'RoundRobin') return pods[this.policies.nextRoundRobin() % pods.length];
     let best: RunningPod | undefined;
     for (const p of pods) if (!best || (this.inFlight.get(p.key) ?? 0) < (this.inFlight.get(best.key) ?? 0)) best = p;
     return best;
@@ -133,7 +146,24 @@ export class Router {
     // Bodies are small JSON; buffering them lets a request that never reached a server be retried.
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => this.forward(req, res, Buffer.concat(chunks), 0));
+    req.on('end', () => void this.admit(req, res, Buffer.concat(chunks)));
+  }
+
+  /** The route's gateway policies: a request they refuse is answered here, as Envoy would. */
+  private async admit(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const { route, backends } = this.backendsFor(req.headers.host ?? '');
+    let balancing: Balancing = 'LeastRequest';
+    if (route) {
+      const verdict = await this.policies.admit(route.namespace, route.name, req.headers);
+      if (!verdict.ok) {
+        res.writeHead(verdict.status, { 'content-type': 'text/plain', ...verdict.headers });
+        return void res.end(verdict.body);
+      }
+      if (verdict.authenticated) delete req.headers.authorization; // the token is not forwarded (Envoy Gateway's default)
+      Object.assign(req.headers, verdict.headers);
+      balancing = this.policies.balancing(route.namespace, route.name);
+    }
+    this.forward(req, res, body, 0, backends, balancing);
   }
 
   /**
@@ -141,8 +171,8 @@ export class Router {
    * socket the pod closed as it stopped) is retried once on another pick, as Envoy's
    * reset/connect-failure retries do; anything after the response started is passed on.
    */
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number): void {
-    const pod = this.pick(this.backendsFor(req.headers.host ?? ''));
+  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number, backends: Backend[], balancing: Balancing): void {
+    const pod = this.pick(backends, balancing);
     if (!pod) {
       res.writeHead(503, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ error: { message: `no healthy upstream for host ${req.headers.host}`, type: 'ServiceUnavailable' } }));
@@ -165,7 +195,7 @@ export class Router {
     upstream.on('error', (err) => {
       done();
       this.log(`upstream ${pod.key}: ${err.message}${res.headersSent || attempt > 0 ? '' : ' (retrying)'}`);
-      if (!res.headersSent && attempt === 0) return this.forward(req, res, body, 1);
+      if (!res.headersSent && attempt === 0) return this.forward(req, res, body, 1, backends, balancing);
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `upstream ${pod.name} failed: ${err.message}`, type: 'BadGateway' } }));
     });

@@ -109,6 +109,21 @@ const gatewayApiCrds: Tool = {
   },
 };
 
+/** Envoy Gateway's policy CRDs, from its Go module's Helm chart: the gateway policies in infra/k8s validate against them. */
+const ENVOY_GATEWAY_CRDS = ['gateway.envoyproxy.io_backendtrafficpolicies.yaml', 'gateway.envoyproxy.io_securitypolicies.yaml'];
+const envoyGatewayCrds: Tool = {
+  name: 'envoy-gateway-crds',
+  version: VERSIONS.envoyGateway,
+  binaries: [],
+  async install(log) {
+    const info = JSON.parse(await go(['mod', 'download', '-json', `github.com/envoyproxy/gateway@${VERSIONS.envoyGateway}`], log, CACHE_DIR)) as { Dir: string };
+    const target = envoyGatewayCrdDir();
+    mkdirSync(target, { recursive: true });
+    const source = join(info.Dir, 'charts', 'gateway-helm', 'charts', 'crds', 'crds', 'generated');
+    for (const file of ENVOY_GATEWAY_CRDS) copyFileSync(join(source, file), join(target, file));
+  },
+};
+
 const temporalTestServer: Tool = {
   name: 'temporal-test-server',
   version: VERSIONS.temporalTestServer,
@@ -130,6 +145,7 @@ const temporalTestServer: Tool = {
 };
 
 export const gatewayCrdDir = () => join(CACHE_DIR, 'crds', `gateway-api-${VERSIONS.gatewayApi}`);
+export const envoyGatewayCrdDir = () => join(CACHE_DIR, 'crds', `envoy-gateway-${VERSIONS.envoyGateway}`);
 
 export const TOOLS: readonly Tool[] = [
   temporal,
@@ -139,6 +155,7 @@ export const TOOLS: readonly Tool[] = [
   goInstall('crane', VERSIONS.crane, ['github.com/google/go-containerregistry/cmd/crane'], ['crane']),
   goInstall('cosign', VERSIONS.cosign, ['github.com/sigstore/cosign/v3/cmd/cosign'], ['cosign']),
   gatewayApiCrds,
+  envoyGatewayCrds,
   temporalTestServer,
 ];
 

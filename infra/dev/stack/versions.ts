@@ -21,6 +21,8 @@ export const VERSIONS = {
   crane: 'v0.22.1',
   /** Gateway API CRDs (standard channel), taken from the Go module; v1.7 needs Go 1.27. */
   gatewayApi: 'v1.6.3',
+  /** Envoy Gateway's policy CRDs (BackendTrafficPolicy, SecurityPolicy), from its Go module's chart. */
+  envoyGateway: 'v1.9.1',
   /**
    * Temporal's time-skipping test server. Its native build is a download; the same server is a
    * Java program on Maven Central (io.temporal:temporal-testing), run here with the machine's JDK.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../daemon';
-import { gatewayCrdDir } from '../install';
+import { envoyGatewayCrdDir, gatewayCrdDir } from '../install';
 import { run } from '../exec';
 import { REPO_ROOT, bin } from '../paths';
 import type { StackState } from '../state';
@@ -55,7 +55,9 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
   await apply(join(KWOK_DIR, 'gpu-nodes.yaml'));
   // Gateway API: the CRDs, then the stack's Gateway that the model-world router serves.
   await apply(gatewayCrdDir());
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io', 'crd/gateways.gateway.networking.k8s.io']);
+  await apply(envoyGatewayCrdDir()); // the gateway policies infra/k8s ships (the router honours them)
+  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io', 'crd/gateways.gateway.networking.k8s.io',
+    'crd/backendtrafficpolicies.gateway.envoyproxy.io', 'crd/securitypolicies.gateway.envoyproxy.io']);
   await apply(join(REPO_ROOT, 'infra', 'dev', 'gateway', 'gateway.yaml'));
   const server = (await kubectl(kubeconfig, ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).trim();
   return { cluster: CLUSTER, kubeconfig, server };
