@@ -122,6 +122,13 @@ export const ServiceSpec = z
       })
       .default({ port: 8000, args: [], env: {}, cpu: '4', memory: '32Gi' }),
     podAnnotations: z.record(z.string(), z.string()).default({}),
+    /** A PodDisruptionBudget over the service's pods (every revision), applied when a release is promoted. */
+    disruptionBudget: z.object({ maxUnavailable: z.number().int().positive() }).optional(),
+    /**
+     * A NetworkPolicy, applied when a release is promoted: only the route's gateway namespace,
+     * namespaces labelled autoglm.dev/dr-access (the worker's) and these reach the model pods.
+     */
+    networkPolicy: z.object({ allowNamespaces: z.array(dnsLabel).default([]) }).optional(),
     rollout: z.object({
       traffic: Traffic.default({ kind: 'replica-ratio' }),
       steps: z.array(CanaryStep).min(1, 'at least one canary step'),

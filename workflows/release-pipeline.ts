@@ -26,7 +26,7 @@ import type { SupplyChainActivities } from '../activities/supplychain';
 import type { TrafficActivities } from '../activities/traffic';
 import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 import { parseImageRef } from '../core/image-ref';
-import { LABELS, deploymentName, renderDeployment, revisionOf } from '../core/manifests';
+import { LABELS, deploymentName, renderDeployment, renderServiceObjects, revisionOf } from '../core/manifests';
 import type { RevisionRecord } from '../core/revision-history';
 import { planRollout, type PlannedStep, type PromotionMove, type RolloutPlan } from '../core/rollout-plan';
 import { DEFAULT_ENVIRONMENT, ServiceSpec, enforcementFor, signaturesRequired } from '../core/service-spec';
@@ -233,6 +233,19 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
   }
   run.status.mode = plan.mode;
   run.status.plan = plan.summary;
+  // The PDB and NetworkPolicy change only with a promotion; checked by the API server now
+  // (server-side dry run), so a refusal (invalid, forbidden) comes before anything changes.
+  const serviceObjects = renderServiceObjects(spec);
+  const withServiceObjects = serviceObjects.length > 0 && patched('service-objects');
+  if (withServiceObjects) {
+    try {
+      await act.applyObjects({ objects: serviceObjects, dryRun: true });
+    } catch (err) {
+      run.status.lastReason = `service objects refused: ${failureMessage(err)}`;
+      run.setPhase('failed');
+      throw ApplicationFailure.nonRetryable(run.status.lastReason, failureType(err, 'ReleaseFailed'));
+    }
+  }
 
   // Every wait may take the model-load budget plus the step's own allowance.
   const waitBudgetMs = spec.model.loadBudget + spec.rollout.stepTimeout;
@@ -272,6 +285,7 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
     // The evidence travels with the failure: the last analysis (checks, queries, values, statistics).
     throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err, 'ReleaseFailed'), { reason, ...(run.status.analysis ? { analysis: run.status.analysis } : {}) });
   }
+  if (withServiceObjects) await act.applyObjects({ objects: serviceObjects });
   run.setPhase('succeeded');
   // Revisions are recorded since on-call rollbacks came; older histories did not, hence the patch.
   if (patched('revision-history')) await recordRevision(input, spec, revision);

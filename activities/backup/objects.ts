@@ -7,9 +7,10 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { LABELS } from '../../core/manifests';
 import type { Kube } from './../kubernetes/client';
 import { classifyKubeError, statusOf } from '../kubernetes/errors';
+import { toWire } from '../kubernetes/wire';
 
-/** Label a namespace with it (value "true") to let its pods reach restored copies (the worker's). */
-export const DR_ACCESS_LABEL = 'autoglm.dev/dr-access';
+import { DR_ACCESS_LABEL } from '../../core/manifests';
+export { DR_ACCESS_LABEL };
 
 export const BACKED_UP_KINDS: readonly [apiVersion: string, kind: string][] = [
   ['v1', 'ConfigMap'],
@@ -41,7 +42,7 @@ export async function collectObjects(kube: Kube, namespace: string, service: str
     }
     for (const item of items) {
       for (const f of item.metadata?.managedFields ?? []) if (f.subresource !== 'status' && f.time) newest = Math.max(newest, new Date(f.time).getTime());
-      out.push(clean({ ...item, apiVersion, kind } as BackedUpObject));
+      out.push(clean(toWire({ ...item, apiVersion, kind }) as BackedUpObject));
     }
   }
   return { objects: out, ...(newest ? { newestChange: new Date(newest).toISOString() } : {}) };

@@ -3,15 +3,17 @@ import { FIELD_MANAGER, type KubeObject } from '../../core/manifests';
 import type { ObjectRef } from '../../core/snapshot';
 import type { Kube } from './client';
 import { classifyKubeError, statusOf } from './errors';
+import { toModel } from './wire';
 
 /**
  * Server-side apply with one field manager: the objects' desired state, so applying twice (an
  * activity retry) changes nothing. `force` takes over fields another manager set by hand.
  */
-export async function applyObjects(kube: Kube, objects: KubeObject[]): Promise<void> {
+export async function applyObjects(kube: Kube, objects: KubeObject[], dryRun = false): Promise<void> {
   for (const obj of objects) {
     try {
-      await kube.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      // dryRun: the API server validates and authorizes everything, and stores nothing.
+      await kube.objects.patch(toModel(obj) as KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (err) {
       throw classifyKubeError(err, `applying ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`);
     }

@@ -18,8 +18,8 @@ export const createKubernetesActivities = (kube: Kube) => ({
   async readServiceState(input: { namespace: string; service: string }): Promise<ServiceState> {
     return readServiceState(kube, input.namespace, input.service);
   },
-  async applyObjects(input: { objects: KubeObject[] }): Promise<void> {
-    await applyObjects(kube, input.objects);
+  async applyObjects(input: { objects: KubeObject[]; dryRun?: boolean }): Promise<void> {
+    await applyObjects(kube, input.objects, input.dryRun);
   },
   async deleteObjects(input: { refs: ObjectRef[] }): Promise<void> {
     await deleteObjects(kube, input.refs);

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toWire } from '../../activities/kubernetes/wire';
 import { applyObjects } from '../../activities/kubernetes/apply';
 import { createDrillSchedule, listDrillSchedules, startDrill } from '../../client/drills';
 import { startRelease } from '../../client/releases';
@@ -100,6 +101,9 @@ describe('disaster-recovery drills', () => {
     const handle = await startDrill(gh.worker.client, drill({ service: 'slow', modelStore: undefined }), { taskQueue: gh.worker.taskQueue });
     const st = await eventually('restored pods waiting', async () => ((await handle.query(drillStatusQuery)).phase === 'verifying' ? handle.query(drillStatusQuery) : undefined), 60_000);
     expect((await h.kube.core.readNamespace({ name: st.isolatedNamespace })).metadata?.labels).toMatchObject({ 'autoglm.dev/dr-drill': 'true' });
+    // Isolated as stored by the API server: only its own pods and the worker's namespaces (an empty `from` would admit everyone).
+    const isolation = toWire(await h.kube.objects.read({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'dr-drill-isolation', namespace: st.isolatedNamespace } })) as unknown as { spec: { ingress: { from?: unknown[] }[] } };
+    expect(isolation.spec.ingress).toEqual([{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'autoglm.dev/dr-access': 'true' } } }] }]);
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     await namespaceGone(st.isolatedNamespace);

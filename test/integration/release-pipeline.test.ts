@@ -2,6 +2,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { readServiceState } from '../../activities/kubernetes/service-state';
+import { toWire } from '../../activities/kubernetes/wire';
 import { ReleaseInProgressError, startRelease } from '../../client/releases';
 import { ErrorType } from '../../core/errors';
 import { LABELS } from '../../core/manifests';
@@ -55,6 +56,30 @@ describe('releasePipeline on the local stack', () => {
     expect(after.revisions).toEqual([expect.objectContaining({ revision: second.revision, version: 'v2', replicas: 2, readyReplicas: 2 })]);
     const main = await h.kube.core.readNamespacedService({ namespace: h.ns, name: 'llm' });
     expect(main.spec?.selector?.[LABELS.revision]).toBe(second.revision);
+  });
+
+  it('applies the PodDisruptionBudget and NetworkPolicy when a release is promoted, never before, and an aborted one leaves them', async () => {
+    const pdb = () => h.kube.objects.read({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'llm', namespace: h.ns } }).then((o) => o as unknown as { spec: { maxUnavailable: number } }, () => undefined);
+    await release(spec('v1'));
+    const objects = { disruptionBudget: { maxUnavailable: 1 }, networkPolicy: { allowNamespaces: ['monitoring'] } };
+    const v2 = await start(spec('v2', { ...objects, steps: [{ weight: 50, gate: 'manual' }] }));
+    await waitPhase(v2, 'awaiting-promotion');
+    expect(await pdb()).toBeUndefined(); // not while the canary is judged
+    await v2.executeUpdate(promoteUpdate, { args: [{ approver: 'ci' }] });
+    expect((await v2.result()).outcome).toBe('promoted');
+    expect((await pdb())?.spec.maxUnavailable).toBe(1);
+    const np = toWire(await h.kube.objects.read({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'llm-ingress', namespace: h.ns } })) as unknown as { metadata: { managedFields: { manager: string; operation: string }[] }; spec: { ingress: { from: unknown[] }[] } };
+    expect(np.spec.ingress[0]!.from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      { namespaceSelector: { matchLabels: { 'autoglm.dev/dr-access': 'true' } } },
+    ]);
+    expect(np.metadata.managedFields.map((f) => [f.manager, f.operation])).toEqual([['autoglm-deploy', 'Apply']]);
+
+    const v3 = await start(spec('v3', { ...objects, disruptionBudget: { maxUnavailable: 2 }, steps: [{ weight: 50, gate: 'manual' }] }));
+    await waitPhase(v3, 'awaiting-promotion');
+    await v3.executeUpdate(abortUpdate, { args: [{ reason: 'not today' }] });
+    expect((await v3.result()).outcome).toBe('rolled-back');
+    expect((await pdb())?.spec.maxUnavailable).toBe(1);
   });
 
   it('swaps on a full pool: the stable shrinks before each canary pod', async () => {
