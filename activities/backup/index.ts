@@ -10,6 +10,7 @@ import { ErrorType } from '../../core/errors';
 import { FIELD_MANAGER } from '../../core/manifests';
 import type { RevisionRecord } from '../../core/revision-history';
 import { applyObjects } from '../kubernetes/apply';
+import { grantSelfServiceRole } from '../kubernetes/self-access';
 import type { Kube } from '../kubernetes/client';
 import { classifyKubeError, statusOf } from '../kubernetes/errors';
 import { historyConfigMapName } from '../kubernetes/revisions';
@@ -100,6 +101,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
       } catch (err) {
         if (statusOf(err) !== 409) throw classifyKubeError(err, `creating namespace ${input.targetNamespace}`);
       }
+      await grantSelfServiceRole(kube, input.targetNamespace);
       await applyObjects(kube, intoIsolatedNamespace(restored, input.targetNamespace) as never);
       const deployments = restored.filter((x) => x.kind === 'Deployment').map((d) => {
         const spec = d.spec as { replicas?: number; selector: { matchLabels: Record<string, string> } };

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { parseAllDocuments, parse, stringify } from 'yaml';
 import { applyObjects } from '../../activities/kubernetes/apply';
 import type { Kube } from '../../activities/kubernetes/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startDrill } from '../../client/drills';
 import { startRelease } from '../../client/releases';
 import type { KubeObject } from '../../core/manifests';
 import { createTestNamespace, deleteNamespace, testKube } from '../support/kube';
@@ -27,13 +29,19 @@ describe('worker RBAC', () => {
   let worker: TestWorker | undefined;
   const kubectl = (...args: string[]) => run(KUBECTL, [...args, '--kubeconfig', testStack().kubernetes.kubeconfig]).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
 
+  // Cluster-wide, so it must not outlive the drill test (the stack is reused by later runs).
+  const removeDrillRbac = () =>
+    Promise.all(manifests('dr-drill-rbac.yaml').map((o) => kube.objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name } }).catch(() => undefined)));
+
   beforeAll(async () => {
     kube = testKube();
+    await removeDrillRbac();
     ns = await createTestNamespace(kube, 'rbac');
     await applyObjects(kube, manifests('rbac.yaml'));
     await applyObjects(kube, manifests('service-namespace-binding.yaml').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } })));
   });
   afterAll(async () => {
+    await removeDrillRbac();
     await worker?.stop();
     await deleteNamespace(kube, ns);
   });
@@ -86,5 +94,21 @@ describe('worker RBAC', () => {
     });
     expect(await (await startRelease(worker.client, spec('v1'), { taskQueue: worker.taskQueue })).result()).toMatchObject({ outcome: 'promoted' });
     expect(await (await startRelease(worker.client, spec('v2'), { taskQueue: worker.taskQueue })).result()).toMatchObject({ outcome: 'promoted', mode: 'surge' });
+  });
+
+  it("runs a DR drill with only that token once infra/worker/dr-drill-rbac.yaml lets it bind the service role in the copy", async () => {
+    const store = mkdtempSync(join(tmpdir(), 'rbac-backups-'));
+    const drill = async () => (await startDrill(worker!.client, { namespace: ns, service: 'llm', backupStore: { path: store } }, { taskQueue: worker!.taskQueue })).result();
+    // Without it: refused with the reason and the remedy, the copy removed.
+    const refused = await drill().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    expect((refused as WorkflowFailedError).cause?.message).toMatch(/RoleBinding .*forbidden .*needs infra\/worker\/dr-drill-rbac\.yaml/);
+    await applyObjects(kube, manifests('dr-drill-rbac.yaml'));
+    const result = await drill();
+    expect(result.outcome).toBe('passed');
+    expect(result.golden?.compared).toBeGreaterThan(0);
+    // Still refused beyond that: no ClusterRoleBindings, no other role to bind.
+    expect((await kubectl('auth', 'can-i', 'bind', 'clusterroles/cluster-admin', `--as=${SA}`)).trim()).toBe('no');
+    expect((await kubectl('auth', 'can-i', 'create', 'clusterrolebindings', `--as=${SA}`)).trim()).toBe('no');
   });
 });
