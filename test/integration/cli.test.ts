@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,20 +6,7 @@ import type { Kube } from '../../activities/kubernetes/client';
 import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
 import { testStack } from '../support/stack';
 import { startTestWorker, type TestWorker } from '../support/worker-in-process';
-
-const ROOT = join(__dirname, '..', '..');
-
-/** Runs the CLI as a user would, with only the environment pointing it at the stack. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+import { cli } from '../support/run-entry';
 
 describe('autoglm-deploy CLI', () => {
   let kube: Kube;

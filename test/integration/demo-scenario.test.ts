@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,20 +5,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { deleteNamespace, testKube } from '../support/kube';
 import { TEST_STACK } from '../support/stack';
-
-const ROOT = join(__dirname, '..', '..');
+import { runEntry } from '../support/run-entry';
 
 /** `npm run demo -- --scenario FILE` as a user runs it, on the test stack. */
-function demo(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'demo', 'main.ts'), ...args, '--stack', TEST_STACK], { cwd: ROOT, env: process.env });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+const demo = (args: string[]) => runEntry('demo/main.ts', [...args, '--stack', TEST_STACK]);
 
 describe('demo --scenario', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scenario-'));

@@ -1,26 +1,12 @@
 import { Runtime } from '@temporalio/worker';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { startRelease } from '../../client/releases';
 import { workerWithClient } from '../../worker/in-process';
 import { JsonLogger } from '../../worker/logger';
 import { createTestNamespace, deleteNamespace, testKube } from '../support/kube';
 import { makePki, startMtlsProxy, type MtlsPki } from '../support/mtls-proxy';
 import { testStack, testStackEnv } from '../support/stack';
-
-const ROOT = join(__dirname, '..', '..');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
-    child.stderr.on('data', (d: Buffer) => (err += d));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
+import { cli } from '../support/run-entry';
 
 // The worker, its client and the CLI reach Temporal over mutual TLS when told to, with the
 // variables the temporal CLI uses; a client without a certificate from the CA gets nowhere.
