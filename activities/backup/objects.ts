@@ -64,12 +64,20 @@ function clean(o: BackedUpObject): BackedUpObject {
 const withoutLastApplied = (a: Record<string, string>) => Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration'));
 
 /**
+ * Backups taken before objects were kept in wire form hold NetworkPolicies as the client's model
+ * (`_from`); read as wire form, that rule would lose its sources and admit everyone.
+ */
+export function fromOlderBackup(o: BackedUpObject): BackedUpObject {
+  return o.kind === 'NetworkPolicy' && JSON.stringify(o.spec ?? {}).includes('"_from"') ? toWire(o) : o;
+}
+
+/**
  * The same objects in another namespace, isolated: routes are detached from their gateways (a
  * restored copy must not take production traffic), and only pods of that namespace and of
  * namespaces labelled DR_ACCESS_LABEL may reach it.
  */
 export function intoIsolatedNamespace(objects: readonly BackedUpObject[], namespace: string): BackedUpObject[] {
-  const moved = objects.map((o) => {
+  const moved = objects.map(fromOlderBackup).map((o) => {
     const copy = { ...o, metadata: { ...o.metadata, namespace } } as BackedUpObject;
     if (o.kind === 'HTTPRoute') copy.spec = { ...(o.spec as Record<string, unknown>), parentRefs: [] };
     return copy;

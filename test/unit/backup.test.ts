@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { intoIsolatedNamespace, type BackedUpObject } from '../../activities/backup/objects';
+import { fromOlderBackup, intoIsolatedNamespace, type BackedUpObject } from '../../activities/backup/objects';
 import { seal, unseal } from '../../activities/backup/secrets';
 import { aesKeyFrom } from '../../security/aes-key';
 import { readBackup, restoreFiles, writeBackup } from '../../activities/backup/store';
@@ -76,6 +76,15 @@ describe('restore into isolation', () => {
     expect(out.find((o) => o.kind === 'HTTPRoute')!.spec).toEqual({ parentRefs: [], hostnames: ['llm.example.com'] });
     expect(out[0]).toMatchObject({ kind: 'NetworkPolicy', spec: { policyTypes: ['Ingress'] } });
     expect(objects[1]!.metadata!.namespace).toBe('prod'); // the input is left as it was
+  });
+});
+
+describe('backups from before objects were stored in wire form', () => {
+  it("read a NetworkPolicy's model-form `_from` as `from`, and leave wire-form objects alone", () => {
+    const np = (key: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'llm-ingress', namespace: 'ns' }, spec: { podSelector: {}, ingress: [{ [key]: [{ namespaceSelector: { matchLabels: { a: 'b' } } }], ports: [{ port: 8000 }] }] } }) as unknown as BackedUpObject;
+    expect(fromOlderBackup(np('_from'))).toEqual(np('from'));
+    expect(fromOlderBackup(np('from'))).toEqual(np('from'));
+    expect(intoIsolatedNamespace([np('_from')], 'dr-1')[1]!.spec).toEqual(np('from').spec);
   });
 });
 
