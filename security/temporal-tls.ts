@@ -10,15 +10,16 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeIssues } from '../core/validation';
 
-export const TemporalTlsSettings = z
-  .object({
-    tls: z.enum(['true', 'false', '1', '0']).optional(),
-    certFile: z.string().min(1).optional(),
-    keyFile: z.string().min(1).optional(),
-    caFile: z.string().min(1).optional(),
-    serverName: z.string().min(1).optional(),
-  })
-  .refine((s) => !!s.certFile === !!s.keyFile, { message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together', path: ['certFile'] });
+/** Each setting alone (the worker's config takes them as its own fields). */
+export const TemporalTlsFields = z.object({
+  tls: z.enum(['true', 'false', '1', '0']).optional(),
+  certFile: z.string().min(1).optional(),
+  keyFile: z.string().min(1).optional(),
+  caFile: z.string().min(1).optional(),
+  serverName: z.string().min(1).optional(),
+});
+export const TLS_PAIR_MESSAGE = 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together';
+export const TemporalTlsSettings = TemporalTlsFields.refine((s) => !!s.certFile === !!s.keyFile, { message: TLS_PAIR_MESSAGE, path: ['certFile'] });
 export type TemporalTlsSettings = z.infer<typeof TemporalTlsSettings>;
 
 export const TEMPORAL_TLS_ENV = { tls: 'TEMPORAL_TLS', certFile: 'TEMPORAL_TLS_CERT', keyFile: 'TEMPORAL_TLS_KEY', caFile: 'TEMPORAL_TLS_CA', serverName: 'TEMPORAL_TLS_SERVER_NAME' } as const;

@@ -3,7 +3,9 @@ import { durationMs } from '../core/duration';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import { isAesKeyText } from '../security/aes-key';
-import { TEMPORAL_TLS_ENV, temporalTls } from '../security/temporal-tls';
+import { TEMPORAL_TLS_ENV, TLS_PAIR_MESSAGE, TemporalTlsFields, temporalTls } from '../security/temporal-tls';
+
+const tlsField = TemporalTlsFields.shape;
 
 const aesKey = z.string().refine(isAesKeyText, '32 bytes, base64 (openssl rand -base64 32)');
 
@@ -11,14 +13,14 @@ const aesKey = z.string().refine(isAesKeyText, '32 bytes, base64 (openssl rand -
 export const WorkerConfig = z.object({
   temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
   /** TLS to Temporal: "true" for TLS without a client certificate (implied by the files below). */
-  temporalTls: z.enum(['true', 'false', '1', '0']).optional(),
+  temporalTls: tlsField.tls,
   /** mTLS client certificate and key (PEM files), as the temporal CLI reads them. */
-  temporalTlsCert: z.string().min(1).optional(),
-  temporalTlsKey: z.string().min(1).optional(),
+  temporalTlsCert: tlsField.certFile,
+  temporalTlsKey: tlsField.keyFile,
   /** The frontend's CA (PEM file); unset: the system's. */
-  temporalTlsCa: z.string().min(1).optional(),
+  temporalTlsCa: tlsField.caFile,
   /** The name the frontend's certificate must carry (and SNI), when it is not the address's host. */
-  temporalTlsServerName: z.string().min(1).optional(),
+  temporalTlsServerName: tlsField.serverName,
   /**
    * Worker Versioning: with a build id, the worker joins this Worker Deployment and every workflow
    * it starts stays PINNED to its build, so upgrading the worker never changes a release in flight.
@@ -75,7 +77,7 @@ export const WorkerConfig = z.object({
 }).superRefine((c, ctx) => {
   const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
   if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
-  if (!!c.temporalTlsCert !== !!c.temporalTlsKey) ctx.addIssue({ code: 'custom', path: ['temporalTlsCert'], message: 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together' });
+  if (!!c.temporalTlsCert !== !!c.temporalTlsKey) ctx.addIssue({ code: 'custom', path: ['temporalTlsCert'], message: TLS_PAIR_MESSAGE });
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 

@@ -4,13 +4,10 @@
  * namespace for a restore.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { LABELS } from '../../core/manifests';
+import { DR_ACCESS_LABEL, LABELS } from '../../core/manifests';
 import type { Kube } from './../kubernetes/client';
 import { classifyKubeError, statusOf } from '../kubernetes/errors';
 import { toWire } from '../kubernetes/wire';
-
-import { DR_ACCESS_LABEL } from '../../core/manifests';
-export { DR_ACCESS_LABEL };
 
 export const BACKED_UP_KINDS: readonly [apiVersion: string, kind: string][] = [
   ['v1', 'ConfigMap'],

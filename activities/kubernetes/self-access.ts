@@ -35,7 +35,7 @@ export async function grantSelfServiceRole(kube: Kube, namespace: string, timeou
     subjects: [subject],
   };
   await applyObjects(kube, [binding as unknown as KubeObject]).catch((err: Error) => {
-    throw /forbidden/.test(err.message) ? ApplicationFailure.nonRetryable(`${err.message} (a least-privilege worker needs infra/worker/dr-drill-rbac.yaml to run drills)`, ErrorType.KubernetesForbidden) : err;
+    throw err instanceof ApplicationFailure && err.type === ErrorType.KubernetesForbidden ? ApplicationFailure.nonRetryable(`${err.message} (a least-privilege worker needs infra/worker/dr-drill-rbac.yaml to run drills)`, ErrorType.KubernetesForbidden) : err;
   });
   const authz = kube.config.makeApiClient(AuthorizationV1Api);
   const deadline = Date.now() + timeoutMs;

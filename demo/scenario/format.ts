@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { SpecFileError, parseYamlText } from '../../core/spec-file';
 import { ServiceSpec, type ServiceSpecInput } from '../../core/service-spec';
 import { describeIssues } from '../../core/validation';
+import { PERF_ENV } from '../../infra/dev/model-world/behaviour';
 
 /** A SpecFileError, so the CLI's file reader reports it in one line with exit 2. */
 export class ScenarioFileError extends SpecFileError {
@@ -81,15 +82,13 @@ export type Scenario = z.infer<typeof Scenario>;
 export type ScenarioStep = Scenario['steps'][number];
 export type ReleaseStepSpec = Extract<ScenarioStep, { release: unknown }>['release'];
 
-const PERFORMANCE_ENV = { ttftMs: 'TTFT_MS', tokensPerSecond: 'TOKENS_PER_SECOND', errorRate: 'ERROR_RATE', gpuMemoryUtilization: 'GPU_MEMORY_UTILIZATION' } as const;
-
 /** The simulator's container variables for a behaviour (infra/dev/model-world/behaviour.ts reads them). */
 export function behaviourEnv(b: Behaviour | undefined): Record<string, string> {
   if (!b) return {};
   const env: Record<string, string> = {};
   const perf = (p: z.infer<typeof Performance>, prefix: string) => {
-    for (const [key, name] of Object.entries(PERFORMANCE_ENV)) {
-      const v = p[key as keyof typeof PERFORMANCE_ENV];
+    for (const [key, name] of Object.entries(PERF_ENV)) {
+      const v = p[key as keyof typeof p];
       if (v !== undefined) env[`${prefix}${name}`] = String(v);
     }
   };

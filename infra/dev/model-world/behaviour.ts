@@ -61,7 +61,8 @@ export const Behaviour = z.object({
 export type Behaviour = z.infer<typeof Behaviour>;
 export type Performance = z.infer<typeof Performance>;
 
-const PERF_ENV: Record<keyof Performance, string> = {
+/** Each performance figure's variable, after SIM_ (normal) or SIM_FAULT_ (the fault). */
+export const PERF_ENV: Record<keyof Performance, string> = {
   ttftMs: 'TTFT_MS', ttftSigma: 'TTFT_SIGMA', tokensPerSecond: 'TOKENS_PER_SECOND', itlSigma: 'ITL_SIGMA',
   errorRate: 'ERROR_RATE', gpuMemoryUtilization: 'GPU_MEMORY_UTILIZATION',
 };

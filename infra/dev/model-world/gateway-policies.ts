@@ -54,7 +54,6 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
 export class GatewayPolicies {
   private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   private readonly buckets = new Map<string, TokenBucket>();
-  private roundRobin = 0;
 
   constructor(
     private readonly security: Map<string, PolicyObject>,
@@ -72,8 +71,7 @@ export class GatewayPolicies {
       authenticated = true;
     }
     for (const policy of [...this.traffic.values()].filter((p) => targets(p, namespace, route))) {
-      const rules = policy.spec?.rateLimit?.type === 'Local' || policy.spec?.rateLimit?.local ? policy.spec?.rateLimit?.local?.rules ?? [] : [];
-      for (const [i, rule] of rules.entries()) {
+      for (const [i, rule] of (policy.spec?.rateLimit?.local?.rules ?? []).entries()) {
         const key = this.bucketKey(policy, i, rule, headers);
         if (key === undefined) continue; // the rule's selectors do not match this request
         let bucket = this.buckets.get(key);
@@ -87,10 +85,6 @@ export class GatewayPolicies {
   balancing(namespace: string, route: string): Balancing {
     const type = [...this.traffic.values()].find((p) => targets(p, namespace, route) && p.spec?.loadBalancer)?.spec?.loadBalancer?.type;
     return type === 'RoundRobin' || type === 'Random' ? type : 'LeastRequest';
-  }
-
-  nextRoundRobin(): number {
-    return this.roundRobin++;
   }
 
   private async verifyJwt(policy: PolicyObject, headers: IncomingHttpHeaders): Promise<Admission> {

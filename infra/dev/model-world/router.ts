@@ -43,6 +43,7 @@ export class Router {
   private readonly trafficPolicies = new Map<string, PolicyObject>();
   private readonly policies = new GatewayPolicies(this.securityPolicies, this.trafficPolicies);
   private readonly inFlight = new Map<string, number>();
+  private roundRobin = 0;
   private stoppers: (() => Promise<void>)[] = [];
 
   constructor(
@@ -132,7 +133,7 @@ export class Router {
     const chosen = weighted.find((b) => (r -= b.weight) < 0) ?? weighted[weighted.length - 1]!;
     const pods = this.endpointsOf(chosen);
     if (pods.length > 0 && balancing === 'Random') return pods[Math.floor(Math.random() * pods.length)];
-    if (pods.length > 0 && balancing === 'RoundRobin') return pods[this.policies.nextRoundRobin() % pods.length];
+    if (pods.length > 0 && balancing === 'RoundRobin') return pods[this.roundRobin++ % pods.length];
     let best: RunningPod | undefined;
     for (const p of pods) if (!best || (this.inFlight.get(p.key) ?? 0) < (this.inFlight.get(best.key) ?? 0)) best = p;
     return best;
