@@ -7,7 +7,7 @@ import type { GitHubAppCredentials } from './github/client';
 import { createKubernetesActivities } from './kubernetes';
 import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
 import { createModelServiceActivities } from './model-service';
-import { createPrometheusActivities } from './prometheus';
+import { createMetricsActivities } from './metrics';
 import { createSupplyChainActivities } from './supplychain';
 import { createTrafficActivities } from './traffic';
 
@@ -50,7 +50,7 @@ export function createActivities(deps: ActivityDeps) {
       onRequest: deps.onRegistryRequest,
       ...(deps.sigstoreTrustedRoot ? { trustedRootPath: deps.sigstoreTrustedRoot } : {}),
     }),
-    ...createPrometheusActivities({ ...(deps.prometheusUrl ? { url: deps.prometheusUrl } : {}), ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}) }),
+    ...createMetricsActivities(deps.prometheusUrl ? { source: { kind: 'prometheus', url: deps.prometheusUrl, ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}) } } : {}),
     ...createGitHubActivities({
       baseUrl: deps.githubApiUrl ?? 'https://api.github.com', ...(deps.githubToken ? { token: deps.githubToken } : {}), ...(deps.githubApp ? { app: deps.githubApp } : {}),
     }),

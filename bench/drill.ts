@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDrill } from '../client/drills';
 import { startRelease } from '../client/releases';
-import { drillStatusQuery, type DrillResult } from '../workflows/messages';
+import { drillStatusQuery } from '../workflows/messages';
+import type { DrillResult } from '../core/drill/types';
 import { median, report, round, startBenchWorker } from './support';
 
 const RUNS = Number(process.env.RUNS ?? 4);

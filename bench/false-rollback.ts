@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad } from '../activities/model-service/loadgen/run';
 import { LoadStats } from '../activities/model-service/loadgen/stats';
 import { serviceEndpoint } from '../activities/model-service/endpoint';
-import { createPrometheusActivities } from '../activities/prometheus';
+import { createMetricsActivities } from '../activities/metrics';
 import { startRelease } from '../client/releases';
 import { AnalysisSpec, LoadProfile } from '../core/analysis/spec';
 import { Slos, type ServiceSpecInput } from '../core/service-spec';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   });
   const analysis = AnalysisSpec.parse({});
   const slos = Slos.parse({});
-  const { analyzeCanary } = createPrometheusActivities({ url: stack.prometheus!.url });
+  const { analyzeCanary } = createMetricsActivities({ source: { kind: 'prometheus', url: stack.prometheus!.url } });
   const env = stackEnv(stack);
   const endpoint = serviceEndpoint({ urlTemplate: env.AUTOGLM_SERVICE_URL!, hostTemplate: env.AUTOGLM_SERVICE_HOST! }, 'llm', namespace);
 

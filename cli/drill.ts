@@ -2,7 +2,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { InvalidDrillError, createDrillSchedule, followDrill, listDrillSchedules, startDrill, updateDrillSchedule, validateDrill, type DrillCadence } from '../client/drills';
 import type { DrillSpecInput } from '../core/drill/spec';
 import { parseYamlText } from '../core/spec-file';
-import type { DrillStatus } from '../workflows/messages';
+import type { DrillStatus } from '../core/drill/types';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { printWhenChanged } from './progress';

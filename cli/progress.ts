@@ -1,4 +1,4 @@
-import type { ReleaseStatus } from '../workflows/messages';
+import type { ReleaseStatus } from '../core/release/types';
 
 /** One line of live progress: phase, step, weights, ready replicas per track, the latest analysis decision, supply-chain warnings, last reason. */
 export function progressLine(s: ReleaseStatus, elapsedMs: number): string {

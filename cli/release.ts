@@ -1,8 +1,10 @@
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
+import { releaseFailureOf } from '../client/release-failure';
 import { InvalidSpecError, ReleaseInProgressError, followRelease, releaseHandle, startRelease } from '../client/releases';
 import { SpecFileError, parseSpecText } from '../core/spec-file';
-import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type GitHubDeploymentTarget, type ReleaseStatus } from '../workflows/messages';
+import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../workflows/messages';
+import type { GitHubDeploymentTarget, ReleaseStatus } from '../core/release/types';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { onProgressChange, progressLine } from './progress';
@@ -43,7 +45,9 @@ async function follow(client: Client, namespace: string, service: string, json: 
     return r.outcome === 'rolled-back' ? EXIT.failed : EXIT.ok;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      console.error(`failed: ${err.cause?.message ?? err.message}`);
+      const failure = releaseFailureOf(err);
+      if (json && failure) console.log(JSON.stringify(failure));
+      console.error(failure ? `${failure.outcome === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}` : `failed: ${err.cause?.message ?? err.message}`);
       return EXIT.failed;
     }
     throw err;

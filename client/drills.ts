@@ -7,7 +7,8 @@ import { DrillSpec, type DrillSpecInput } from '../core/drill/spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import type { drDrill } from '../workflows/dr-drill';
-import { drillStatusQuery, type DrillResult, type DrillStatus } from '../workflows/messages';
+import { drillStatusQuery } from '../workflows/messages';
+import type { DrillResult, DrillStatus } from '../core/drill/types';
 import { pollUntilSettled } from './follow';
 
 export class InvalidDrillError extends Error {

@@ -9,7 +9,7 @@ import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { validateSpec } from './releases';
 import { runningRollback } from './rollbacks';
 import type { GitHubReleaseResult, githubRelease } from '../workflows/github-release';
-import { releaseWorkflowId } from '../workflows/messages';
+import { releaseWorkflowId } from '../core/release/types';
 import type { PublishedRelease } from '../webhook/release-event';
 
 export const githubReleaseWorkflowId = (owner: string, repo: string, tag: string) => `github-release:${owner}/${repo}@${tag}`;

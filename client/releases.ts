@@ -8,7 +8,8 @@ import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import { pollUntilSettled } from './follow';
 import { runningRollback } from './rollbacks';
-import { releaseWorkflowId, statusQuery, type GitHubDeploymentTarget, type ReleaseResult, type ReleaseStatus } from '../workflows/messages';
+import { statusQuery } from '../workflows/messages';
+import { releaseWorkflowId, type GitHubDeploymentTarget, type ReleaseResult, type ReleaseStatus } from '../core/release/types';
 import type { releasePipeline } from '../workflows/release-pipeline';
 
 export class InvalidSpecError extends Error {

@@ -1,7 +1,9 @@
 /** Starting and following on-call rollbacks from outside the worker (CLI, GitHub Actions, tests). */
 import { WorkflowFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
-import { releaseWorkflowId, rollbackStatusQuery, rollbackWorkflowId, statusQuery, type ReleaseStatus, type RollbackInput, type RollbackResult, type RollbackStatus } from '../workflows/messages';
+import { rollbackStatusQuery, statusQuery } from '../workflows/messages';
+import { releaseWorkflowId, type ReleaseStatus } from '../core/release/types';
+import { rollbackWorkflowId, type RollbackInput, type RollbackResult, type RollbackStatus } from '../core/rollback/types';
 import type { rollbackService } from '../workflows/rollback';
 import { pollUntilSettled } from './follow';
 

@@ -7,10 +7,10 @@
  *   the pipeline does the GPU-aware scaling);
  * - Service S (what clients call), S-stable and S-canary (one revision each: analysis and
  *   Gateway API backends);
- * - HTTPRoute S when traffic is split by Gateway API weights.
+ * - and what the spec's traffic kind renders besides (core/traffic/), e.g. HTTPRoute S.
  */
 import { shortHash } from './hash';
-import type { ServiceSpec, TrafficSpec } from './service-spec';
+import type { ServiceSpec } from './service-spec';
 
 export const FIELD_MANAGER = 'autoglm-deploy';
 export const LABELS = {
@@ -25,6 +25,13 @@ export const ANNOTATIONS = {
   model: 'autoglm.dev/model',
 } as const;
 export const COMPONENT = 'model-server';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
 
 // Minimal structural types: enough for the objects we render and apply.
 export interface KubeObject {
@@ -125,50 +132,5 @@ export function renderService(spec: ServiceSpec, role: ServiceRole, revision: st
   };
 }
 
-export function renderHttpRoute(spec: ServiceSpec, traffic: Extract<TrafficSpec, { kind: 'gateway-api' }>, canaryWeight: number): KubeObject {
-  const backend = (role: ServiceRole, weight: number) => ({ group: '', kind: 'Service', name: serviceName(spec.service, role), port: 80, weight });
-  return {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: spec.service, namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } },
-    spec: {
-      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: traffic.gateway.name, namespace: traffic.gateway.namespace ?? spec.namespace }],
-      hostnames: traffic.hostnames,
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [backend('stable', 100 - canaryWeight), backend('canary', canaryWeight)] }],
-    },
-  };
-}
-
 /** Label a namespace with it (value "true") to let its pods reach model services and restored copies (the worker's). */
 export const DR_ACCESS_LABEL = 'autoglm.dev/dr-access';
-
-/**
- * The service's objects that do not belong to one revision (infra/k8s/base has the same): its
- * PodDisruptionBudget and ingress NetworkPolicy, when the spec asks for them. Applied at promotion.
- */
-export function renderServiceObjects(spec: ServiceSpec): KubeObject[] {
-  const metadata = (name: string) => ({ name, namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } });
-  const pods = { matchLabels: { [LABELS.name]: spec.service } };
-  const objects: KubeObject[] = [];
-  if (spec.disruptionBudget) {
-    objects.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: metadata(spec.service), spec: { maxUnavailable: spec.disruptionBudget.maxUnavailable, selector: pods } });
-  }
-  if (spec.networkPolicy) {
-    const traffic = spec.rollout.traffic;
-    const namespaces = [...new Set([...(traffic.kind === 'gateway-api' ? [traffic.gateway.namespace ?? spec.namespace] : []), ...spec.networkPolicy.allowNamespaces])];
-    objects.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: metadata(`${spec.service}-ingress`),
-      spec: {
-        podSelector: pods,
-        policyTypes: ['Ingress'],
-        ingress: [{
-          from: [...namespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })), { namespaceSelector: { matchLabels: { [DR_ACCESS_LABEL]: 'true' } } }],
-          ports: [{ port: spec.container.port, protocol: 'TCP' }],
-        }],
-      },
-    });
-  }
-  return objects;
-}

@@ -58,7 +58,8 @@ export interface PlanInput {
   /** GPUs of one stable pod: a swap frees that many on a node for one canary pod. */
   stableGpusPerReplica: number;
   steps: CanaryStep[];
-  traffic: 'replica-ratio' | 'gateway-api';
+  /** The traffic kind sets weights exactly (a route's): a step's weight is used as given, not its replicas' share. */
+  exactWeights: boolean;
   allowSwap: boolean;
   capacity: PoolCapacity;
 }
@@ -107,7 +108,7 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
         return blocked(g, g, capacity, `step ${index + 1} would scale the stable to ${s} before any canary pod is ready: the service would stop serving`);
       }
     }
-    const weight = input.traffic === 'gateway-api' && step.weight !== undefined ? step.weight : Math.round((100 * c) / (c + s));
+    const weight = input.exactWeights && step.weight !== undefined ? step.weight : Math.round((100 * c) / (c + s));
     steps.push({
       index, canaryReplicas: c, stableReplicas: s, weight, order: s < input.stableReplicas ? 'stable-first' : 'canary-first',
       ...(step.bake !== undefined ? { bakeMs: step.bake } : {}), ...(step.gate ? { gate: step.gate } : {}),

@@ -1,20 +1,17 @@
 import { z } from 'zod';
 import { ANALYSIS_DEFAULTS, AnalysisSpec, LoadProfile } from './analysis/spec';
+import { dnsLabel } from './dns-label';
 import { durationMs } from './duration';
 import { GPU_RESOURCE } from './gpu-capacity';
 import { parseImageRef } from './image-ref';
+import { GatewayApiTraffic } from './traffic/gateway-api';
+import { ReplicaRatioTraffic } from './traffic/replica-ratio';
 
 /**
  * The service spec: everything the pipeline needs to release one model service. One file
  * (YAML or JSON) per service; defaults come from the seed documents (P95 < 2 s, error rate < 5 %,
  * GPU memory < 90 %).
  */
-
-export const dnsLabel = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'lower-case letters, digits and "-", starting and ending with a letter or digit');
 
 /**
  * An image reference with its registry host: by digest (repo@sha256:…) or by tag (repo:tag),
@@ -59,16 +56,8 @@ const CanaryStep = z
   .refine((s) => !(s.bake !== undefined && s.gate !== undefined), { message: 'a step has a bake time or a manual gate, not both' });
 export type CanaryStep = z.infer<typeof CanaryStep>;
 
-const Traffic = z.discriminatedUnion('kind', [
-  /** Traffic follows the ratio of ready canary to stable pods behind the service. */
-  z.object({ kind: z.literal('replica-ratio') }),
-  /** Traffic follows the backend weights of a Gateway API HTTPRoute. */
-  z.object({
-    kind: z.literal('gateway-api'),
-    gateway: z.object({ name: dnsLabel, namespace: dnsLabel.optional() }),
-    hostnames: z.array(z.string().min(1)).default([]),
-  }),
-]);
+/** How traffic is split between the stable and the canary: one schema variant per traffic kind (core/traffic/). */
+const Traffic = z.discriminatedUnion('kind', [ReplicaRatioTraffic, GatewayApiTraffic]);
 export type TrafficSpec = z.infer<typeof Traffic>;
 
 export const Slos = z.object({

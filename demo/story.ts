@@ -18,7 +18,6 @@
  * It ends with a table of the figures. The stack stays up afterwards.
  * Steps 3–8 are also shipped as scenario files (examples/scenarios/), which `--scenario` runs.
  */
-import { WorkflowFailedError } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,14 +27,21 @@ import { onProgressChange, printWhenChanged } from '../cli/progress';
 import { rollbackLine } from '../cli/rollback';
 import { followDrill, startDrill } from '../client/drills';
 import { followRollback, startRollback } from '../client/rollbacks';
+import { failureText, releaseFailureOf } from '../client/release-failure';
 import { followRelease, startRelease } from '../client/releases';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { publishImage } from '../infra/dev/image/publish';
-import type { ReleaseResult } from '../workflows/messages';
+import type { ReleaseResult } from '../core/release/types';
 import { freshNamespace, openDemoSession } from './session';
 
 const step = (msg: string) => console.log(`\n▶ ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How a release that was meant to fail ended, from its failure's typed details. */
+function outcomeLine(err: unknown, expected: 'refused' | 'rolled-back'): string {
+  const failure = releaseFailureOf(err);
+  if (failure?.outcome === expected) return `${expected === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}`;
+  return `unexpected: expected ${expected}, got ${failure ? `${failure.outcome}: ${failure.reason}` : failureText(err)}`;
+}
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 const NAMESPACE = 'models';
 const HOST = 'autoglm.models.local';
@@ -104,22 +110,21 @@ export async function runStory(stackName: string): Promise<void> {
     const faulty = spec('v2.1.0', v2!.reference, { steps: [{ weight: 50, bake: '2m' }] }, { SIM_FAULT_AFTER: '5s', SIM_FAULT_TTFT_MS: '2500' });
     faulty.loadTest = { ...faulty.loadTest!, target: 'canary' };
     const rolledBack = await follow(await startRelease(client, faulty, { taskQueue, requestedBy: 'demo' })).catch((e: unknown) => e);
-    console.log(`  rolled back: ${rolledBack instanceof WorkflowFailedError ? rolledBack.cause?.message : `unexpected: ${JSON.stringify(rolledBack)}`}`);
+    console.log(`  ${outcomeLine(rolledBack, 'rolled-back')}`);
     figures.push(['faulty canary rolled back automatically', secs(since)]);
 
     step('an unsigned image is refused before anything reaches the cluster');
     since = Date.now();
     const unsigned = await publishImage(stack, { repository: 'autoglm/model-server', tag: `unsigned-${tag}`, sign: [], files: { 'opt/model/VERSION': 'unsigned\n' } });
     const refusal = await (await startRelease(client, spec('v2.0.1', unsigned.tagged), { taskQueue, requestedBy: 'demo' })).result().catch((e: unknown) => e);
-    console.log(`  refused: ${refusal instanceof WorkflowFailedError ? refusal.cause?.message : `unexpected: ${String(refusal)}`}`);
+    console.log(`  ${outcomeLine(refusal, 'refused')}`);
     figures.push(['unsigned image refused', secs(since)]);
 
     step('a release that needs more GPUs than the pool has is refused before anything changes');
     since = Date.now();
     const big = { ...spec('v3.0.0', v1!.reference, { allowSwap: false }), replicas: 3 };
     const err = await (await startRelease(client, big, { taskQueue, requestedBy: 'demo' })).result().catch((e: unknown) => e);
-    const reason = err instanceof WorkflowFailedError ? err.cause?.message ?? err.message : `unexpected: ${String(err)}`;
-    console.log(`  refused: ${reason}`);
+    console.log(`  ${outcomeLine(err, 'refused')}`);
     figures.push(['capacity refusal', secs(since)]);
 
     step('on call: a person rolls autoglm back to what served before v2 (v1), with live progress');

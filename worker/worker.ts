@@ -3,6 +3,7 @@ import { aesKeysFrom } from '../security/aes-key';
 import { payloadDataConverter } from '../security/payload-codec';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { metricsSourceFor } from '../activities/metrics/sources';
 import { workerTemporalTls, type WorkerConfig } from './config';
 import { JsonLogger } from './logger';
 
@@ -65,6 +66,10 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
     ...(config.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.metricsAddress } } } } : {}),
   });
   const { worker, connection } = await createWorker(config);
+  if (config.prometheusUrl && !(await metricsSourceFor({ kind: 'prometheus', url: config.prometheusUrl }, 5_000).isOnline())) {
+    // Not fatal: analyses see "no data" (which never passes) until it answers.
+    logger.warn('the metrics source does not answer: canary analyses will hold until it does', { prometheusUrl: config.prometheusUrl });
+  }
   logger.info('worker started', { taskQueue: config.taskQueue, namespace: config.namespace, temporalAddress: config.temporalAddress, ...(config.buildId ? { deployment: config.deploymentName, buildId: config.buildId } : {}) });
   try {
     await worker.run();

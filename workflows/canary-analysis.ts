@@ -5,22 +5,16 @@
  * or marginal evidence holds the step (never passes it) for at most `noDataBudget`, then rolls
  * back or pauses for a person. The step ends only on a passing analysis at or after the bake.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
-import type { ModelServiceActivities } from '../activities/model-service';
-import type { PrometheusActivities } from '../activities/prometheus';
-import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { ApplicationFailure, CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { ErrorType } from '../core/errors';
 import { formatDuration } from '../core/duration';
 import { serviceName } from '../core/manifests';
+import { trafficOf } from '../core/traffic';
 import type { ServiceSpec } from '../core/service-spec';
-import type { ReleaseStatus } from './messages';
+import type { ReleaseStatus } from '../core/release/types';
+import { analyzeCanary as analyze, goldenPrompts, runLoadTest } from './activity-proxies';
 import { recordAnalysisDecision } from './metrics';
 
-const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
-const analyze = (intervalMs: number) =>
-  proxyActivities<PrometheusActivities>({ startToCloseTimeout: Math.max(10_000, 2 * intervalMs), retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes } }).analyzeCanary;
-const { goldenPrompts } = proxyActivities<ModelServiceActivities>({ startToCloseTimeout: '2m', retry: { maximumAttempts: 3, nonRetryableErrorTypes } });
-const load = (durationMs: number) =>
-  proxyActivities<ModelServiceActivities>({ startToCloseTimeout: durationMs + 120_000, heartbeatTimeout: '15s', retry: { maximumAttempts: 3, nonRetryableErrorTypes } }).runLoadTest;
 
 export interface ObservedRun {
   status: ReleaseStatus;
@@ -47,10 +41,11 @@ class StepLoad {
     const profile = this.spec.loadTest;
     if (!profile || this.pending) return;
     const slice = this.slice++;
-    const hostnames = this.spec.rollout.traffic.kind === 'gateway-api' ? this.spec.rollout.traffic.hostnames : [];
+    const { kind, traffic } = trafficOf(this.spec);
+    const hostnames = kind.hostnames(traffic);
     const targetService = profile.target === 'canary' ? serviceName(this.spec.service, 'canary') : this.spec.service;
     const started = this.scope.run(() =>
-      load(durationMs)({
+      runLoadTest(durationMs)({
         namespace: this.spec.namespace,
         targetService,
         ...(profile.target === 'service' && hostnames[0] ? { viaHostname: hostnames[0] } : {}),

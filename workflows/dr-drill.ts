@@ -5,35 +5,18 @@
  * RTO and RPO against the targets → report (a GitHub issue) → and always remove the copy, after
  * a failure or a cancellation too.
  */
-import {
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-  type RetryPolicy,
-} from '@temporalio/workflow';
-import type { BackupActivities } from '../activities/backup';
-import type { GitHubActivities } from '../activities/github';
-import type { KubernetesActivities } from '../activities/kubernetes';
-import type { ModelServiceActivities } from '../activities/model-service';
+import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import { DrillSpec } from '../core/drill/spec';
 import { drillFigures, drillReport, type BackupSummary } from '../core/drill/figures';
-import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { ErrorType } from '../core/errors';
 import { GPU_RESOURCE } from '../core/gpu-capacity';
 import { describeIssues } from '../core/validation';
+import { copying, drillStep as quick, github, waitForRevision as waitFor } from './activity-proxies';
 import { failureMessage, failureType } from './failures';
 import { recordDrill } from './metrics';
-import { drillStatusQuery, type DrillInput, type DrillResult, type DrillStatus } from './messages';
+import { drillStatusQuery } from './messages';
+import type { DrillInput, DrillResult, DrillStatus } from '../core/drill/types';
 
-const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
-const quick = proxyActivities<BackupActivities & KubernetesActivities & ModelServiceActivities>({ startToCloseTimeout: '2m', retry });
-// Copies heartbeat per file; a file is allowed minutes.
-const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry });
-const waitFor = (budgetMs: number) => proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry }).waitForRevision;
-const github = proxyActivities<GitHubActivities>({ startToCloseTimeout: '1m', retry });
 
 export async function drDrill(input: DrillInput): Promise<DrillResult> {
   const parsed = DrillSpec.safeParse(input.spec);
@@ -43,7 +26,7 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
   const short = runId.replace(/-/g, '').slice(-8);
   const isolatedNamespace = `dr-${spec.service.slice(0, 48)}-${short}`;
   const modelTarget = spec.modelStore ? `${spec.modelStore.path}.dr-${short}` : undefined;
-  const location = { store: spec.backupStore.path, namespace: spec.namespace, service: spec.service };
+  const location = { store: spec.backupStore, namespace: spec.namespace, service: spec.service };
   const status: DrillStatus = { namespace: spec.namespace, service: spec.service, phase: 'backing-up', isolatedNamespace, startedAt: new Date().toISOString() };
   setHandler(drillStatusQuery, () => status);
 

@@ -1,5 +1,6 @@
 /** Reading failures in workflow code: activity failures wrap the ApplicationFailure that says what went wrong. */
 import { ApplicationFailure } from '@temporalio/workflow';
+import { asReleaseFailure, type ReleaseFailureDetails } from '../core/release/types';
 
 /** The innermost message: the reason, not "Activity task failed". */
 export function failureMessage(err: unknown): string {
@@ -16,4 +17,9 @@ export function failureType(err: unknown, fallback: string): string {
     e = (e as { cause?: unknown }).cause;
   }
   return fallback;
+}
+
+/** The ReleaseFailureDetails the release's own failure carries (refused or rolled back), if it is one. */
+export function releaseFailureDetails(err: unknown): ReleaseFailureDetails | undefined {
+  return err instanceof ApplicationFailure ? asReleaseFailure(err.details?.[0]) : undefined;
 }

@@ -5,16 +5,11 @@
  * the release report. GitHub is told, not asked: a GitHub that stays unreachable after the
  * retries is logged, and the release goes on.
  */
-import { CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { DeploymentState, GitHubActivities } from '../activities/github';
-import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { CancellationScope, log, patched, workflowInfo } from '@temporalio/workflow';
+import type { DeploymentState } from '../activities/github';
 import { releaseReport } from '../core/report/release-report';
-import type { GitHubDeploymentTarget, ReleaseResult, ReleaseStatus } from './messages';
-
-const gh = proxyActivities<GitHubActivities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-});
+import type { GitHubDeploymentTarget, ReleaseFailureDetails, ReleaseResult, ReleaseStatus } from '../core/release/types';
+import { github as gh } from './activity-proxies';
 
 export class DeploymentReporter {
   private deploymentId?: number;
@@ -58,15 +53,15 @@ export class DeploymentReporter {
     await this.completeCheck(ok, ok ? headline : `${result.version} ${headline}`, result.status);
   }
 
-  async fail(reason: string): Promise<void> {
+  async fail(reason: string, failure?: ReleaseFailureDetails): Promise<void> {
     await this.deploymentStatus('failure', reason);
-    await this.completeCheck(false, reason, this.status);
+    await this.completeCheck(false, reason, this.status, failure);
   }
 
-  private async completeCheck(ok: boolean, headline: string, status: ReleaseStatus | undefined): Promise<void> {
+  private async completeCheck(ok: boolean, headline: string, status: ReleaseStatus | undefined, failure?: ReleaseFailureDetails): Promise<void> {
     if (this.checkRunId === undefined || !status) return;
     const checkRunId = this.checkRunId;
-    const report = releaseReport(status, { ok, headline });
+    const report = releaseReport(status, { ok, headline, ...(failure ? { failure } : {}) });
     await this.quietly('complete the check run', () => gh.completeCheckRun({ ...this.where, checkRunId, conclusion: ok ? 'success' : 'failure', title: report.title, summary: report.summary }));
   }
 

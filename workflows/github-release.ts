@@ -8,7 +8,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, ParentClosePolicy, log, startChild } from '@temporalio/workflow';
 import { ErrorType } from '../core/errors';
-import { releaseWorkflowId, type ReleaseInput } from './messages';
+import { releaseWorkflowId, type ReleaseInput } from '../core/release/types';
 import type { releasePipeline } from './release-pipeline';
 
 export interface GitHubReleaseInput {

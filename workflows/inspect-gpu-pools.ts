@@ -1,14 +1,9 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { KubernetesActivities } from '../activities/kubernetes';
-import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { ErrorType } from '../core/errors';
 import type { PoolCapacity } from '../core/gpu-capacity';
 import { describeIssues } from '../core/validation';
-
-const { readPoolCapacity } = proxyActivities<KubernetesActivities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] },
-});
+import { poolInspection } from './activity-proxies';
 
 export const InspectGpuPoolsInput = z.object({
   pools: z.array(z.string().min(1)).min(1, 'name at least one pool'),
@@ -21,5 +16,5 @@ export async function inspectGpuPools(input: InspectGpuPoolsInput): Promise<Pool
   const parsed = InspectGpuPoolsInput.safeParse(input);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input: ${describeIssues(parsed.error)}`, ErrorType.InvalidInput);
   const { pools, poolLabel } = parsed.data;
-  return Promise.all(pools.map((pool) => readPoolCapacity({ pool, poolLabel })));
+  return Promise.all(pools.map((pool) => poolInspection.readPoolCapacity({ pool, poolLabel })));
 }

@@ -4,7 +4,7 @@
  * worker's Prometheus endpoint (AUTOGLM_METRICS_ADDRESS).
  */
 import { metricMeter } from '@temporalio/workflow';
-import type { ReleaseStatus } from './messages';
+import type { ReleaseStatus } from '../core/release/types';
 
 const releases = metricMeter.createCounter('autoglm_releases', 'releases', 'Releases ended, by outcome and environment');
 const rollbacks = metricMeter.createCounter('autoglm_rollbacks', 'rollbacks', 'Releases rolled back, by reason (the failure type, or aborted)');

@@ -7,19 +7,16 @@
  * It records who asked and why (revision history, GitHub deployment, workflow status).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, ParentClosePolicy, log, proxyActivities, setHandler, startChild, type RetryPolicy } from '@temporalio/workflow';
-import type { KubernetesActivities } from '../activities/kubernetes';
-import type { TemporalActivities } from '../activities/temporal';
-import { ErrorType, NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
+import { ApplicationFailure, ParentClosePolicy, log, setHandler, startChild } from '@temporalio/workflow';
+import { ErrorType } from '../core/errors';
 import { chooseRollbackTarget, rollbackSpec } from '../core/revision-history';
-import { releaseWorkflowId, rollbackStatusQuery, type RollbackInput, type RollbackResult, type RollbackStatus } from './messages';
+import { rollbackStatusQuery } from './messages';
+import { releaseWorkflowId } from '../core/release/types';
+import type { RollbackInput, RollbackResult, RollbackStatus } from '../core/rollback/types';
+import { cluster as k8s, temporal } from './activity-proxies';
 import { recordOnCallRollback } from './metrics';
 import type { releasePipeline } from './release-pipeline';
 
-const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_ERROR_TYPES] };
-const k8s = proxyActivities<KubernetesActivities>({ startToCloseTimeout: '1m', retry });
-// A preempted release rolls back within its own budgets; the wait heartbeats meanwhile.
-const temporal = proxyActivities<TemporalActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry });
 
 /** A release that slips in between the wait and the start is preempted too, this many times. */
 const MAX_TAKEOVERS = 5;

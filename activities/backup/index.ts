@@ -6,6 +6,7 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { rm } from 'node:fs/promises';
 import type { BackupSummary } from '../../core/drill/figures';
+import type { BackupStoreSpec } from '../../core/drill/spec';
 import { ErrorType } from '../../core/errors';
 import { FIELD_MANAGER } from '../../core/manifests';
 import type { RevisionRecord } from '../../core/revision-history';
@@ -16,7 +17,9 @@ import { classifyKubeError, statusOf } from '../kubernetes/errors';
 import { historyConfigMapName } from '../kubernetes/revisions';
 import { collectObjects, intoIsolatedNamespace, type BackedUpObject } from './objects';
 import { seal, unseal, type BackupKey, type SealedData } from './secrets';
-import { backupDir, newestFileChange, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest } from './store';
+import { backupPrefix, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
+import { newestFileChange } from './model-dir';
+import { backupStoreFor } from './stores';
 
 export interface BackupActivityOptions {
   kube: Kube;
@@ -25,7 +28,8 @@ export interface BackupActivityOptions {
 }
 
 export interface BackupLocation {
-  store: string;
+  /** The drill spec's backupStore, whole. */
+  store: BackupStoreSpec;
   namespace: string;
   service: string;
   backupId: string;
@@ -44,6 +48,8 @@ const summaryOf = (m: BackupManifest, taken: boolean): BackupSummary => ({
   backupId: m.backupId, takenAt: m.takenAt, newestDataAt: m.newestDataAt, objects: m.objects.count, files: m.files.length,
   bytes: m.files.reduce((n, f) => n + f.size, 0), durationMs: m.durationMs, taken,
 });
+
+const backupAt = (l: BackupLocation): BackupRef => ({ store: backupStoreFor(l.store), prefix: backupPrefix(l.namespace, l.service, l.backupId) });
 
 const heartbeating = () => {
   const ctx = Context.current();
@@ -64,8 +70,8 @@ export function createBackupActivities(o: BackupActivityOptions) {
         const { data, stringData, ...rest } = x as BackedUpObject & { data?: Record<string, string>; stringData?: Record<string, string> };
         return { ...rest, sealedData: seal(key!, { ...(data ?? {}), ...(stringData ?? {}) }, `${input.namespace}/${x.metadata?.name}`) };
       });
-      const manifest = await writeBackup({
-        dir: backupDir(input.store, input.namespace, input.service, input.backupId), backupId: input.backupId, namespace: input.namespace, service: input.service,
+      const manifest = await writeBackup(backupAt(input), {
+        backupId: input.backupId, namespace: input.namespace, service: input.service,
         objects: sealed, ...(input.modelStore ? { modelDir: input.modelStore } : {}), ...(newestChange ? { newestObjectChange: newestChange } : {}), onFile: heartbeating(),
       });
       return summaryOf(manifest, true);
@@ -73,7 +79,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
 
     /** An existing backup's summary (its manifest checked). */
     async describeBackup(input: BackupLocation): Promise<BackupSummary> {
-      return summaryOf(await readManifest(backupDir(input.store, input.namespace, input.service, input.backupId)), false);
+      return summaryOf(await readManifest(backupAt(input)), false);
     },
 
     /**
@@ -81,12 +87,12 @@ export function createBackupActivities(o: BackupActivityOptions) {
      * whole — manifest, objects, every model file — before any object is created.
      */
     async restoreBackup(input: BackupLocation & { targetNamespace: string; modelTarget?: string }): Promise<RestoredService> {
-      const dir = backupDir(input.store, input.namespace, input.service, input.backupId);
-      const { manifest, objects } = await readBackup(dir);
+      const backup = backupAt(input);
+      const { manifest, objects } = await readBackup(backup);
       let files = { files: 0, bytes: 0 };
       if (input.modelTarget) {
         try {
-          files = await restoreFiles(dir, manifest, input.modelTarget, heartbeating());
+          files = await restoreFiles(backup, manifest, input.modelTarget, heartbeating());
         } catch (err) {
           await rm(input.modelTarget, { recursive: true, force: true });
           throw err;

@@ -5,19 +5,21 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { DR_ACCESS_LABEL, LABELS } from '../../core/manifests';
+import { TRAFFIC_OBJECT_TYPES, isolatedCopy } from '../../core/traffic';
+import type { ObjectType } from '../../core/traffic/kind';
 import type { Kube } from './../kubernetes/client';
 import { classifyKubeError, statusOf } from '../kubernetes/errors';
 import { toWire } from '../kubernetes/wire';
 
-export const BACKED_UP_KINDS: readonly [apiVersion: string, kind: string][] = [
-  ['v1', 'ConfigMap'],
-  ['v1', 'Secret'],
-  ['v1', 'Service'],
-  ['apps/v1', 'Deployment'],
-  ['autoscaling/v2', 'HorizontalPodAutoscaler'],
-  ['policy/v1', 'PodDisruptionBudget'],
-  ['networking.k8s.io/v1', 'NetworkPolicy'],
-  ['gateway.networking.k8s.io/v1', 'HTTPRoute'],
+/** What a model service consists of: its configuration, pods, policies, and every traffic kind's objects. */
+export const BACKED_UP_KINDS: readonly ObjectType[] = [
+  { apiVersion: 'v1', kind: 'ConfigMap' },
+  { apiVersion: 'v1', kind: 'Secret' },
+  ...TRAFFIC_OBJECT_TYPES,
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
 ];
 
 export type BackedUpObject = KubernetesObject & Record<string, unknown>;
@@ -29,7 +31,7 @@ export type BackedUpObject = KubernetesObject & Record<string, unknown>;
 export async function collectObjects(kube: Kube, namespace: string, service: string): Promise<{ objects: BackedUpObject[]; newestChange?: string }> {
   const out: BackedUpObject[] = [];
   let newest = 0;
-  for (const [apiVersion, kind] of BACKED_UP_KINDS) {
+  for (const { apiVersion, kind } of BACKED_UP_KINDS) {
     let items: KubernetesObject[];
     try {
       items = (await kube.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, `${LABELS.name}=${service}`)).items;
@@ -69,16 +71,12 @@ export function fromOlderBackup(o: BackedUpObject): BackedUpObject {
 }
 
 /**
- * The same objects in another namespace, isolated: routes are detached from their gateways (a
- * restored copy must not take production traffic), and only pods of that namespace and of
+ * The same objects in another namespace, isolated: each traffic kind makes its objects take no
+ * production traffic (routes are detached from their gateways), and only pods of that namespace and of
  * namespaces labelled DR_ACCESS_LABEL may reach it.
  */
 export function intoIsolatedNamespace(objects: readonly BackedUpObject[], namespace: string): BackedUpObject[] {
-  const moved = objects.map(fromOlderBackup).map((o) => {
-    const copy = { ...o, metadata: { ...o.metadata, namespace } } as BackedUpObject;
-    if (o.kind === 'HTTPRoute') copy.spec = { ...(o.spec as Record<string, unknown>), parentRefs: [] };
-    return copy;
-  });
+  const moved = objects.map(fromOlderBackup).map((o) => isolatedCopy({ ...o, metadata: { ...o.metadata, namespace } }));
   const isolation: BackedUpObject = {
     apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'dr-drill-isolation', namespace },
     // Its own pods, and namespaces labelled for the drill's checks (where the worker runs).

@@ -1,6 +1,6 @@
 import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { FIELD_MANAGER, type KubeObject } from '../../core/manifests';
-import type { ObjectRef } from '../../core/snapshot';
+import type { ObjectRef } from '../../core/manifests';
 import type { Kube } from './client';
 import { classifyKubeError, statusOf } from './errors';
 import { toModel } from './wire';

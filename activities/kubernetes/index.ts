@@ -1,7 +1,7 @@
 import type { PoolCapacity } from '../../core/gpu-capacity';
 import type { KubeObject } from '../../core/manifests';
 import type { RevisionProgress } from '../../core/pod-health';
-import type { ObjectRef } from '../../core/snapshot';
+import type { ObjectRef } from '../../core/manifests';
 import { applyObjects, deleteObjects, scaleDeployment } from './apply';
 import { readPoolCapacity, type ReadPoolCapacityInput } from './capacity';
 import type { Kube } from './client';

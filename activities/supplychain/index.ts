@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../../core/errors';
-import { describeRule, type CertificateIdentity, type KeylessIdentity } from '../../core/identity-policy';
+import { describeRule, type KeylessIdentity } from '../../core/identity-policy';
 import { parseImageRef, pinnedReference } from '../../core/image-ref';
-import type { ProvenanceFacts, ProvenancePolicy } from '../../core/provenance-policy';
+import type { ProvenancePolicy } from '../../core/provenance-policy';
+import type { VerifiedImage, Violation } from '../../core/verified-image';
 import { bundleSignatures, judgeSignatures, legacySignatures, loadKeys, type Signers, type TrustedKey } from './cosign';
 import { loadTrustMaterial } from './keyless';
 import { OciRegistry, RegistryError, type RegistryOptions } from './oci-registry';
@@ -20,21 +21,6 @@ export interface VerifyImageInput {
   provenance?: ProvenancePolicy;
   /** enforce (default): a failed check fails the activity. warn: failed checks are returned as violations and the pinned image is deployed. */
   enforcement?: Enforcement;
-}
-
-export interface Violation {
-  type: ErrorType;
-  message: string;
-}
-
-export interface VerifiedImage {
-  /** repository@sha256:…: what the release deploys. */
-  reference: string;
-  digest: string;
-  signatures: { format: 'legacy' | 'bundle'; keyId?: string; identity?: CertificateIdentity }[];
-  provenance?: ProvenanceFacts;
-  /** Only under `warn`: the checks that failed. */
-  violations?: Violation[];
 }
 
 export interface SupplyChainOptions extends RegistryOptions {

@@ -6,7 +6,8 @@
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowNotFoundError, type TLSConfig } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { preemptSignal, releaseWorkflowId, statusQuery } from '../../workflows/messages';
+import { preemptSignal, statusQuery } from '../../workflows/messages';
+import { releaseWorkflowId } from '../../core/release/types';
 
 export interface TemporalActivityOptions {
   address: string;

@@ -6,7 +6,7 @@ import { formatDuration } from '../duration';
 import { median } from '../median';
 import { evaluateBurnRates } from './burn-rate';
 import { mannWhitneyU } from './mann-whitney';
-import type { TrackQuery } from './queries';
+import type { ComparisonMetric, TrackQuery } from './dialect';
 import type { AnalysisSpec } from './spec';
 
 export type CheckVerdict = 'pass' | 'fail' | 'marginal' | 'nodata' | 'info';
@@ -22,11 +22,8 @@ export interface Check {
   stats?: Record<string, number>;
 }
 
-export type ComparisonMetric = AnalysisSpec['comparison']['metrics'][number];
-
 export interface RawAnalysis {
   canary: Partial<Record<TrackQuery, number>>;
-  baseline?: Partial<Record<TrackQuery, number>>;
   /** The expressions behind `canary`, by the same names (evidence). */
   queries: Partial<Record<TrackQuery, string>>;
   /** Canary error ratio by window length (ms), for the burn rates. */
@@ -48,6 +45,14 @@ export type Action = 'continue' | 'hold' | 'rollback';
 export interface Decision {
   action: Action;
   reasons: string[];
+}
+
+/** One analysis of a canary step: when the metrics were asked, every check with its evidence, the decision. */
+export interface AnalysisReport {
+  /** ISO time: the queries' evaluation time. */
+  at: string;
+  checks: Check[];
+  decision: Decision;
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;

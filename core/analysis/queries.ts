@@ -1,15 +1,10 @@
 /**
- * PromQL for one track (canary or stable) of a model service, over vLLM's metric names (what
- * vLLM's OpenAI server exports; DCGM for GPU memory). Pure.
+ * The PromQL dialect: queries for one track (canary or stable) of a model service, over vLLM's
+ * metric names (what vLLM's OpenAI server exports; DCGM for GPU memory). Pure.
  */
 import { formatDuration } from '../duration';
+import type { QueryDialect, TrackQuery, TrackSelector } from './dialect';
 import type { AnalysisSpec } from './spec';
-
-export interface TrackSelector {
-  namespace: string;
-  service: string;
-  revision: string;
-}
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
@@ -18,8 +13,6 @@ export function selector(labels: AnalysisSpec['labels'], t: TrackSelector, extra
 }
 
 const quantile = (q: number, metric: string, sel: string, w: string) => `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket${sel}[${w}])))`;
-
-export type TrackQuery = 'requests' | 'errorRatio' | 'p95E2eSeconds' | 'p95TtftSeconds' | 'p50TtftSeconds' | 'p50E2eSeconds' | 'gpuMemory' | 'kvCache' | 'queue';
 
 /** The instant queries of one check, by name, over `windowMs`. */
 export function trackQueries(labels: AnalysisSpec['labels'], t: TrackSelector, windowMs: number): Record<TrackQuery, string> {
@@ -55,3 +48,5 @@ export function comparisonQuery(metric: 'ttft' | 'e2e' | 'errors', labels: Analy
   const name = metric === 'ttft' ? 'vllm:time_to_first_token_seconds' : 'vllm:e2e_request_latency_seconds';
   return `sum(rate(${name}_sum${sel}[${w}])) / sum(rate(${name}_count${sel}[${w}]))`;
 }
+
+export const PROMQL: QueryDialect = { name: 'promql', trackQueries, errorRatio, comparison: comparisonQuery };

@@ -1,15 +1,20 @@
 /** A disaster-recovery drill: what to back up, where to, and the targets it is judged by. */
 import { z } from 'zod';
 import { durationMs } from '../duration';
-import { dnsLabel } from '../service-spec';
+import { dnsLabel } from '../dns-label';
+
+/** A directory the worker writes (a mounted volume). More kinds of store are further variants. */
+const DirectoryStoreSpec = z.object({ kind: z.literal('directory').default('directory'), path: z.string().min(1) });
+export const BackupStoreSpec = DirectoryStoreSpec;
+export type BackupStoreSpec = z.infer<typeof BackupStoreSpec>;
 
 export const DrillSpec = z.object({
   namespace: dnsLabel,
   service: dnsLabel,
   /** The model store: a directory standing in for the PVC on the local stack (the worker reads it). */
   modelStore: z.object({ path: z.string().min(1) }).optional(),
-  /** Where backups go: a directory the worker writes (an S3-compatible store is not built yet). */
-  backupStore: z.object({ kind: z.literal('directory').default('directory'), path: z.string().min(1) }),
+  /** Where backups go, the whole config reaching the backup activities (activities/backup/stores.ts). */
+  backupStore: BackupStoreSpec,
   /** Restore this existing backup instead of taking a new one (a drill of an older backup). */
   restoreBackup: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/).optional(),
   /** Seeds: RTO < 5 min, RPO < 1 min. */

@@ -3,7 +3,7 @@
  * renders): outcome, image and its verification, phase timings, the latest canary analysis with
  * its evidence, golden prompts and the load-test reports. Pure.
  */
-import type { ReleaseStatus } from '../../workflows/messages';
+import type { ReleaseFailureDetails, ReleaseStatus } from '../release/types';
 import type { CheckVerdict } from '../analysis/checks';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -16,10 +16,12 @@ export interface ReleaseReport {
   summary: string;
 }
 
-export function releaseReport(status: ReleaseStatus, outcome: { ok: boolean; headline: string }): ReleaseReport {
+/** `failure`: how a failed release ended (its failure's typed details). */
+export function releaseReport(status: ReleaseStatus, outcome: { ok: boolean; headline: string; failure?: ReleaseFailureDetails }): ReleaseReport {
   const lines: string[] = [`## ${outcome.ok ? '✅' : '❌'} ${cell(outcome.headline)}`, ''];
   lines.push('| | |', '|---|---|', `| Service | \`${status.namespace}/${status.service}\` |`, `| Version | ${cell(status.version)} |`, `| Final phase | ${status.phase} |`);
   if (status.plan) lines.push(`| Plan | ${cell(status.plan)} |`);
+  if (outcome.failure) lines.push(`| Outcome | ${outcome.failure.outcome === 'refused' ? 'refused before any change' : 'rolled back'} (failed while ${outcome.failure.failedIn}) |`);
   lines.push(`| Traffic at the end | stable ${status.weights.stable} % · canary ${status.weights.canary} % |`);
   if (status.image) {
     const signers = status.image.signatures.map((s) => s.identity?.subject ?? s.keyId ?? s.format).join(', ');

@@ -1,5 +1,6 @@
 /** What a scenario step came to, and whether that is what the scenario expected. Pure. */
 import type { z } from 'zod';
+import type { ReleaseFailureDetails } from '../../core/release/types';
 import type { ReleaseOutcomeExpected, RollbackOutcomeExpected } from './format';
 
 export interface Observed<O extends string> {
@@ -12,9 +13,13 @@ export interface Observed<O extends string> {
 type ReleaseOutcome = z.infer<typeof ReleaseOutcomeExpected>;
 type RollbackOutcome = z.infer<typeof RollbackOutcomeExpected>;
 
-/** A release workflow's failure: rolled back once something was deployed, refused before (image, capacity, spec). */
-export function releaseFailureOutcome(message: string): Observed<ReleaseOutcome> {
-  return message.startsWith('release rolled back:') ? { outcome: 'rolled-back', reason: message } : { outcome: 'refused', reason: message };
+/**
+ * A release workflow's failure, from its typed details: rolled back once something was deployed,
+ * refused before (image, capacity, spec). A failure without them (a workflow ended by other
+ * means) counts as refused, with its message as the reason.
+ */
+export function releaseFailureOutcome(failure: ReleaseFailureDetails | undefined, message: string): Observed<ReleaseOutcome> {
+  return { outcome: failure?.outcome ?? 'refused', reason: message };
 }
 
 export interface Expectation<O extends string> {

@@ -3,10 +3,10 @@
  * key unless marked unsigned), starts its service's namespace clean, then runs each step with live
  * progress and checks its outcome against the expectation.
  */
-import { WorkflowFailedError } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { onProgressChange, printWhenChanged } from '../../cli/progress';
 import { rollbackLine } from '../../cli/rollback';
+import { failureText, releaseFailureOf } from '../../client/release-failure';
 import { followRelease, startRelease } from '../../client/releases';
 import { followRollback, startRollback } from '../../client/rollbacks';
 import { publishImage, stackSigningKey } from '../../infra/dev/image/publish';
@@ -22,7 +22,6 @@ export interface StepReport {
   durationMs: number;
 }
 
-const failureText = (err: unknown) => (err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err));
 
 export async function runScenario(session: DemoSession, scenario: Scenario, print: (line: string) => void): Promise<StepReport[]> {
   const { stack, client, taskQueue, kube } = session;
@@ -61,7 +60,7 @@ export async function runScenario(session: DemoSession, scenario: Scenario, prin
       const r = await followRelease(handle, onProgressChange((line) => print(`  ${line}`)));
       observed = { outcome: r.outcome, reason: r.reason ?? r.status.lastReason ?? '', version: r.version };
     } catch (err) {
-      observed = { ...releaseFailureOutcome(failureText(err)), version: release.version };
+      observed = { ...releaseFailureOutcome(releaseFailureOf(err), failureText(err)), version: release.version };
     }
     return { label: `release ${release.version}`, expected: release.expect, observed, expectation: describeExpectation(release.expect) };
   }

@@ -10,7 +10,7 @@ import { startRelease } from '../../client/releases';
 import type { DrillSpecInput } from '../../core/drill/spec';
 import { renderDeployment } from '../../core/manifests';
 import { ServiceSpec, type ServiceSpecInput } from '../../core/service-spec';
-import type { DrillResult } from '../../workflows/messages';
+import type { DrillResult } from '../../core/drill/types';
 import { drillStatusQuery } from '../../workflows/messages';
 import { useGitHubWorker } from '../support/github/use-emulator';
 import { eventually } from '../support/kube';

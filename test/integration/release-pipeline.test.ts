@@ -7,7 +7,8 @@ import { ReleaseInProgressError, startRelease } from '../../client/releases';
 import { ErrorType } from '../../core/errors';
 import { LABELS } from '../../core/manifests';
 import type { ServiceSpecInput } from '../../core/service-spec';
-import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery, type ReleaseStatus } from '../../workflows/messages';
+import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../../workflows/messages';
+import type { ReleaseStatus } from '../../core/release/types';
 import { eventually } from '../support/kube';
 import { useReleaseHarness } from '../support/harness';
 

@@ -5,7 +5,6 @@ const analysis = AnalysisSpec.parse({});
 const slos = { p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 };
 const healthy = (): RawAnalysis => ({
   canary: { requests: 120, p95E2eSeconds: 1.1, errorRatio: 0, gpuMemory: 0.62, kvCache: 0.1, queue: 0 },
-  baseline: { requests: 300 },
   queries: {},
   errorRatioByWindow: Object.fromEntries(analysis.burnRate.windows.flatMap((w) => [[w.long, 0], [w.short, 0]])),
   series: { e2e: { canary: [1.0, 1.1, 0.9, 1.05, 1.0], baseline: [1.0, 0.95, 1.1, 1.0, 1.02, 0.98], query: 'q' } },

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fromOlderBackup, intoIsolatedNamespace, type BackedUpObject } from '../../activities/backup/objects';
 import { seal, unseal } from '../../activities/backup/secrets';
 import { aesKeyFrom } from '../../security/aes-key';
-import { readBackup, restoreFiles, writeBackup } from '../../activities/backup/store';
+import { readBackup, restoreFiles, writeBackup, type BackupRef } from '../../activities/backup/archive';
+import { DirectoryStore } from '../../activities/backup/directory-store';
 import { parseDocument } from 'yaml';
 import { drillFigures, drillReport } from '../../core/drill/figures';
 import { DrillSpec } from '../../core/drill/spec';
@@ -39,29 +40,68 @@ describe('backup store', () => {
   writeFileSync(join(models, 'weights.bin'), randomBytes(64 * 1024));
   writeFileSync(join(models, 'tokenizer', 'vocab.json'), '{"a":1}');
 
+  const store = new DirectoryStore(root);
+  const at = (id: string): BackupRef => ({ store, prefix: `ns/llm/${id}/` });
+
   it('writes a whole backup, returns the same one when asked again, and restores the files checked', async () => {
-    const dir = join(root, 'b1');
-    const m = await writeBackup({ dir, backupId: 'b1', namespace: 'ns', service: 'llm', objects: [{ kind: 'Service' }], modelDir: models });
+    const dir = join(root, 'ns/llm/b1');
+    const m = await writeBackup(at('b1'), { backupId: 'b1', namespace: 'ns', service: 'llm', objects: [{ kind: 'Service' }], modelDir: models });
     expect(m.files.map((f) => f.path)).toEqual(['tokenizer/vocab.json', 'weights.bin']);
-    expect(existsSync(`${dir}.partial`)).toBe(false);
-    expect(await writeBackup({ dir, backupId: 'b1', namespace: 'ns', service: 'llm', objects: [], modelDir: models })).toEqual(m); // idempotent
-    const { manifest, objects } = await readBackup(dir);
+    expect((await store.list('ns/llm/b1/')).map((o) => o.key)).toEqual(['manifest.json', 'manifest.sha256', 'model/tokenizer/vocab.json', 'model/weights.bin', 'objects.json'].map((k) => `ns/llm/b1/${k}`));
+    expect(existsSync(join(dir, 'manifest.sha256'))).toBe(true);
+    expect(await writeBackup(at('b1'), { backupId: 'b1', namespace: 'ns', service: 'llm', objects: [], modelDir: models })).toEqual(m); // idempotent
+    const { manifest, objects } = await readBackup(at('b1'));
     expect(objects).toEqual([{ kind: 'Service' }]);
     const target = join(root, 'restored');
-    expect(await restoreFiles(dir, manifest, target)).toEqual({ files: 2, bytes: 64 * 1024 + 7 });
+    expect(await restoreFiles(at('b1'), manifest, target)).toEqual({ files: 2, bytes: 64 * 1024 + 7 });
     expect(readFileSync(join(target, 'weights.bin'))).toEqual(readFileSync(join(models, 'weights.bin')));
   });
 
   it('names what is corrupt or missing', async () => {
-    const dir = join(root, 'b2');
-    const m = await writeBackup({ dir, backupId: 'b2', namespace: 'ns', service: 'llm', objects: [{ kind: 'Service' }], modelDir: models });
+    const dir = join(root, 'ns/llm/b2');
+    const m = await writeBackup(at('b2'), { backupId: 'b2', namespace: 'ns', service: 'llm', objects: [{ kind: 'Service' }], modelDir: models });
     writeFileSync(join(dir, 'objects.json'), '[{"kind":"Secret"}]');
-    await expect(readBackup(dir)).rejects.toThrow(/corrupt: objects.json does not match its checksum/);
+    await expect(readBackup(at('b2'))).rejects.toThrow(/corrupt: objects.json does not match its checksum/);
     writeFileSync(join(dir, 'model', 'weights.bin'), 'x');
-    await expect(restoreFiles(dir, m, join(root, 'r2'))).rejects.toThrow(/model file weights.bin: checksum .* \(1 B\), the manifest says .* \(65536 B\)/);
+    await expect(restoreFiles(at('b2'), m, join(root, 'r2'))).rejects.toThrow(/model file weights.bin: checksum .* \(1 B\), the manifest says .* \(65536 B\)/);
     writeFileSync(join(dir, 'manifest.json'), '{}');
-    await expect(readBackup(dir)).rejects.toThrow(/manifest.json does not match manifest.sha256/);
-    await expect(readBackup(join(root, 'nope'))).rejects.toMatchObject({ type: 'BackupNotFound' });
+    await expect(readBackup(at('b2'))).rejects.toThrow(/manifest.json does not match manifest.sha256/);
+    await expect(readBackup(at('nope'))).rejects.toMatchObject({ type: 'BackupNotFound' });
+  });
+
+  it('a backup whose last key was never written does not exist, and a retry writes it whole', async () => {
+    const m = await writeBackup(at('b3'), { backupId: 'b3', namespace: 'ns', service: 'llm', objects: [], modelDir: models });
+    await store.delete('ns/llm/b3/manifest.sha256'); // as if the worker died before the last put
+    await expect(readBackup(at('b3'))).rejects.toMatchObject({ type: 'BackupNotFound' });
+    const again = await writeBackup(at('b3'), { backupId: 'b3', namespace: 'ns', service: 'llm', objects: [], modelDir: models });
+    expect(again.files).toEqual(m.files);
+    expect((await readBackup(at('b3'))).manifest.backupId).toBe('b3');
+  });
+});
+
+describe('directory store', () => {
+  const store = new DirectoryStore(mkdtempSync(join(tmpdir(), 'dirstore-')));
+
+  it('puts with a checksum, gets, lists, verifies and deletes by key', async () => {
+    const put = await store.put('a/b/c.txt', 'hello');
+    expect(put).toEqual({ key: 'a/b/c.txt', size: 5, sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' });
+    const body = await store.get('a/b/c.txt');
+    let text = '';
+    for await (const c of body!) text += (c as Buffer).toString();
+    expect(text).toBe('hello');
+    expect(await store.get('a/none')).toBeUndefined();
+    await store.put('a/d.txt', Buffer.from('x'));
+    expect(await store.list('a/')).toEqual([{ key: 'a/b/c.txt', size: 5 }, { key: 'a/d.txt', size: 1 }]);
+    expect(await store.verify('a/b/c.txt', put.sha256)).toBe(true);
+    expect(await store.verify('a/d.txt', put.sha256)).toBe(false);
+    expect(await store.verify('a/none', put.sha256)).toBe(false);
+    await store.delete('a/b/');
+    expect(await store.list('a/')).toEqual([{ key: 'a/d.txt', size: 1 }]);
+    await store.delete('nothing/here/');
+  });
+
+  it.each(['../escape', 'a//b', '/abs', 'a/./b'])('refuses the key %s', async (key) => {
+    await expect(store.put(key, 'x')).rejects.toThrow(/not a valid backup key/);
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ServiceSpec } from '../../core/service-spec';
 import { behaviourFromEnv, performanceAt } from '../../infra/dev/model-world/behaviour';
 import { behaviourEnv, mergeSpec, parseScenarioText, releaseSpec, ScenarioFileError } from '../../demo/scenario/format';
+import { asReleaseFailure } from '../../core/release/types';
 import { mismatches, releaseFailureOutcome } from '../../demo/scenario/outcome';
 
 const EXAMPLES = join(__dirname, '../../examples/scenarios');
@@ -77,10 +78,22 @@ describe('scenario files', () => {
 });
 
 describe('scenario outcomes', () => {
-  it('a failed release is rolled back when it says so, refused otherwise', () => {
-    expect(releaseFailureOutcome('release rolled back: analysis at step 1: P95 latency 4837 ms > 2000 ms').outcome).toBe('rolled-back');
-    expect(releaseFailureOutcome('image refused: no cosign signature found').outcome).toBe('refused');
-    expect(releaseFailureOutcome('not enough nvidia.com/gpu: step 1 needs …').outcome).toBe('refused');
+  it.each`
+    details                                                                                  | message                                          | outcome
+    ${{ outcome: 'rolled-back', failedIn: 'canary', reason: 'P95 latency 4837 ms > 2000 ms' }} | ${'release rolled back: P95 latency 4837 ms'}   | ${'rolled-back'}
+    ${{ outcome: 'refused', failedIn: 'verifying', reason: 'no cosign signature found' }}    | ${'image refused: no cosign signature found'}    | ${'refused'}
+    ${{ outcome: 'refused', failedIn: 'planning', reason: 'not enough GPUs', missingGpus: 4 }} | ${'release rolled back: wording does not count'} | ${'refused'}
+    ${undefined}                                                                             | ${'release rolled back: but no details'}         | ${'refused'}
+  `('a failed release is $outcome by its details, whatever the message ($message)', ({ details, message, outcome }) => {
+    expect(releaseFailureOutcome(asReleaseFailure(details), message)).toEqual({ outcome, reason: message });
+  });
+
+  it('only well-formed details are release failures', () => {
+    expect(asReleaseFailure({ outcome: 'rolled-back', failedIn: 'canary', reason: 'x' })).toBeDefined();
+    expect(asReleaseFailure({ outcome: 'exploded', reason: 'x' })).toBeUndefined();
+    expect(asReleaseFailure({ outcome: 'refused' })).toBeUndefined();
+    expect(asReleaseFailure('release rolled back: x')).toBeUndefined();
+    expect(asReleaseFailure(undefined)).toBeUndefined();
   });
 
   it('compares outcome, reason (case-insensitive substring) and version', () => {

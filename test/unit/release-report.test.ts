@@ -1,5 +1,5 @@
 import { releaseReport } from '../../core/report/release-report';
-import type { ReleaseStatus } from '../../workflows/messages';
+import type { ReleaseStatus } from '../../core/release/types';
 
 const base: ReleaseStatus = {
   service: 'llm', namespace: 'models', version: 'v2', phase: 'rolled-back', paused: false, plan: '2 steps: 25 % → 50 %',
@@ -35,6 +35,15 @@ describe('releaseReport', () => {
     expect(md).toContain('| compare-ttft | ✅ pass |  |  | canary vs baseline; U=12 p=0.4312 |');
     expect(md).toContain('3 compared, 0 answered differently');
     expect(md).toContain('### Step 1: Load test: canary');
+  });
+
+  it.each`
+    failure                                                                                   | row
+    ${{ outcome: 'rolled-back', failedIn: 'canary', reason: 'P95 latency 4458 ms > 2000 ms' }} | ${'| Outcome | rolled back (failed while canary) |'}
+    ${{ outcome: 'refused', failedIn: 'verifying', reason: 'no signature' }}                  | ${'| Outcome | refused before any change (failed while verifying) |'}
+  `('says how a failed release ended from its failure details: $row', ({ failure, row }) => {
+    expect(releaseReport(base, { ok: false, headline: 'x', failure }).summary).toContain(row);
+    expect(releaseReport(base, { ok: false, headline: 'x' }).summary).not.toContain('| Outcome |');
   });
 
   it('keeps a short report for a release without analysis, and cuts a long title', () => {

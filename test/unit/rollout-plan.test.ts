@@ -10,7 +10,7 @@ function pool(perNode: number, used: number[]) {
 
 const input = (over: Partial<PlanInput>): PlanInput => ({
   replicas: 4, stableReplicas: 4, gpusPerReplica: 4, stableGpusPerReplica: 4,
-  steps: [{ weight: 25 }, { weight: 50 }], traffic: 'replica-ratio', allowSwap: true,
+  steps: [{ weight: 25 }, { weight: 50 }], exactWeights: false, allowSwap: true,
   capacity: pool(8, [8, 8]), ...over,
 });
 
@@ -48,7 +48,7 @@ describe('planRollout', () => {
   it('sets replica-ratio weights from the pod ratio, gateway weights from the spec', () => {
     const ratio = planRollout(input({ capacity: pool(8, [8, 8, 0, 0]), steps: [{ weight: 10 }] })) as RolloutPlan;
     expect(ratio.steps[0]).toMatchObject({ canaryReplicas: 1, stableReplicas: 4, weight: 20 });
-    const gw = planRollout(input({ capacity: pool(8, [8, 8, 0, 0]), steps: [{ weight: 10 }], traffic: 'gateway-api' })) as RolloutPlan;
+    const gw = planRollout(input({ capacity: pool(8, [8, 8, 0, 0]), steps: [{ weight: 10 }], exactWeights: true })) as RolloutPlan;
     expect(gw.steps[0]).toMatchObject({ canaryReplicas: 1, stableReplicas: 4, weight: 10 });
   });
 

@@ -1,10 +1,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { AnalyzeCanaryInput } from '../../activities/prometheus';
+import type { AnalyzeCanaryInput } from '../../activities/metrics';
 import { buildChecks, decide, type RawAnalysis } from '../../core/analysis/checks';
 import { ErrorType } from '../../core/errors';
 import type { ServiceSpecInput } from '../../core/service-spec';
-import { releaseWorkflowId, resumeSignal, statusQuery } from '../../workflows/messages';
+import { resumeSignal, statusQuery } from '../../workflows/messages';
+import { releaseWorkflowId } from '../../core/release/types';
 import { fakeCluster } from './fake-cluster';
 import { useTimeSkipping } from './time-skipping';
 
@@ -76,6 +77,7 @@ describe('canary analysis in the release workflow (time skipping)', () => {
     expect(w.checks()).toBe(4);
     // The evidence is in the failure itself, not only in the status query.
     const [details] = err.details as [{ analysis: { decision: { action: string }; checks: { name: string; value?: number; threshold?: number; query?: string }[] } }];
+    expect(details).toMatchObject({ outcome: 'rolled-back', failedIn: 'canary', reason: expect.stringMatching(/^analysis at step 1: P95 latency/) });
     expect(details.analysis.decision.action).toBe('rollback');
     expect(details.analysis.checks.find((c) => c.name === 'P95 latency')).toMatchObject({ value: 3200, threshold: 2000, query: 'histogram_quantile(0.95, …)' });
     // Traffic to the stable is the first thing after the verdict.

@@ -57,6 +57,11 @@ export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stable
     },
     setTrafficWeights: log('setTrafficWeights'),
     settleTraffic: log('settleTraffic'),
+    readTrafficSplit: async (input) => {
+      calls.push({ name: 'readTrafficSplit', input });
+      const last = calls.filter((c) => c.name === 'setTrafficWeights').at(-1)?.input as { target: { stableRevision: string; canaryRevision: string; canaryWeight: number } } | undefined;
+      return last ? last.target : { stableRevision: 'stable01', canaryWeight: 0 };
+    },
   };
   return { activities, calls, state, history };
 }

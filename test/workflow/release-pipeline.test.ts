@@ -2,7 +2,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../core/errors';
 import type { ServiceSpecInput } from '../../core/service-spec';
-import { abortUpdate, releaseWorkflowId, statusQuery } from '../../workflows/messages';
+import { abortUpdate, statusQuery } from '../../workflows/messages';
+import { releaseWorkflowId } from '../../core/release/types';
 import { fakeCluster } from './fake-cluster';
 import { useTimeSkipping } from './time-skipping';
 
@@ -43,7 +44,11 @@ describe('releasePipeline control flow (time skipping)', () => {
       env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ allowSwap: false }) }] }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(((err as WorkflowFailedError).cause as ApplicationFailure).type).toBe(ErrorType.GpuCapacityExhausted);
+    const refused = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(refused.type).toBe(ErrorType.GpuCapacityExhausted);
+    // How it ended is in the failure's typed details, not only in its wording.
+    expect(refused.details?.[0]).toMatchObject({ outcome: 'refused', failedIn: 'planning', missingGpus: expect.any(Number) });
+    expect((refused.details?.[0] as { missingGpus: number }).missingGpus).toBeGreaterThan(0);
     expect(names(cluster)).toEqual(['readServiceState', 'readPoolCapacity']);
   });
 
@@ -91,6 +96,7 @@ describe('releasePipeline control flow (time skipping)', () => {
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe(ErrorType.GpuCapacityExhausted);
     expect(cause.message).toMatch(/release rolled back: .*Insufficient nvidia\.com\/gpu/);
+    expect(cause.details?.[0]).toMatchObject({ outcome: 'rolled-back', failedIn: 'canary', reason: expect.stringMatching(/Insufficient nvidia\.com\/gpu/) });
     expect(names(cluster)).not.toContain('setTrafficWeights'); // traffic never moved
   });
 });

@@ -189,7 +189,3 @@ export async function ensureInstalled(): Promise<void> {
     say(`${tool.name} ready in ${((Date.now() - started) / 1000).toFixed(0)}s`);
   }
 }
-
-export function installedVersions(): Record<string, string> {
-  return Object.fromEntries(TOOLS.map((t) => [t.name, isInstalled(t) ? t.version : 'missing']));
-}

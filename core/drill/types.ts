@@ -1,0 +1,30 @@
+/** A DR drill's input, live status and result (the drill workflow's, read by the CLI and benches). Pure types. */
+import type { BackupSummary, DrillFigures } from './figures';
+import type { DrillSpecInput } from './spec';
+
+export interface DrillInput {
+  spec: DrillSpecInput;
+}
+
+export type DrillPhase = 'backing-up' | 'restoring' | 'verifying' | 'cleaning-up' | 'reporting' | 'passed' | 'missed-targets' | 'failed';
+
+export interface DrillStatus {
+  namespace: string;
+  service: string;
+  phase: DrillPhase;
+  isolatedNamespace: string;
+  startedAt: string;
+  backup?: BackupSummary;
+  figures?: DrillFigures;
+  lastReason?: string;
+  report?: { title: string; issue?: number };
+}
+
+export interface DrillResult {
+  outcome: 'passed' | 'missed-targets';
+  figures: DrillFigures;
+  backup: BackupSummary;
+  golden?: { compared: number; mismatches: number };
+  report?: { title: string; issue?: number };
+  status: DrillStatus;
+}
