@@ -26,7 +26,11 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'workflows and core/ run in the deterministic sandbox: no Node built-ins' })),
           patterns: [
-            { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'import activities into workflows as types only' },
+            {
+              group: ['**/activities', '**/activities/**'],
+              allowTypeImports: true,
+              message: 'import activities into workflows as types only',
+            },
             { group: ['@temporalio/activity', '@temporalio/worker', '@temporalio/client'], message: 'not available in workflows or core/' },
           ],
         },

@@ -7,7 +7,11 @@ const { join } = require('node:path');
 function esmOnlyPackages(dir = join(__dirname, 'node_modules')) {
   const names = [];
   const isEsm = (pkgDir) => {
-    try { return JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).type === 'module'; } catch { return false; }
+    try {
+      return JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).type === 'module';
+    } catch {
+      return false;
+    }
   };
   for (const entry of readdirSync(dir)) {
     if (entry.startsWith('.')) continue;
@@ -37,7 +41,12 @@ module.exports = {
     // Pure logic, schemas and replay of recorded histories: no servers.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/{unit,replay}/**/*.test.ts'] },
     // Workflow control flow with scripted activities, on Temporal's time-skipping test server.
-    { ...common, displayName: 'workflow', testMatch: ['<rootDir>/test/workflow/**/*.test.ts'], globalSetup: '<rootDir>/test/support/install-setup.ts' },
+    {
+      ...common,
+      displayName: 'workflow',
+      testMatch: ['<rootDir>/test/workflow/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/install-setup.ts',
+    },
     // Against the real local stack, which the global setup starts (and stops, if it started it).
     {
       ...common,

@@ -50,11 +50,27 @@ export function createActivities(deps: ActivityDeps) {
       onRequest: deps.onRegistryRequest,
       ...(deps.sigstoreTrustedRoot ? { trustedRootPath: deps.sigstoreTrustedRoot } : {}),
     }),
-    ...createMetricsActivities(deps.prometheusUrl ? { source: { kind: 'prometheus', url: deps.prometheusUrl, ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}) } } : {}),
+    ...createMetricsActivities(
+      deps.prometheusUrl
+        ? {
+            source: {
+              kind: 'prometheus',
+              url: deps.prometheusUrl,
+              ...(deps.onPrometheusRequest ? { onRequest: deps.onPrometheusRequest } : {}),
+            },
+          }
+        : {},
+    ),
     ...createGitHubActivities({
-      baseUrl: deps.githubApiUrl ?? 'https://api.github.com', ...(deps.githubToken ? { token: deps.githubToken } : {}), ...(deps.githubApp ? { app: deps.githubApp } : {}),
+      baseUrl: deps.githubApiUrl ?? 'https://api.github.com',
+      ...(deps.githubToken ? { token: deps.githubToken } : {}),
+      ...(deps.githubApp ? { app: deps.githubApp } : {}),
     }),
     ...createTemporalActivities(deps.temporal ?? { address: '127.0.0.1:7233', namespace: 'default' }),
-    ...createModelServiceActivities({ urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL, ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}), ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}) }),
+    ...createModelServiceActivities({
+      urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL,
+      ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}),
+      ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
+    }),
   };
 }

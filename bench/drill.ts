@@ -32,14 +32,34 @@ async function main(): Promise<void> {
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   const runs: { rtoMs: number; rpoMs: number; backupMs: number; bytes: number; changed: boolean }[] = [];
   await bench.worker.runUntil(async () => {
-    await (await startRelease(client, {
-      service: 'llm', namespace, version: 'v1', image: `registry.local/m@sha256:${'d'.repeat(64)}`, model: { name: 'glm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1,
-      container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } }, rollout: { steps: [{ weight: 50 }] },
-    }, { taskQueue })).result();
-    await kube.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'llm-token', labels: { 'app.kubernetes.io/name': 'llm' } }, stringData: { token: 'bench' } } });
+    await (
+      await startRelease(
+        client,
+        {
+          service: 'llm',
+          namespace,
+          version: 'v1',
+          image: `registry.local/m@sha256:${'d'.repeat(64)}`,
+          model: { name: 'glm' },
+          gpu: { pool: 'l4', perReplica: 1 },
+          replicas: 1,
+          container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
+          rollout: { steps: [{ weight: 50 }] },
+        },
+        { taskQueue },
+      )
+    ).result();
+    await kube.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'llm-token', labels: { 'app.kubernetes.io/name': 'llm' } }, stringData: { token: 'bench' } },
+    });
     for (let run = 0; run < RUNS; run++) {
       const changed = run % 2 === 1;
-      const handle = await startDrill(client, { namespace, service: 'llm', modelStore: { path: models }, backupStore: { path: store } }, { taskQueue });
+      const handle = await startDrill(
+        client,
+        { namespace, service: 'llm', modelStore: { path: models }, backupStore: { path: store } },
+        { taskQueue },
+      );
       if (changed) {
         // Once the backup is taken, the source changes: that change is what a disaster now would lose.
         while ((await handle.query(drillStatusQuery)).phase === 'backing-up') await sleep(50);
@@ -48,7 +68,9 @@ async function main(): Promise<void> {
       }
       const r = (await handle.result()) as DrillResult;
       runs.push({ rtoMs: r.figures.rtoMs, rpoMs: r.figures.rpoMs, backupMs: r.backup.durationMs, bytes: r.backup.bytes, changed });
-      console.log(`  drill ${run + 1}/${RUNS}: ${r.outcome}, backup ${(r.backup.bytes / 2 ** 20).toFixed(0)} MiB in ${(r.backup.durationMs / 1000).toFixed(2)} s, RTO ${(r.figures.rtoMs / 1000).toFixed(2)} s, RPO ${(r.figures.rpoMs / 1000).toFixed(2)} s${changed ? ' (source changed after the backup)' : ''}`);
+      console.log(
+        `  drill ${run + 1}/${RUNS}: ${r.outcome}, backup ${(r.backup.bytes / 2 ** 20).toFixed(0)} MiB in ${(r.backup.durationMs / 1000).toFixed(2)} s, RTO ${(r.figures.rtoMs / 1000).toFixed(2)} s, RPO ${(r.figures.rpoMs / 1000).toFixed(2)} s${changed ? ' (source changed after the backup)' : ''}`,
+      );
     }
   });
   await kube.core.deleteNamespace({ name: namespace });
@@ -56,24 +78,37 @@ async function main(): Promise<void> {
   rmSync(models, { recursive: true, force: true });
   await bench.close();
 
-  const of = (k: 'rtoMs' | 'rpoMs' | 'backupMs', changed?: boolean) => runs.filter((r) => changed === undefined || r.changed === changed).map((r) => r[k]);
+  const of = (k: 'rtoMs' | 'rpoMs' | 'backupMs', changed?: boolean) =>
+    runs.filter((r) => changed === undefined || r.changed === changed).map((r) => r[k]);
   const mib = runs[0]!.bytes / 2 ** 20;
   const figures = {
-    runs: runs.length, modelStoreMiB: round(mib), modelLoadDelay: LOAD_DELAY,
-    backupMsMedian: round(median(of('backupMs')), 0), backupMiBPerS: round(mib / (median(of('backupMs')) / 1000)),
-    rtoMsMedian: round(median(of('rtoMs')), 0), rtoMsMax: round(Math.max(...of('rtoMs')), 0),
-    rpoMsUnchanged: round(Math.max(...of('rpoMs', false)), 0), rpoMsChangedMedian: runs.some((r) => r.changed) ? round(median(of('rpoMs', true)), 0) : null,
+    runs: runs.length,
+    modelStoreMiB: round(mib),
+    modelLoadDelay: LOAD_DELAY,
+    backupMsMedian: round(median(of('backupMs')), 0),
+    backupMiBPerS: round(mib / (median(of('backupMs')) / 1000)),
+    rtoMsMedian: round(median(of('rtoMs')), 0),
+    rtoMsMax: round(Math.max(...of('rtoMs')), 0),
+    rpoMsUnchanged: round(Math.max(...of('rpoMs', false)), 0),
+    rpoMsChangedMedian: runs.some((r) => r.changed) ? round(median(of('rpoMs', true)), 0) : null,
   };
-  report('bench:drill (backup → isolated restore → verified serving)', [
-    ['drills', figures.runs],
-    ['model store / simulated model load', `${figures.modelStoreMiB} MiB in ${FILES} files / ${LOAD_DELAY}`],
-    ['backup time, median (throughput)', `${figures.backupMsMedian} ms (${figures.backupMiBPerS} MiB/s)`],
-    ['RTO (restore start → serving): median / max', `${figures.rtoMsMedian} / ${figures.rtoMsMax} ms`],
-    ['RPO: source unchanged / changed ~1 s after the backup', `${figures.rpoMsUnchanged} / ${figures.rpoMsChangedMedian ?? '-'} ms`],
-  ], figures);
+  report(
+    'bench:drill (backup → isolated restore → verified serving)',
+    [
+      ['drills', figures.runs],
+      ['model store / simulated model load', `${figures.modelStoreMiB} MiB in ${FILES} files / ${LOAD_DELAY}`],
+      ['backup time, median (throughput)', `${figures.backupMsMedian} ms (${figures.backupMiBPerS} MiB/s)`],
+      ['RTO (restore start → serving): median / max', `${figures.rtoMsMedian} / ${figures.rtoMsMax} ms`],
+      ['RPO: source unchanged / changed ~1 s after the backup', `${figures.rpoMsUnchanged} / ${figures.rpoMsChangedMedian ?? '-'} ms`],
+    ],
+    figures,
+  );
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-  console.error(`bench:drill failed: ${err.message}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:drill failed: ${err.message}`);
+    process.exit(1);
+  },
+);

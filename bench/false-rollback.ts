@@ -31,8 +31,16 @@ async function main(): Promise<void> {
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   const noise = { SIM_MODEL_LOAD_DELAY: '2s', SIM_TTFT_SIGMA: '0.35', SIM_ITL_SIGMA: '0.2', SIM_ERROR_RATE: '0.002' };
   const spec = (version: string): ServiceSpecInput => ({
-    service: 'llm', namespace, version, image: `registry.local/m@sha256:${createHash('sha256').update(version + namespace).digest('hex')}`,
-    model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: noise },
+    service: 'llm',
+    namespace,
+    version,
+    image: `registry.local/m@sha256:${createHash('sha256')
+      .update(version + namespace)
+      .digest('hex')}`,
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 2 },
+    replicas: 2,
+    container: { env: noise },
     rollout: { steps: [{ weight: 50, gate: 'manual' }] },
   });
   const analysis = AnalysisSpec.parse({});
@@ -51,12 +59,28 @@ async function main(): Promise<void> {
     while ((st = await handle.query(statusQuery)).phase !== 'awaiting-promotion') await sleep(250);
     const stop = new AbortController();
     const stats = new LoadStats({});
-    const load = runLoad({ endpoint, model: 'm', profile: LoadProfile.parse({ rate: 10, promptTokens: { mean: 64, stddev: 16 }, outputTokens: { mean: 24, stddev: 8 } }), fromMs: 0, toMs: 3_600_000, seed: 7, stats, signal: stop.signal });
+    const load = runLoad({
+      endpoint,
+      model: 'm',
+      profile: LoadProfile.parse({ rate: 10, promptTokens: { mean: 64, stddev: 16 }, outputTokens: { mean: 24, stddev: 8 } }),
+      fromMs: 0,
+      toMs: 3_600_000,
+      seed: 7,
+      stats,
+      signal: stop.signal,
+    });
     console.log(`  canary ${st.replicas.canary.revision} beside stable ${v1.revision}; warming up for ${WARMUP_MS / 1000} s`);
     await sleep(WARMUP_MS);
     for (let i = 0; i < ANALYSES; i++) {
       const started = Date.now();
-      const r = await analyzeCanary({ namespace, service: 'llm', canaryRevision: st.replicas.canary.revision!, stableRevision: v1.revision, slos, analysis });
+      const r = await analyzeCanary({
+        namespace,
+        service: 'llm',
+        canaryRevision: st.replicas.canary.revision!,
+        stableRevision: v1.revision,
+        slos,
+        analysis,
+      });
       decisions[r.decision.action]++;
       for (const c of r.checks) {
         if (c.verdict === 'fail') failedChecks[c.name] = (failedChecks[c.name] ?? 0) + 1;
@@ -68,7 +92,9 @@ async function main(): Promise<void> {
     stop.abort();
     await load;
     const summary = stats.summary();
-    console.log(`  load: ${summary.completed} requests, ${summary.requestsPerSecond.toFixed(1)} req/s, errors ${JSON.stringify(summary.errors)}`);
+    console.log(
+      `  load: ${summary.completed} requests, ${summary.requestsPerSecond.toFixed(1)} req/s, errors ${JSON.stringify(summary.errors)}`,
+    );
     await handle.executeUpdate(abortUpdate, { args: [{ reason: 'benchmark over', by: 'bench' }] });
     await handle.result();
   });
@@ -76,19 +102,32 @@ async function main(): Promise<void> {
   await bench.close();
 
   const figures = {
-    analyses: ANALYSES, intervalMs: INTERVAL_MS, falseRollbacks: decisions.rollback, falseRollbackRate: decisions.rollback / ANALYSES,
-    holds: decisions.hold, passes: decisions.continue, failedChecks, holdReasons,
+    analyses: ANALYSES,
+    intervalMs: INTERVAL_MS,
+    falseRollbacks: decisions.rollback,
+    falseRollbackRate: decisions.rollback / ANALYSES,
+    holds: decisions.hold,
+    passes: decisions.continue,
+    failedChecks,
+    holdReasons,
   };
-  report('bench:false-rollback (healthy noisy canary vs stable, default analysis)', [
-    ['analyses (every ms)', `${ANALYSES} (${INTERVAL_MS})`],
-    ['would roll back (false rollbacks)', `${decisions.rollback} (${((100 * decisions.rollback) / ANALYSES).toFixed(1)} %)`],
-    ['would hold / pass', `${decisions.hold} / ${decisions.continue}`],
-    ['checks that failed', JSON.stringify(failedChecks)],
-    ['checks that held', JSON.stringify(holdReasons)],
-  ], figures);
+  report(
+    'bench:false-rollback (healthy noisy canary vs stable, default analysis)',
+    [
+      ['analyses (every ms)', `${ANALYSES} (${INTERVAL_MS})`],
+      ['would roll back (false rollbacks)', `${decisions.rollback} (${((100 * decisions.rollback) / ANALYSES).toFixed(1)} %)`],
+      ['would hold / pass', `${decisions.hold} / ${decisions.continue}`],
+      ['checks that failed', JSON.stringify(failedChecks)],
+      ['checks that held', JSON.stringify(holdReasons)],
+    ],
+    figures,
+  );
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-  console.error(`bench:false-rollback failed: ${err.message}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:false-rollback failed: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -33,8 +33,15 @@ async function main(): Promise<void> {
       const namespace = `bench-${randomBytes(3).toString('hex')}`;
       await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
       const spec = (version: string): ServiceSpecInput => ({
-        service: 'llm', namespace, version, image: `registry.local/m@sha256:${createHash('sha256').update(version + namespace).digest('hex')}`,
-        model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 4,
+        service: 'llm',
+        namespace,
+        version,
+        image: `registry.local/m@sha256:${createHash('sha256')
+          .update(version + namespace)
+          .digest('hex')}`,
+        model: { name: 'm' },
+        gpu: { pool: 'l4', perReplica: 1 },
+        replicas: 4,
         container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
         rollout: { steps: [{ weight: 25 }, { weight: 50 }, { weight: 75 }] },
       });
@@ -42,10 +49,15 @@ async function main(): Promise<void> {
       const handle = await startRelease(client, spec('v2'), { taskQueue });
       // Attribute time and requests to the step the status shows.
       const marks: { step: number; phase: string; at: number; requests: number }[] = [];
-      const result = await followRelease(handle, (st) => {
-        const key = st.phase === 'promoting' || st.phase === 'succeeded' ? 99 : st.step?.index ?? 0;
-        if (marks.length === 0 || marks[marks.length - 1]!.step !== key) marks.push({ step: key, phase: st.phase, at: Date.now(), requests });
-      }, 20);
+      const result = await followRelease(
+        handle,
+        (st) => {
+          const key = st.phase === 'promoting' || st.phase === 'succeeded' ? 99 : (st.step?.index ?? 0);
+          if (marks.length === 0 || marks[marks.length - 1]!.step !== key)
+            marks.push({ step: key, phase: st.phase, at: Date.now(), requests });
+        },
+        20,
+      );
       const end = { at: Date.now(), requests };
       if (result.outcome !== 'promoted') throw new Error(`bench release ended ${result.outcome}`);
       for (let i = 0; i < marks.length; i++) {
@@ -76,15 +88,24 @@ async function main(): Promise<void> {
       body: {
         metadata: { name, labels: { bench: name } },
         spec: {
-          nodeSelector: { pool: 'a100' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+          nodeSelector: { pool: 'a100' },
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
           containers: [{ name: 'c', image: 'x', resources: { limits: { 'nvidia.com/gpu': '16' } } }],
         },
       },
     });
     const err = await activityEnv
-      .run(waitForRevision, kube, { namespace, selector: `bench=${name}`, replicas: 1, budgetMs: 60_000, gpuResource: 'nvidia.com/gpu', what: name })
+      .run(waitForRevision, kube, {
+        namespace,
+        selector: `bench=${name}`,
+        replicas: 1,
+        budgetMs: 60_000,
+        gpuResource: 'nvidia.com/gpu',
+        what: name,
+      })
       .catch((e: Error) => e);
-    if (!(err instanceof Error) || !/Insufficient nvidia\.com\/gpu/.test(err.message)) throw new Error(`expected an Insufficient GPU failure, got ${String(err)}`);
+    if (!(err instanceof Error) || !/Insufficient nvidia\.com\/gpu/.test(err.message))
+      throw new Error(`expected an Insufficient GPU failure, got ${String(err)}`);
     detectMs.push(Date.now() - created);
   }
   await kube.core.deleteNamespace({ name: namespace });
@@ -102,12 +123,19 @@ async function main(): Promise<void> {
     detectRuns: DETECT_RUNS,
     modelLoadDelay: LOAD_DELAY,
   };
-  report('bench:pipeline (3-step canary, no bake, 4 replicas on pool l4; model load 2 s subtracted)', [
-    ['orchestration overhead per step, median / max (ms)', `${figures.overheadPerStepMsMedian} / ${figures.overheadPerStepMsMax}`],
-    ['Kubernetes API requests per step, median / max', `${figures.kubeRequestsPerStepMedian} / ${figures.kubeRequestsPerStepMax}`],
-    ['Kubernetes API requests for the promotion, median', figures.kubeRequestsPromotionMedian],
-    [`pod created → Insufficient nvidia.com/gpu detected, median / max (ms, ${DETECT_RUNS} runs)`, `${figures.insufficientGpuDetectMsMedian} / ${figures.insufficientGpuDetectMsMax}`],
-  ], figures);
+  report(
+    'bench:pipeline (3-step canary, no bake, 4 replicas on pool l4; model load 2 s subtracted)',
+    [
+      ['orchestration overhead per step, median / max (ms)', `${figures.overheadPerStepMsMedian} / ${figures.overheadPerStepMsMax}`],
+      ['Kubernetes API requests per step, median / max', `${figures.kubeRequestsPerStepMedian} / ${figures.kubeRequestsPerStepMax}`],
+      ['Kubernetes API requests for the promotion, median', figures.kubeRequestsPromotionMedian],
+      [
+        `pod created → Insufficient nvidia.com/gpu detected, median / max (ms, ${DETECT_RUNS} runs)`,
+        `${figures.insufficientGpuDetectMsMedian} / ${figures.insufficientGpuDetectMsMax}`,
+      ],
+    ],
+    figures,
+  );
 }
 
 main().then(

@@ -29,8 +29,17 @@ async function main(): Promise<void> {
       const namespace = `bench-oc-${randomBytes(3).toString('hex')}`;
       await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
       const spec = (version: string, steps: ServiceSpecInput['rollout']['steps'] = [{ weight: 50 }]): ServiceSpecInput => ({
-        service: 'llm', namespace, version, image: `registry.local/m@sha256:${createHash('sha256').update(version + namespace).digest('hex')}`,
-        model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } }, rollout: { steps },
+        service: 'llm',
+        namespace,
+        version,
+        image: `registry.local/m@sha256:${createHash('sha256')
+          .update(version + namespace)
+          .digest('hex')}`,
+        model: { name: 'm' },
+        gpu: { pool: 'l4', perReplica: 2 },
+        replicas: 2,
+        container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
+        rollout: { steps },
       });
       await (await startRelease(client, spec('v1'), { taskQueue })).result();
       await (await startRelease(client, spec('v2'), { taskQueue })).result();
@@ -51,37 +60,61 @@ async function main(): Promise<void> {
           await sleep(50);
         }
       })();
-      const result = await followRollback(client, handle, (p) => {
-        if (fullAt === undefined && p.rollback.target?.version === 'v1' && p.release?.weights.canary === 100) fullAt = Date.now();
-      }, 100);
+      const result = await followRollback(
+        client,
+        handle,
+        (p) => {
+          if (fullAt === undefined && p.rollback.target?.version === 'v1' && p.release?.weights.canary === 100) fullAt = Date.now();
+        },
+        100,
+      );
       await watchPreempted;
       const doneAt = Date.now();
-      if (result.outcome !== 'rolled-back' || result.status.target?.version !== 'v1') throw new Error(`run ${run}: ${JSON.stringify(result.status)}`);
+      if (result.outcome !== 'rolled-back' || result.status.target?.version !== 'v1')
+        throw new Error(`run ${run}: ${JSON.stringify(result.status)}`);
       fullAt ??= doneAt; // the last poll may come after the end: then the end bounds it
-      results.push({ situation, toFullTrafficMs: fullAt - t0, totalMs: doneAt - t0, ...(preemptedOffAt ? { toPreemptedOffMs: preemptedOffAt - t0 } : {}) });
-      console.log(`  run ${run + 1}/${RUNS * 2} (${situation}): 100 % on v1 after ${((fullAt - t0) / 1000).toFixed(1)} s${preemptedOffAt ? `, v3's canary off after ${((preemptedOffAt - t0) / 1000).toFixed(1)} s` : ''}`);
+      results.push({
+        situation,
+        toFullTrafficMs: fullAt - t0,
+        totalMs: doneAt - t0,
+        ...(preemptedOffAt ? { toPreemptedOffMs: preemptedOffAt - t0 } : {}),
+      });
+      console.log(
+        `  run ${run + 1}/${RUNS * 2} (${situation}): 100 % on v1 after ${((fullAt - t0) / 1000).toFixed(1)} s${preemptedOffAt ? `, v3's canary off after ${((preemptedOffAt - t0) / 1000).toFixed(1)} s` : ''}`,
+      );
       await kube.core.deleteNamespace({ name: namespace });
     }
   });
   await bench.close();
 
-  const of = (s: string, k: 'toFullTrafficMs' | 'totalMs' | 'toPreemptedOffMs') => results.filter((r) => r.situation === s).map((r) => r[k] ?? 0);
+  const of = (s: string, k: 'toFullTrafficMs' | 'totalMs' | 'toPreemptedOffMs') =>
+    results.filter((r) => r.situation === s).map((r) => r[k] ?? 0);
   const figures = {
-    runs: results.length, modelLoadDelay: LOAD_DELAY,
-    idleToFullTrafficMsMedian: round(median(of('idle', 'toFullTrafficMs')), 0), idleToFullTrafficMsMax: round(Math.max(...of('idle', 'toFullTrafficMs')), 0),
-    preemptToFullTrafficMsMedian: round(median(of('preempt', 'toFullTrafficMs')), 0), preemptToFullTrafficMsMax: round(Math.max(...of('preempt', 'toFullTrafficMs')), 0),
+    runs: results.length,
+    modelLoadDelay: LOAD_DELAY,
+    idleToFullTrafficMsMedian: round(median(of('idle', 'toFullTrafficMs')), 0),
+    idleToFullTrafficMsMax: round(Math.max(...of('idle', 'toFullTrafficMs')), 0),
+    preemptToFullTrafficMsMedian: round(median(of('preempt', 'toFullTrafficMs')), 0),
+    preemptToFullTrafficMsMax: round(Math.max(...of('preempt', 'toFullTrafficMs')), 0),
     preemptedCanaryOffMsMedian: round(median(of('preempt', 'toPreemptedOffMs')), 0),
   };
-  report('bench:rollback-oncall (rollback asked → 100 % traffic on the previous revision)', [
-    ['runs (idle / preempting a release at its gate, alternating)', figures.runs],
-    ['model load delay of the simulated server', LOAD_DELAY],
-    ['idle: median / max (ms)', `${figures.idleToFullTrafficMsMedian} / ${figures.idleToFullTrafficMsMax}`],
-    ['preempt: median / max (ms)', `${figures.preemptToFullTrafficMsMedian} / ${figures.preemptToFullTrafficMsMax}`],
-    ["preempt: the in-flight canary's traffic off, median (ms)", figures.preemptedCanaryOffMsMedian],
-  ], figures);
+  report(
+    'bench:rollback-oncall (rollback asked → 100 % traffic on the previous revision)',
+    [
+      ['runs (idle / preempting a release at its gate, alternating)', figures.runs],
+      ['model load delay of the simulated server', LOAD_DELAY],
+      ['idle: median / max (ms)', `${figures.idleToFullTrafficMsMedian} / ${figures.idleToFullTrafficMsMax}`],
+      ['preempt: median / max (ms)', `${figures.preemptToFullTrafficMsMedian} / ${figures.preemptToFullTrafficMsMax}`],
+      ["preempt: the in-flight canary's traffic off, median (ms)", figures.preemptedCanaryOffMsMedian],
+    ],
+    figures,
+  );
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-  console.error(`bench:rollback-oncall failed: ${err.message}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:rollback-oncall failed: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -28,13 +28,20 @@ async function main(): Promise<void> {
   const namespace = `bench-rb-${randomBytes(3).toString('hex')}`;
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   const spec = (version: string, env: Record<string, string> = {}): ServiceSpecInput => ({
-    service: 'llm', namespace, version, image: `registry.local/m@sha256:${createHash('sha256').update(version + namespace).digest('hex')}`,
-    model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2,
+    service: 'llm',
+    namespace,
+    version,
+    image: `registry.local/m@sha256:${createHash('sha256')
+      .update(version + namespace)
+      .digest('hex')}`,
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 2 },
+    replicas: 2,
     container: { env: { SIM_MODEL_LOAD_DELAY: '2s', ...env } },
     rollout: { steps: [{ weight: 50, bake: '5m' }] },
     loadTest: { ...LoadProfile.parse({}), target: 'canary' },
   });
-  const config = await (await fetch(`${stack.prometheus!.url}/api/v1/status/config`)).json() as { data: { yaml: string } };
+  const config = (await (await fetch(`${stack.prometheus!.url}/api/v1/status/config`)).json()) as { data: { yaml: string } };
   const scrapeInterval = /scrape_interval: (\S+)/.exec(config.data.yaml)?.[1] ?? '?';
 
   const delays: { kind: keyof typeof FAULTS; ms: number; reason: string }[] = [];
@@ -46,7 +53,10 @@ async function main(): Promise<void> {
       let startedAt: number | undefined;
       let sawCanary = false;
       let zeroAt: number | undefined;
-      const outcome = handle.result().then(() => 'promoted', (e: Error & { cause?: Error }) => e.cause?.message ?? e.message);
+      const outcome = handle.result().then(
+        () => 'promoted',
+        (e: Error & { cause?: Error }) => e.cause?.message ?? e.message,
+      );
       let done = false;
       void outcome.finally(() => (done = true));
       while (!done && zeroAt === undefined) {
@@ -74,19 +84,31 @@ async function main(): Promise<void> {
   const all = delays.map((d) => d.ms);
   const of = (k: string) => delays.filter((d) => d.kind === k).map((d) => d.ms);
   const figures = {
-    runs: delays.length, scrapeInterval, analysisInterval: '5s', analysisWindow: '1m',
-    faultToWeightZeroMsMedian: round(median(all), 0), faultToWeightZeroMsMax: round(Math.max(...all), 0),
-    latencyFaultMsMedian: round(median(of('latency')), 0), errorFaultMsMedian: round(median(of('errors')), 0),
+    runs: delays.length,
+    scrapeInterval,
+    analysisInterval: '5s',
+    analysisWindow: '1m',
+    faultToWeightZeroMsMedian: round(median(all), 0),
+    faultToWeightZeroMsMax: round(Math.max(...all), 0),
+    latencyFaultMsMedian: round(median(of('latency')), 0),
+    errorFaultMsMedian: round(median(of('errors')), 0),
   };
-  report('bench:rollback (fault onset in the canary → canary weight 0; default analysis settings)', [
-    ['runs (latency / error faults alternating)', figures.runs],
-    ['Prometheus scrape interval / analysis interval / window', `${scrapeInterval} / 5s / 1m`],
-    ['fault → weight 0: median / max (ms)', `${figures.faultToWeightZeroMsMedian} / ${figures.faultToWeightZeroMsMax}`],
-    ['median by fault: latency (TTFT 3 s) / errors (50 %)', `${figures.latencyFaultMsMedian} / ${figures.errorFaultMsMedian}`],
-  ], figures);
+  report(
+    'bench:rollback (fault onset in the canary → canary weight 0; default analysis settings)',
+    [
+      ['runs (latency / error faults alternating)', figures.runs],
+      ['Prometheus scrape interval / analysis interval / window', `${scrapeInterval} / 5s / 1m`],
+      ['fault → weight 0: median / max (ms)', `${figures.faultToWeightZeroMsMedian} / ${figures.faultToWeightZeroMsMax}`],
+      ['median by fault: latency (TTFT 3 s) / errors (50 %)', `${figures.latencyFaultMsMedian} / ${figures.errorFaultMsMedian}`],
+    ],
+    figures,
+  );
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-  console.error(`bench:rollback failed: ${err.message}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:rollback failed: ${err.message}`);
+    process.exit(1);
+  },
+);

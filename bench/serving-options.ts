@@ -30,15 +30,36 @@ async function measure(env: Record<string, string>) {
   const server = new SimServer(behaviourFromEnv({ ...BASE, ...env }), Date.now() - 60_000);
   const port = await server.listen();
   const stats = new LoadStats({});
-  const profile = LoadProfile.parse({ mode: 'poisson', rate: RATE, warmup: 0, promptTokens: { mean: 64, stddev: 16 }, outputTokens: { mean: 48, stddev: 8 }, distinctPrompts: 40, temperature: 0 });
-  await runLoad({ endpoint: { url: new URL(`http://127.0.0.1:${port}`) }, model: 'm', profile, fromMs: 0, toMs: SECONDS * 1000, seed: 11, stats });
+  const profile = LoadProfile.parse({
+    mode: 'poisson',
+    rate: RATE,
+    warmup: 0,
+    promptTokens: { mean: 64, stddev: 16 },
+    outputTokens: { mean: 48, stddev: 8 },
+    distinctPrompts: 40,
+    temperature: 0,
+  });
+  await runLoad({
+    endpoint: { url: new URL(`http://127.0.0.1:${port}`) },
+    model: 'm',
+    profile,
+    fromMs: 0,
+    toMs: SECONDS * 1000,
+    seed: 11,
+    stats,
+  });
   const text = await server.metrics.registry.metrics();
   await server.close();
   const s = stats.summary();
   const queries = metric(text, 'autoglm_response_cache_queries_total');
   return {
-    completed: s.completed, errors: s.requests - s.completed,
-    ttftP50: round(s.ttft.p50), ttftP95: round(s.ttft.p95), tpotP50: round(s.tpot.p50, 2), e2eP50: round(s.e2e.p50), e2eP95: round(s.e2e.p95),
+    completed: s.completed,
+    errors: s.requests - s.completed,
+    ttftP50: round(s.ttft.p50),
+    ttftP95: round(s.ttft.p95),
+    tpotP50: round(s.tpot.p50, 2),
+    e2eP50: round(s.e2e.p50),
+    e2eP95: round(s.e2e.p95),
     outputTokensPerSecond: round(s.outputTokensPerSecond),
     cacheHitShare: queries > 0 ? round(metric(text, 'autoglm_response_cache_hits_total') / queries, 3) : 0,
     gpuMemoryMiB: metric(text, 'DCGM_FI_DEV_FB_USED'),
@@ -54,10 +75,20 @@ async function main(): Promise<void> {
   const fp16 = results.fp16!;
   const rows: [string, string | number][] = CONFIGS.map(([name]) => {
     const r = results[name]!;
-    return [`${name}`, `TTFT p50/p95 ${r.ttftP50}/${r.ttftP95} ms · TPOT p50 ${r.tpotP50} ms · E2E p50/p95 ${r.e2eP50}/${r.e2eP95} ms · cache hits ${(r.cacheHitShare * 100).toFixed(0)} % · GPU ${r.gpuMemoryMiB} MiB · ${r.completed} ok`];
+    return [
+      `${name}`,
+      `TTFT p50/p95 ${r.ttftP50}/${r.ttftP95} ms · TPOT p50 ${r.tpotP50} ms · E2E p50/p95 ${r.e2eP50}/${r.e2eP95} ms · cache hits ${(r.cacheHitShare * 100).toFixed(0)} % · GPU ${r.gpuMemoryMiB} MiB · ${r.completed} ok`,
+    ];
   });
-  rows.push(['E2E p50 against fp16: int8 / cache / both', ['int8', 'cache', 'int8+cache'].map((n) => `${round(results[n]!.e2eP50 / fp16.e2eP50, 2)}×`).join(' / ')]);
-  report(`serving options, ${SECONDS} s at ${RATE} req/s each (Poisson, temperature 0, 40 distinct prompts)`, rows, { seconds: SECONDS, rate: RATE, ...results });
+  rows.push([
+    'E2E p50 against fp16: int8 / cache / both',
+    ['int8', 'cache', 'int8+cache'].map((n) => `${round(results[n]!.e2eP50 / fp16.e2eP50, 2)}×`).join(' / '),
+  ]);
+  report(`serving options, ${SECONDS} s at ${RATE} req/s each (Poisson, temperature 0, 40 distinct prompts)`, rows, {
+    seconds: SECONDS,
+    rate: RATE,
+    ...results,
+  });
 }
 
 main().catch((err: Error) => {

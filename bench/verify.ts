@@ -41,7 +41,10 @@ async function main(): Promise<void> {
 
   // Keyless: a fresh activity group, so its first verification also reads the trusted root.
   const sigstore = await ensureTestSigstore(stack.dir);
-  const identity = { issuer: GITHUB_ACTIONS_ISSUER, subject: 'https://github.com/zai-org/Open-AutoGLM/.github/workflows/release.yml@refs/tags/v2.0.0' };
+  const identity = {
+    issuer: GITHUB_ACTIONS_ISSUER,
+    subject: 'https://github.com/zai-org/Open-AutoGLM/.github/workflows/release.yml@refs/tags/v2.0.0',
+  };
   const keylessImage = await publishImage(stack, { repository: 'bench/verify-keyless', tag: `t${Date.now()}`, sign: [] });
   await signImageKeyless(sigstore, keylessImage.reference, identity);
   const keyless = createSupplyChainActivities({ onRequest: () => requests++, trustedRootPath: sigstore.trustedRootPath });
@@ -56,23 +59,38 @@ async function main(): Promise<void> {
   const keylessWarm: number[] = [];
   for (let i = 0; i < WARM_RUNS; i++) keylessWarm.push((await onceKeyless()).ms);
   const figures = {
-    coldMs: round(cold.ms), coldRequests: cold.requests,
-    warmMsMedian: round(median(warm)), warmMsMax: round(Math.max(...warm)), warmRequests, warmRuns: WARM_RUNS,
-    byTagMs: round(byTag.ms), byTagRequests: byTag.requests, formats: ['legacy', 'bundle'],
-    keylessColdMs: round(keylessCold.ms), keylessRequests: keylessCold.requests,
-    keylessWarmMsMedian: round(median(keylessWarm)), keylessWarmMsMax: round(Math.max(...keylessWarm)),
+    coldMs: round(cold.ms),
+    coldRequests: cold.requests,
+    warmMsMedian: round(median(warm)),
+    warmMsMax: round(Math.max(...warm)),
+    warmRequests,
+    warmRuns: WARM_RUNS,
+    byTagMs: round(byTag.ms),
+    byTagRequests: byTag.requests,
+    formats: ['legacy', 'bundle'],
+    keylessColdMs: round(keylessCold.ms),
+    keylessRequests: keylessCold.requests,
+    keylessWarmMsMedian: round(median(keylessWarm)),
+    keylessWarmMsMax: round(Math.max(...keylessWarm)),
   };
-  report('bench:verify (pin + cosign key-based verification, legacy .sig and bundle via referrers fallback, local registry)', [
-    ['cold: first verification in the process (ms / registry requests)', `${figures.coldMs} / ${figures.coldRequests}`],
-    [`warm: median / max of ${WARM_RUNS} (ms)`, `${figures.warmMsMedian} / ${figures.warmMsMax}`],
-    ['warm: registry requests per verification', figures.warmRequests],
-    ['by tag (resolve + verify, ms / requests)', `${figures.byTagMs} / ${figures.byTagRequests}`],
-    ['keyless bundle: cold (ms / registry requests)', `${figures.keylessColdMs} / ${figures.keylessRequests}`],
-    [`keyless bundle: warm median / max of ${WARM_RUNS} (ms)`, `${figures.keylessWarmMsMedian} / ${figures.keylessWarmMsMax}`],
-  ], figures);
+  report(
+    'bench:verify (pin + cosign key-based verification, legacy .sig and bundle via referrers fallback, local registry)',
+    [
+      ['cold: first verification in the process (ms / registry requests)', `${figures.coldMs} / ${figures.coldRequests}`],
+      [`warm: median / max of ${WARM_RUNS} (ms)`, `${figures.warmMsMedian} / ${figures.warmMsMax}`],
+      ['warm: registry requests per verification', figures.warmRequests],
+      ['by tag (resolve + verify, ms / requests)', `${figures.byTagMs} / ${figures.byTagRequests}`],
+      ['keyless bundle: cold (ms / registry requests)', `${figures.keylessColdMs} / ${figures.keylessRequests}`],
+      [`keyless bundle: warm median / max of ${WARM_RUNS} (ms)`, `${figures.keylessWarmMsMedian} / ${figures.keylessWarmMsMax}`],
+    ],
+    figures,
+  );
 }
 
-main().then(() => process.exit(0), (err: Error) => {
-  console.error(`bench:verify failed: ${err.message}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    console.error(`bench:verify failed: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -27,7 +27,11 @@ export async function withClient<T>(flags: TemporalFlags, fn: (client: Client, t
   }
   try {
     const dataConverter = dataConverterFromEnv(); // the worker's key: payloads sealed alike
-    const client = new Client({ connection, namespace: flags.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default', ...(dataConverter ? { dataConverter } : {}) });
+    const client = new Client({
+      connection,
+      namespace: flags.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default',
+      ...(dataConverter ? { dataConverter } : {}),
+    });
     return await fn(client, flags.taskQueue ?? process.env.AUTOGLM_TASK_QUEUE ?? DEFAULT_TASK_QUEUE);
   } finally {
     await connection.close();

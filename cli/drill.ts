@@ -1,5 +1,14 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { InvalidDrillError, createDrillSchedule, followDrill, listDrillSchedules, startDrill, updateDrillSchedule, validateDrill, type DrillCadence } from '../client/drills';
+import {
+  InvalidDrillError,
+  createDrillSchedule,
+  followDrill,
+  listDrillSchedules,
+  startDrill,
+  updateDrillSchedule,
+  validateDrill,
+  type DrillCadence,
+} from '../client/drills';
 import type { DrillSpecInput } from '../core/drill/spec';
 import { parseYamlText } from '../core/spec-file';
 import type { DrillStatus } from '../core/drill/types';
@@ -42,7 +51,11 @@ export const drillRun = (file: string, flags: DrillRunFlags) =>
     const print = printWhenChanged();
     try {
       const r = await followDrill(handle, (st) => print(flags.json ? JSON.stringify(st) : statusLine(st, Date.now() - started)));
-      console.log(flags.json ? JSON.stringify(r) : `${r.outcome}: RTO ${(r.figures.rtoMs / 1000).toFixed(1)} s (target ${r.figures.targets.rtoMs / 1000} s), RPO ${(r.figures.rpoMs / 1000).toFixed(1)} s (target ${r.figures.targets.rpoMs / 1000} s)${r.report?.issue ? `, issue #${r.report.issue}` : ''}`);
+      console.log(
+        flags.json
+          ? JSON.stringify(r)
+          : `${r.outcome}: RTO ${(r.figures.rtoMs / 1000).toFixed(1)} s (target ${r.figures.targets.rtoMs / 1000} s), RPO ${(r.figures.rpoMs / 1000).toFixed(1)} s (target ${r.figures.targets.rpoMs / 1000} s)${r.report?.issue ? `, issue #${r.report.issue}` : ''}`,
+      );
       return r.outcome === 'passed' ? EXIT.ok : EXIT.failed;
     } catch (err) {
       if (!(err instanceof WorkflowFailedError)) throw err;
@@ -60,7 +73,8 @@ export interface ScheduleFlags extends TemporalFlags {
   json?: boolean;
 }
 
-const cadence = (f: ScheduleFlags): DrillCadence | undefined => (f.every || f.cron ? { ...(f.every ? { every: f.every } : {}), ...(f.cron ? { cron: f.cron } : {}) } : undefined);
+const cadence = (f: ScheduleFlags): DrillCadence | undefined =>
+  f.every || f.cron ? { ...(f.every ? { every: f.every } : {}), ...(f.cron ? { cron: f.cron } : {}) } : undefined;
 
 async function onSchedule(flags: TemporalFlags, fn: (client: Client, taskQueue: string) => Promise<string | void>): Promise<number> {
   return withClient(flags, async (client, taskQueue) => {
@@ -71,7 +85,8 @@ async function onSchedule(flags: TemporalFlags, fn: (client: Client, taskQueue: 
     } catch (err) {
       if (err instanceof InvalidDrillError) throw new CliError(err.message, EXIT.invalid);
       if ((err as Error).name === 'ScheduleNotFoundError') throw new CliError((err as Error).message, EXIT.unavailable);
-      if ((err as Error).name === 'ScheduleAlreadyRunning') throw new CliError(`${(err as Error).message}: update it instead`, EXIT.conflict);
+      if ((err as Error).name === 'ScheduleAlreadyRunning')
+        throw new CliError(`${(err as Error).message}: update it instead`, EXIT.conflict);
       throw err;
     }
   });
@@ -81,7 +96,11 @@ export const scheduleCreate = (file: string, f: ScheduleFlags) =>
   onSchedule(f, async (client, taskQueue) => {
     const c = cadence(f);
     if (!c) throw new InvalidDrillError('give --every or --cron');
-    const h = await createDrillSchedule(client, readDrillFile(file), c, { taskQueue, ...(f.paused ? { paused: true } : {}), ...(f.note ? { note: f.note } : {}) });
+    const h = await createDrillSchedule(client, readDrillFile(file), c, {
+      taskQueue,
+      ...(f.paused ? { paused: true } : {}),
+      ...(f.note ? { note: f.note } : {}),
+    });
     return `created schedule ${h.scheduleId}${f.paused ? ' (paused)' : ''}`;
   });
 
@@ -93,13 +112,24 @@ export const scheduleUpdate = (id: string, f: ScheduleFlags) =>
     return `updated ${id}`;
   });
 
-export const schedulePause = (id: string, f: ScheduleFlags) => onSchedule(f, async (client) => (await client.schedule.getHandle(id).pause(f.note ?? 'paused from the CLI'), `paused ${id}`));
-export const scheduleResume = (id: string, f: ScheduleFlags) => onSchedule(f, async (client) => (await client.schedule.getHandle(id).unpause(f.note ?? 'resumed from the CLI'), `resumed ${id}`));
-export const scheduleTrigger = (id: string, f: ScheduleFlags) => onSchedule(f, async (client) => (await client.schedule.getHandle(id).trigger(), `triggered ${id}`));
-export const scheduleDelete = (id: string, f: ScheduleFlags) => onSchedule(f, async (client) => (await client.schedule.getHandle(id).delete(), `deleted ${id}`));
+export const schedulePause = (id: string, f: ScheduleFlags) =>
+  onSchedule(f, async (client) => (await client.schedule.getHandle(id).pause(f.note ?? 'paused from the CLI'), `paused ${id}`));
+export const scheduleResume = (id: string, f: ScheduleFlags) =>
+  onSchedule(f, async (client) => (await client.schedule.getHandle(id).unpause(f.note ?? 'resumed from the CLI'), `resumed ${id}`));
+export const scheduleTrigger = (id: string, f: ScheduleFlags) =>
+  onSchedule(f, async (client) => (await client.schedule.getHandle(id).trigger(), `triggered ${id}`));
+export const scheduleDelete = (id: string, f: ScheduleFlags) =>
+  onSchedule(f, async (client) => (await client.schedule.getHandle(id).delete(), `deleted ${id}`));
 export const scheduleList = (f: ScheduleFlags) =>
   onSchedule(f, async (client) => {
     const all = await listDrillSchedules(client);
     if (f.json) return JSON.stringify(all);
-    return all.length === 0 ? 'no drill schedules' : all.map((s) => `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}${s.note ? ` (${s.note})` : ''}  next ${s.next?.toISOString() ?? '-'}  last ${s.recent?.toISOString() ?? '-'}`).join('\n');
+    return all.length === 0
+      ? 'no drill schedules'
+      : all
+          .map(
+            (s) =>
+              `${s.scheduleId}  ${s.paused ? 'paused' : 'active'}${s.note ? ` (${s.note})` : ''}  next ${s.next?.toISOString() ?? '-'}  last ${s.recent?.toISOString() ?? '-'}`,
+          )
+          .join('\n');
   });

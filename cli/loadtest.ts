@@ -26,7 +26,8 @@ export interface LoadtestOptions {
 export async function loadtest(file: string, o: LoadtestOptions): Promise<number> {
   const spec = readSpecFile(file);
   const duration = o.duration === undefined ? undefined : parseDuration(o.duration);
-  if (o.duration !== undefined && duration === undefined) throw new CliError(`--duration: "${o.duration}" is not a duration such as 30s or 5m`, EXIT.invalid);
+  if (o.duration !== undefined && duration === undefined)
+    throw new CliError(`--duration: "${o.duration}" is not a duration such as 30s or 5m`, EXIT.invalid);
   const parsed = LoadProfile.safeParse({
     ...(spec.loadTest ?? {}),
     ...(o.mode ? { mode: o.mode } : {}),
@@ -47,8 +48,20 @@ export async function loadtest(file: string, o: LoadtestOptions): Promise<number
   const stats = new LoadStats({ e2eMs: spec.slos.p95LatencyMs, ...(spec.slos.ttftP95Ms ? { ttftMs: spec.slos.ttftP95Ms } : {}) });
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
-  if (!o.json) console.error(`load: ${profile.mode}${profile.mode === 'concurrency' ? ` ×${profile.concurrency}` : ` ${profile.rate} req/s`} for ${profile.duration / 1000} s → ${url.href}${o.host ? ` (Host ${o.host})` : ''} [${spec.namespace}/${service}]`);
-  await runLoad({ endpoint: { url, ...(o.host ? { host: o.host } : {}) }, model: spec.model.name, profile, fromMs: 0, toMs: profile.duration, seed: 1, stats, signal: stop.signal });
+  if (!o.json)
+    console.error(
+      `load: ${profile.mode}${profile.mode === 'concurrency' ? ` ×${profile.concurrency}` : ` ${profile.rate} req/s`} for ${profile.duration / 1000} s → ${url.href}${o.host ? ` (Host ${o.host})` : ''} [${spec.namespace}/${service}]`,
+    );
+  await runLoad({
+    endpoint: { url, ...(o.host ? { host: o.host } : {}) },
+    model: spec.model.name,
+    profile,
+    fromMs: 0,
+    toMs: profile.duration,
+    seed: 1,
+    stats,
+    signal: stop.signal,
+  });
   const summary = stats.summary();
   const markdown = loadReportMarkdown(`Load test: ${spec.namespace}/${service} ${spec.version}`, summary);
   if (o.markdown) writeFileSync(o.markdown, `${markdown}\n`);

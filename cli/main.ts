@@ -6,15 +6,39 @@
 import { Command, Option } from 'commander';
 import { CliError, EXIT } from './exit-codes';
 import { loadtest } from './loadtest';
-import { drillRun, scheduleCreate, scheduleDelete, scheduleList, schedulePause, scheduleResume, scheduleTrigger, scheduleUpdate } from './drill';
+import {
+  drillRun,
+  scheduleCreate,
+  scheduleDelete,
+  scheduleList,
+  schedulePause,
+  scheduleResume,
+  scheduleTrigger,
+  scheduleUpdate,
+} from './drill';
 import { rollback } from './rollback';
 import { webhookServe } from './webhook';
-import { readSpecFile, releaseAbort, releasePause, releasePromote, releaseResume, releaseStart, releaseStatus, releaseWatch } from './release';
+import {
+  readSpecFile,
+  releaseAbort,
+  releasePause,
+  releasePromote,
+  releaseResume,
+  releaseStart,
+  releaseStatus,
+  releaseWatch,
+} from './release';
 
 const program = new Command('autoglm-deploy')
   .description('GPU-aware canary releases of LLM inference services, on Temporal.')
-  .addHelpText('after', '\nTLS to Temporal: TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS=true.')
-  .addHelpText('after', '\nExit codes: 0 ok, 1 release failed or rolled back (rollback: failed), 2 invalid input, 3 a release or rollback of the service is running, 4 Temporal or the release unreachable.')
+  .addHelpText(
+    'after',
+    '\nTLS to Temporal: TEMPORAL_TLS_CERT + TEMPORAL_TLS_KEY (mTLS), TEMPORAL_TLS_CA, TEMPORAL_TLS_SERVER_NAME, TEMPORAL_TLS=true.',
+  )
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 ok, 1 release failed or rolled back (rollback: failed), 2 invalid input, 3 a release or rollback of the service is running, 4 Temporal or the release unreachable.',
+  )
   .exitOverride();
 
 const temporal = (cmd: Command) =>
@@ -28,21 +52,29 @@ const service = (cmd: Command) =>
     .requiredOption('-n, --k8s-namespace <ns>', 'its Kubernetes namespace');
 
 let exitCode: number = EXIT.ok;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander passes untyped args and options
-const run = <A extends any[]>(fn: (...a: A) => Promise<number>) => async (...args: A) => {
-  exitCode = await fn(...args);
-};
+const run =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander passes untyped args and options
+  <A extends any[]>(fn: (...a: A) => Promise<number>) =>
+    async (...args: A) => {
+      exitCode = await fn(...args);
+    };
 
 const spec = program.command('spec').description('service spec files');
 spec
   .command('validate <file>')
   .description('check a service spec (YAML or JSON); prints the problems, each naming its field')
   .option('--json', 'print the validated spec, defaults filled in')
-  .action(run(async (file: string, o: { json?: boolean }) => {
-    const s = readSpecFile(file);
-    console.log(o.json ? JSON.stringify(s) : `valid: ${s.namespace}/${s.service} ${s.version}, ${s.replicas} × ${s.gpu.perReplica} GPUs on pool ${s.gpu.pool}, ${s.rollout.steps.length} canary steps (${s.rollout.traffic.kind})`);
-    return EXIT.ok;
-  }));
+  .action(
+    run(async (file: string, o: { json?: boolean }) => {
+      const s = readSpecFile(file);
+      console.log(
+        o.json
+          ? JSON.stringify(s)
+          : `valid: ${s.namespace}/${s.service} ${s.version}, ${s.replicas} × ${s.gpu.perReplica} GPUs on pool ${s.gpu.pool}, ${s.rollout.steps.length} canary steps (${s.rollout.traffic.kind})`,
+      );
+      return EXIT.ok;
+    }),
+  );
 
 const release = program.command('release').description('start and steer releases');
 temporal(release.command('start <spec-file>').description('start a release of the spec (one per service at a time)'))
@@ -56,18 +88,30 @@ temporal(release.command('start <spec-file>').description('start a release of th
   .option('--log-url <url>', 'linked from each deployment status')
   .option('--environment-url <url>', 'where the deployed service answers')
   .action(run((file: string, o) => releaseStart(file, o)));
-service(release.command('status').description("the release's phase, step, weights and replicas")).option('--json', 'JSON output').action(run((o) => releaseStatus(o)));
-service(release.command('watch').description('follow a release live until it ends')).option('--json', 'JSON lines').action(run((o) => releaseWatch(o)));
+service(release.command('status').description("the release's phase, step, weights and replicas"))
+  .option('--json', 'JSON output')
+  .action(run((o) => releaseStatus(o)));
+service(release.command('watch').description('follow a release live until it ends'))
+  .option('--json', 'JSON lines')
+  .action(run((o) => releaseWatch(o)));
 
-service(program.command('pause').description('hold a release at its next step boundary')).option('--reason <text>', 'why').action(run((o) => releasePause(o)));
+service(program.command('pause').description('hold a release at its next step boundary'))
+  .option('--reason <text>', 'why')
+  .action(run((o) => releasePause(o)));
 service(program.command('resume').description('let a paused release go on')).action(run((o) => releaseResume(o)));
-service(program.command('promote').description('pass a manual gate')).option('--approver <who>', 'who approves').action(run((o) => releasePromote(o)));
+service(program.command('promote').description('pass a manual gate'))
+  .option('--approver <who>', 'who approves')
+  .action(run((o) => releasePromote(o)));
 service(program.command('abort').description('stop a release and roll it back (traffic to stable first)'))
   .requiredOption('--reason <text>', 'why (recorded)')
   .option('--by <who>', 'who aborts')
   .action(run((o) => releaseAbort(o)));
 
-service(program.command('rollback').description('on-call rollback: stop any release in flight, then put back the previous promoted revision (or --to) with traffic first'))
+service(
+  program
+    .command('rollback')
+    .description('on-call rollback: stop any release in flight, then put back the previous promoted revision (or --to) with traffic first'),
+)
   .requiredOption('--reason <text>', 'why (recorded in the history, the workflow and GitHub)')
   .option('--to <revision>', 'a revision or version from the history [the one promoted before the serving one]')
   .option('--by <who>', 'who asks [$GITHUB_ACTOR, $USER]')
@@ -89,7 +133,9 @@ program
   .option('--json', 'print the summary as JSON')
   .action(run((file: string, o) => loadtest(file, o)));
 
-const drill = program.command('drill').description('disaster-recovery drills: backup, restore into isolation, verify, RTO/RPO, report, clean up');
+const drill = program
+  .command('drill')
+  .description('disaster-recovery drills: backup, restore into isolation, verify, RTO/RPO, report, clean up');
 temporal(drill.command('run <drill-file>').description('run a drill now (YAML/JSON drill spec, see docs/dr-drills.md)'))
   .option('--no-wait', 'start it and return')
   .option('--json', 'JSON lines')
@@ -106,22 +152,44 @@ temporal(schedule.command('update <schedule-id>').description('change the spec a
   .option('--every <interval>', 'new interval')
   .option('--cron <expr>', 'new cron expression')
   .action(run((id: string, o) => scheduleUpdate(id, o)));
-temporal(schedule.command('pause <schedule-id>').description('stop starting drills')).option('--note <text>', 'why').action(run((id: string, o) => schedulePause(id, o)));
-temporal(schedule.command('resume <schedule-id>').description('start drills again')).option('--note <text>', 'why').action(run((id: string, o) => scheduleResume(id, o)));
-temporal(schedule.command('trigger <schedule-id>').description('start a drill of the schedule now')).action(run((id: string, o) => scheduleTrigger(id, o)));
-temporal(schedule.command('delete <schedule-id>').description('remove the schedule (drills already run keep their history)')).action(run((id: string, o) => scheduleDelete(id, o)));
-temporal(schedule.command('list').description('drill schedules: state, next and last run')).option('--json', 'JSON output').action(run((o) => scheduleList(o)));
+temporal(schedule.command('pause <schedule-id>').description('stop starting drills'))
+  .option('--note <text>', 'why')
+  .action(run((id: string, o) => schedulePause(id, o)));
+temporal(schedule.command('resume <schedule-id>').description('start drills again'))
+  .option('--note <text>', 'why')
+  .action(run((id: string, o) => scheduleResume(id, o)));
+temporal(schedule.command('trigger <schedule-id>').description('start a drill of the schedule now')).action(
+  run((id: string, o) => scheduleTrigger(id, o)),
+);
+temporal(schedule.command('delete <schedule-id>').description('remove the schedule (drills already run keep their history)')).action(
+  run((id: string, o) => scheduleDelete(id, o)),
+);
+temporal(schedule.command('list').description('drill schedules: state, next and last run'))
+  .option('--json', 'JSON output')
+  .action(run((o) => scheduleList(o)));
 
-const stack = program.command('stack').description('the local stack (Temporal, Kubernetes with kwok GPU pools, Prometheus, registry, model world) the tests and the demo use');
+const stack = program
+  .command('stack')
+  .description('the local stack (Temporal, Kubernetes with kwok GPU pools, Prometheus, registry, model world) the tests and the demo use');
 const stackName = (cmd: Command) => cmd.option('--name <name>', 'the stack [$AUTOGLM_STACK or "dev"]');
 // The stack tooling loads only for these commands.
 const stackCommands = () => import('../infra/dev/stack/commands');
-stackName(stack.command('up').description('start what is not running (installs pinned binaries into the cache once)')).action(run(async (o: { name?: string }) => (await stackCommands()).up(o.name)));
-stackName(stack.command('down').description('stop everything')).option('--purge', "also delete the stack's data").action(run(async (o: { name?: string; purge?: boolean }) => (await stackCommands()).down(o.name, !!o.purge)));
-stackName(stack.command('status').description('each component and its endpoint; exit 1 unless all are up')).option('--json', 'JSON output').action(run(async (o: { name?: string; json?: boolean }) => (await stackCommands()).status(o.name, !!o.json)));
+stackName(stack.command('up').description('start what is not running (installs pinned binaries into the cache once)')).action(
+  run(async (o: { name?: string }) => (await stackCommands()).up(o.name)),
+);
+stackName(stack.command('down').description('stop everything'))
+  .option('--purge', "also delete the stack's data")
+  .action(run(async (o: { name?: string; purge?: boolean }) => (await stackCommands()).down(o.name, !!o.purge)));
+stackName(stack.command('status').description('each component and its endpoint; exit 1 unless all are up'))
+  .option('--json', 'JSON output')
+  .action(run(async (o: { name?: string; json?: boolean }) => (await stackCommands()).status(o.name, !!o.json)));
 
 const webhook = program.command('webhook').description('the GitHub webhook receiver');
-temporal(webhook.command('serve').description('receive GitHub release events (X-Hub-Signature-256 checked with GITHUB_WEBHOOK_SECRET) and start releases'))
+temporal(
+  webhook
+    .command('serve')
+    .description('receive GitHub release events (X-Hub-Signature-256 checked with GITHUB_WEBHOOK_SECRET) and start releases'),
+)
   .requiredOption('-c, --config <file>', 'YAML/JSON: repositories and the service spec each deploys (docs/github.md)')
   .option('--listen <host:port>', 'where to listen', '127.0.0.1:8080')
   .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')

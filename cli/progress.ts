@@ -8,8 +8,16 @@ export function progressLine(s: ReleaseStatus, elapsedMs: number): string {
     `[${(elapsedMs / 1000).toFixed(0).padStart(4)}s] ${s.phase}${s.paused ? ' (paused)' : ''}${step}`,
     `weights stable ${s.weights.stable}% / canary ${s.weights.canary}%`,
     `ready stable ${r.stable.ready}/${r.stable.desired} canary ${r.canary.ready}/${r.canary.desired}`,
-    ...(s.analysis && s.phase === 'canary' ? [`analysis step ${s.analysis.step}: ${s.analysis.decision.action}${s.analysis.decision.reasons.length ? ` (${s.analysis.decision.reasons[0]})` : ''}`] : []),
-    ...(s.image?.violations?.length ? [`deployed despite ${s.image.violations.length} failed supply-chain check(s) (enforcement: warn): ${s.image.violations.map((v) => v.type).join(', ')}`] : []),
+    ...(s.analysis && s.phase === 'canary'
+      ? [
+          `analysis step ${s.analysis.step}: ${s.analysis.decision.action}${s.analysis.decision.reasons.length ? ` (${s.analysis.decision.reasons[0]})` : ''}`,
+        ]
+      : []),
+    ...(s.image?.violations?.length
+      ? [
+          `deployed despite ${s.image.violations.length} failed supply-chain check(s) (enforcement: warn): ${s.image.violations.map((v) => v.type).join(', ')}`,
+        ]
+      : []),
     ...(s.lastReason ? [s.lastReason] : []),
   ].join(' | ');
 }

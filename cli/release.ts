@@ -41,13 +41,21 @@ async function follow(client: Client, namespace: string, service: string, json: 
   );
   try {
     const r = await followRelease(releaseHandle(client, namespace, service), print, 500);
-    console.log(json ? JSON.stringify(r) : `${r.outcome}: ${namespace}/${service} ${r.version} (revision ${r.revision})${r.reason ? ` — ${r.reason}` : ''}`);
+    console.log(
+      json
+        ? JSON.stringify(r)
+        : `${r.outcome}: ${namespace}/${service} ${r.version} (revision ${r.revision})${r.reason ? ` — ${r.reason}` : ''}`,
+    );
     return r.outcome === 'rolled-back' ? EXIT.failed : EXIT.ok;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
       const failure = releaseFailureOf(err);
       if (json && failure) console.log(JSON.stringify(failure));
-      console.error(failure ? `${failure.outcome === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}` : `failed: ${err.cause?.message ?? err.message}`);
+      console.error(
+        failure
+          ? `${failure.outcome === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}`
+          : `failed: ${err.cause?.message ?? err.message}`,
+      );
       return EXIT.failed;
     }
     throw err;
@@ -72,16 +80,34 @@ function githubTarget(flags: StartFlags): GitHubDeploymentTarget | undefined {
   const [owner, repo, ...rest] = flags.githubRepo.split('/');
   if (!owner || !repo || rest.length > 0) throw new CliError(`--github-repo: "${flags.githubRepo}" is not owner/repo`, EXIT.invalid);
   if (!flags.githubRef) throw new CliError('--github-repo needs --github-ref (the tag or commit deployed)', EXIT.invalid);
-  return { owner, repo, ref: flags.githubRef, ...(flags.logUrl ? { logUrl: flags.logUrl } : {}), ...(flags.environmentUrl ? { environmentUrl: flags.environmentUrl } : {}) };
+  return {
+    owner,
+    repo,
+    ref: flags.githubRef,
+    ...(flags.logUrl ? { logUrl: flags.logUrl } : {}),
+    ...(flags.environmentUrl ? { environmentUrl: flags.environmentUrl } : {}),
+  };
 }
 
 export async function releaseStart(file: string, flags: StartFlags): Promise<number> {
-  const spec = { ...readSpecFile(file), ...(flags.image ? { image: flags.image } : {}), ...(flags.version ? { version: flags.version } : {}) };
+  const spec = {
+    ...readSpecFile(file),
+    ...(flags.image ? { image: flags.image } : {}),
+    ...(flags.version ? { version: flags.version } : {}),
+  };
   const github = githubTarget(flags);
   return withClient(flags, async (client, taskQueue) => {
     try {
-      const handle = await startRelease(client, spec, { taskQueue, requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli', ...(github ? { github } : {}) });
-      console.log(flags.json ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }) : `started ${handle.workflowId} (${spec.namespace}/${spec.service} ${spec.version})`);
+      const handle = await startRelease(client, spec, {
+        taskQueue,
+        requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli',
+        ...(github ? { github } : {}),
+      });
+      console.log(
+        flags.json
+          ? JSON.stringify({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })
+          : `started ${handle.workflowId} (${spec.namespace}/${spec.service} ${spec.version})`,
+      );
     } catch (err) {
       if (err instanceof ReleaseInProgressError) throw new CliError(err.message, EXIT.conflict);
       if (err instanceof InvalidSpecError) throw new CliError(err.message, EXIT.invalid);
@@ -96,7 +122,8 @@ async function onRelease<T>(flags: ServiceFlags, fn: (handle: ReturnType<typeof 
     try {
       return await fn(releaseHandle(client, flags.k8sNamespace, flags.service), client);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new CliError(`no release of ${flags.k8sNamespace}/${flags.service} found`, EXIT.unavailable);
+      if (err instanceof WorkflowNotFoundError)
+        throw new CliError(`no release of ${flags.k8sNamespace}/${flags.service} found`, EXIT.unavailable);
       throw err;
     }
   });
@@ -109,7 +136,8 @@ export const releaseStatus = (flags: ServiceFlags) =>
     return EXIT.ok;
   });
 
-export const releaseWatch = (flags: ServiceFlags) => onRelease(flags, (_h, client) => follow(client, flags.k8sNamespace, flags.service, !!flags.json));
+export const releaseWatch = (flags: ServiceFlags) =>
+  onRelease(flags, (_h, client) => follow(client, flags.k8sNamespace, flags.service, !!flags.json));
 
 export const releasePause = (flags: ServiceFlags & { reason?: string }) =>
   onRelease(flags, async (h) => {
@@ -145,7 +173,9 @@ export const releasePromote = (flags: ServiceFlags & { approver?: string }) =>
 
 export const releaseAbort = (flags: ServiceFlags & { reason: string; by?: string }) =>
   onRelease(flags, async (h) => {
-    const ack = await update(() => h.executeUpdate(abortUpdate, { args: [{ reason: flags.reason, by: flags.by ?? process.env.USER ?? 'cli' }] }));
+    const ack = await update(() =>
+      h.executeUpdate(abortUpdate, { args: [{ reason: flags.reason, by: flags.by ?? process.env.USER ?? 'cli' }] }),
+    );
     console.log(`abort accepted while ${ack.phase}; rolling back ${h.workflowId}`);
     return EXIT.ok;
   });

@@ -29,19 +29,38 @@ export async function rollback(flags: RollbackFlags): Promise<number> {
   return withClient(flags, async (client, taskQueue) => {
     let handle;
     try {
-      handle = await startRollback(client, { namespace: flags.k8sNamespace, service: flags.service, reason: flags.reason, requestedBy: by, ...(flags.to ? { to: flags.to } : {}) }, { taskQueue });
+      handle = await startRollback(
+        client,
+        {
+          namespace: flags.k8sNamespace,
+          service: flags.service,
+          reason: flags.reason,
+          requestedBy: by,
+          ...(flags.to ? { to: flags.to } : {}),
+        },
+        { taskQueue },
+      );
     } catch (err) {
       if (err instanceof InvalidRollbackError) throw new CliError(err.message, EXIT.invalid);
       throw err;
     }
-    if (!flags.json) console.log(`rollback ${handle.workflowId} of ${flags.k8sNamespace}/${flags.service} requested by ${by}: ${flags.reason}`);
+    if (!flags.json)
+      console.log(`rollback ${handle.workflowId} of ${flags.k8sNamespace}/${flags.service} requested by ${by}: ${flags.reason}`);
     if (!flags.wait) return EXIT.ok;
     const started = Date.now();
     const print = printWhenChanged();
     try {
-      const result = await followRollback(client, handle, (p) => print(flags.json ? JSON.stringify(p) : rollbackLine(p, Date.now() - started)));
+      const result = await followRollback(client, handle, (p) =>
+        print(flags.json ? JSON.stringify(p) : rollbackLine(p, Date.now() - started)),
+      );
       const s = result.status;
-      console.log(flags.json ? JSON.stringify(result) : result.outcome === 'unchanged' ? `unchanged: ${s.lastReason}` : `rolled back: ${s.namespace}/${s.service} serves ${s.target?.version} (${s.target?.revision}) again`);
+      console.log(
+        flags.json
+          ? JSON.stringify(result)
+          : result.outcome === 'unchanged'
+            ? `unchanged: ${s.lastReason}`
+            : `rolled back: ${s.namespace}/${s.service} serves ${s.target?.version} (${s.target?.revision}) again`,
+      );
       return EXIT.ok;
     } catch (err) {
       if (err instanceof WorkflowFailedError) {

@@ -25,10 +25,15 @@ export async function webhookServe(flags: ServeFlags): Promise<number> {
   if (!!flags.tlsCert !== !!flags.tlsKey) throw new CliError('--tls-cert and --tls-key go together', EXIT.invalid);
   const logger = new JsonLogger('INFO');
   return withClient(flags, async (client, taskQueue) => {
-    const receiver = await startReceiver(config, { client, taskQueue, logger }, {
-      host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]),
-      ...(flags.tlsCert && flags.tlsKey ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey } } : {}),
-    });
+    const receiver = await startReceiver(
+      config,
+      { client, taskQueue, logger },
+      {
+        host: m[1]!.replace(/^\[|\]$/g, ''),
+        port: Number(m[2]),
+        ...(flags.tlsCert && flags.tlsKey ? { tls: { certFile: flags.tlsCert, keyFile: flags.tlsKey } } : {}),
+      },
+    );
     logger.info('webhook receiver listening', { url: receiver.url, repositories: [...config.repositories.keys()] });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);

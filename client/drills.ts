@@ -50,12 +50,23 @@ function scheduleSpec(c: DrillCadence): ScheduleSpec {
   return c.every ? { intervals: [{ every: c.every as `${number}h` }] } : { cronExpressions: [c.cron!] };
 }
 
-export async function createDrillSchedule(client: Client, spec: DrillSpecInput, cadence: DrillCadence, opts: { taskQueue?: string; paused?: boolean; note?: string } = {}) {
+export async function createDrillSchedule(
+  client: Client,
+  spec: DrillSpecInput,
+  cadence: DrillCadence,
+  opts: { taskQueue?: string; paused?: boolean; note?: string } = {},
+) {
   const valid = validateDrill(spec);
   return client.schedule.create({
     scheduleId: drillScheduleId(valid.namespace, valid.service),
     spec: scheduleSpec(cadence),
-    action: { type: 'startWorkflow', workflowType: 'drDrill', args: [{ spec }], taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE, workflowId: drillWorkflowId(valid.namespace, valid.service) },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'drDrill',
+      args: [{ spec }],
+      taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+      workflowId: drillWorkflowId(valid.namespace, valid.service),
+    },
     // A drill still running when the next is due: skip the next, never two at once.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' },
     state: { paused: !!opts.paused, ...(opts.note ? { note: opts.note } : {}) },
@@ -79,8 +90,11 @@ export async function listDrillSchedules(client: Client) {
   for await (const s of client.schedule.list()) {
     if (!s.scheduleId.startsWith('dr-drill:')) continue;
     out.push({
-      scheduleId: s.scheduleId, paused: s.state.paused, ...(s.state.note ? { note: s.state.note } : {}),
-      ...(s.info.nextActionTimes[0] ? { next: s.info.nextActionTimes[0] } : {}), ...(s.info.recentActions.at(-1) ? { recent: s.info.recentActions.at(-1)!.takenAt } : {}),
+      scheduleId: s.scheduleId,
+      paused: s.state.paused,
+      ...(s.state.note ? { note: s.state.note } : {}),
+      ...(s.info.nextActionTimes[0] ? { next: s.info.nextActionTimes[0] } : {}),
+      ...(s.info.recentActions.at(-1) ? { recent: s.info.recentActions.at(-1)!.takenAt } : {}),
     });
   }
   return out;

@@ -43,24 +43,33 @@ export async function startFromGitHubRelease(client: Client, o: GitHubStartOptio
   const spec = validateSpec({ ...o.spec, image: release.image, version: release.version });
   const target = releaseWorkflowId(spec.namespace, spec.service);
   const rollback = await runningRollback(client, spec.namespace, spec.service);
-  if (rollback) return { state: 'refused', workflowId, reason: `an on-call rollback of ${spec.namespace}/${spec.service} by ${rollback.requestedBy} is ${rollback.phase}; redeliver the webhook once it has ended` };
+  if (rollback)
+    return {
+      state: 'refused',
+      workflowId,
+      reason: `an on-call rollback of ${spec.namespace}/${spec.service} by ${rollback.requestedBy} is ${rollback.phase}; redeliver the webhook once it has ended`,
+    };
   let handle;
   try {
     handle = await client.workflow.start<typeof githubRelease>('githubRelease', {
       taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,
       workflowId,
-      args: [{
-        delivery: o.delivery,
-        release: {
-          spec,
-          requestedBy: `github:${release.sender ?? release.owner}`,
-          github: {
-            owner: release.owner, repo: release.repo, ref: release.tag,
-            ...(o.logUrl ? { logUrl: o.logUrl.replaceAll('{workflowId}', encodeURIComponent(target)) } : {}),
-            ...(o.environmentUrl ? { environmentUrl: o.environmentUrl } : {}),
+      args: [
+        {
+          delivery: o.delivery,
+          release: {
+            spec,
+            requestedBy: `github:${release.sender ?? release.owner}`,
+            github: {
+              owner: release.owner,
+              repo: release.repo,
+              ref: release.tag,
+              ...(o.logUrl ? { logUrl: o.logUrl.replaceAll('{workflowId}', encodeURIComponent(target)) } : {}),
+              ...(o.environmentUrl ? { environmentUrl: o.environmentUrl } : {}),
+            },
           },
         },
-      }],
+      ],
       memo: { delivery: o.delivery, release: release.url },
       workflowIdConflictPolicy: 'FAIL',
       // A refused start (another release was running) failed: a redelivery may try again.
@@ -68,7 +77,10 @@ export async function startFromGitHubRelease(client: Client, o: GitHubStartOptio
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    const first = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+    const first = await client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch(() => undefined);
     const firstDelivery = first?.memo?.delivery;
     return { state: 'duplicate', workflowId, ...(typeof firstDelivery === 'string' ? { firstDelivery } : {}) };
   }

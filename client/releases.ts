@@ -26,7 +26,9 @@ export class ReleaseInProgressError extends Error {
     why?: string,
   ) {
     super(
-      why ? `release ${requestedVersion} refused: ${why}; wait for it to end` : `release ${requestedVersion} refused: ${running ? `release ${running.version} of ${running.namespace}/${running.service} is ${running.phase}${running.step ? ` (step ${running.step.index}/${running.step.of})` : ''}` : 'another release is running'} as workflow ${workflowId}; wait for it, or abort it first`,
+      why
+        ? `release ${requestedVersion} refused: ${why}; wait for it to end`
+        : `release ${requestedVersion} refused: ${running ? `release ${running.version} of ${running.namespace}/${running.service} is ${running.phase}${running.step ? ` (step ${running.step.index}/${running.step.of})` : ''}` : 'another release is running'} as workflow ${workflowId}; wait for it, or abort it first`,
     );
   }
 }
@@ -44,12 +46,22 @@ export interface StartReleaseOptions {
   github?: GitHubDeploymentTarget;
 }
 
-export async function startRelease(client: Client, spec: ServiceSpecInput, opts: StartReleaseOptions = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
+export async function startRelease(
+  client: Client,
+  spec: ServiceSpecInput,
+  opts: StartReleaseOptions = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
   const valid = validateSpec(spec); // refuse bad input before anything reaches history
   const workflowId = releaseWorkflowId(valid.namespace, valid.service);
   // An on-call rollback owns the service until it ends (its own release then holds the ID).
   const rollback = await runningRollback(client, valid.namespace, valid.service);
-  if (rollback) throw new ReleaseInProgressError(workflowId, undefined, valid.version, `an on-call rollback of ${valid.namespace}/${valid.service} by ${rollback.requestedBy} is ${rollback.phase}`);
+  if (rollback)
+    throw new ReleaseInProgressError(
+      workflowId,
+      undefined,
+      valid.version,
+      `an on-call rollback of ${valid.namespace}/${valid.service} by ${rollback.requestedBy} is ${rollback.phase}`,
+    );
   try {
     return await client.workflow.start<typeof releasePipeline>('releasePipeline', {
       taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
@@ -60,7 +72,10 @@ export async function startRelease(client: Client, spec: ServiceSpecInput, opts:
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    const running = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+    const running = await client.workflow
+      .getHandle(workflowId)
+      .query(statusQuery)
+      .catch(() => undefined);
     throw new ReleaseInProgressError(workflowId, running, valid.version);
   }
 }

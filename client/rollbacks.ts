@@ -15,7 +15,11 @@ export class InvalidRollbackError extends Error {
  * Starts the service's rollback, or attaches to the one already running (starting it twice is
  * harmless: one rollback per service, the second caller follows the first).
  */
-export async function startRollback(client: Client, input: RollbackInput, opts: { taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackService>> {
+export async function startRollback(
+  client: Client,
+  input: RollbackInput,
+  opts: { taskQueue?: string } = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof rollbackService>> {
   if (!input.reason.trim()) throw new InvalidRollbackError('a rollback needs a reason (--reason)');
   return client.workflow.start<typeof rollbackService>('rollbackService', {
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
@@ -41,11 +45,19 @@ export interface RollbackProgress {
 }
 
 /** Polls the rollback (and the release it started) until it ends; returns its result or throws its failure. */
-export async function followRollback(client: Client, handle: WorkflowHandle<typeof rollbackService>, onProgress: (p: RollbackProgress) => void, intervalMs = 400): Promise<RollbackResult> {
+export async function followRollback(
+  client: Client,
+  handle: WorkflowHandle<typeof rollbackService>,
+  onProgress: (p: RollbackProgress) => void,
+  intervalMs = 400,
+): Promise<RollbackResult> {
   const progress = async (): Promise<RollbackProgress> => {
     const rollback = await handle.query(rollbackStatusQuery);
     const release = rollback.release
-      ? await client.workflow.getHandle(releaseWorkflowId(rollback.namespace, rollback.service), rollback.release.runId).query(statusQuery).catch(() => undefined)
+      ? await client.workflow
+          .getHandle(releaseWorkflowId(rollback.namespace, rollback.service), rollback.release.runId)
+          .query(statusQuery)
+          .catch(() => undefined)
       : undefined;
     return { rollback, ...(release ? { release } : {}) };
   };

@@ -10,17 +10,15 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** A duration field: a string like "30s" in the file, milliseconds in the program. */
-export const durationMs = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .transform((value, ctx) => {
-    if (typeof value === 'number') return value;
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 30s, 10m or 1h` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export const durationMs = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration such as 500ms, 30s, 10m or 1h` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;

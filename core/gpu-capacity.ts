@@ -81,7 +81,13 @@ export function summarizePool(pool: string, poolLabel: string, nodes: NodeView[]
     .map((n): NodeCapacity => {
       const requested = requestedByNode.get(n.name) ?? 0;
       const schedulable = n.ready && !n.unschedulable;
-      return { name: n.name, allocatable: n.allocatableGpus, requested, free: schedulable ? Math.max(0, n.allocatableGpus - requested) : 0, schedulable };
+      return {
+        name: n.name,
+        allocatable: n.allocatableGpus,
+        requested,
+        free: schedulable ? Math.max(0, n.allocatableGpus - requested) : 0,
+        schedulable,
+      };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
   return {

@@ -24,10 +24,13 @@ export function identityAllowed(identity: CertificateIdentity, allowed: readonly
     (rule) =>
       identity.issuer === rule.issuer &&
       identity.subject !== undefined &&
-      (rule.subject !== undefined ? identity.subject === rule.subject : rule.subjectRegExp !== undefined && anchored(rule.subjectRegExp).test(identity.subject)),
+      (rule.subject !== undefined
+        ? identity.subject === rule.subject
+        : rule.subjectRegExp !== undefined && anchored(rule.subjectRegExp).test(identity.subject)),
   );
 }
 
-export const describeIdentity = (identity: CertificateIdentity) => `${identity.subject ?? '(no subject)'} issued by ${identity.issuer ?? '(no issuer)'}`;
+export const describeIdentity = (identity: CertificateIdentity) =>
+  `${identity.subject ?? '(no subject)'} issued by ${identity.issuer ?? '(no issuer)'}`;
 
 export const describeRule = (rule: KeylessIdentity) => `${rule.subject ?? `/${rule.subjectRegExp ?? ''}/`} issued by ${rule.issuer}`;

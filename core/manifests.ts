@@ -45,7 +45,10 @@ export interface KubeObject {
 export function revisionOf(spec: ServiceSpec): string {
   const { image, model, gpu, container, podAnnotations, version } = spec;
   // Serving options only when set, so specs without them keep the revisions they always had.
-  const serving = { ...(model.quantization ? { quantization: model.quantization } : {}), ...(model.responseCache !== undefined ? { responseCache: model.responseCache } : {}) };
+  const serving = {
+    ...(model.quantization ? { quantization: model.quantization } : {}),
+    ...(model.responseCache !== undefined ? { responseCache: model.responseCache } : {}),
+  };
   return shortHash(JSON.stringify({ image, model: model.name, gpu, container, podAnnotations, version, ...serving }));
 }
 
@@ -66,8 +69,11 @@ function servingEnv(model: ServiceSpec['model']): { name: string; value: string 
 export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObject {
   const revision = revisionOf(spec);
   const labels = {
-    [LABELS.name]: spec.service, [LABELS.component]: COMPONENT, [LABELS.managedBy]: FIELD_MANAGER,
-    [LABELS.version]: spec.version, [LABELS.revision]: revision,
+    [LABELS.name]: spec.service,
+    [LABELS.component]: COMPONENT,
+    [LABELS.managedBy]: FIELD_MANAGER,
+    [LABELS.version]: spec.version,
+    [LABELS.revision]: revision,
   };
   const loadSeconds = Math.ceil(spec.model.loadBudget / 1000);
   const probePeriod = 10;
@@ -99,7 +105,11 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
               name: COMPONENT,
               image: spec.image,
               args: spec.container.args,
-              env: [{ name: 'MODEL_NAME', value: spec.model.name }, ...servingEnv(spec.model), ...Object.entries(spec.container.env).map(([name, value]) => ({ name, value }))],
+              env: [
+                { name: 'MODEL_NAME', value: spec.model.name },
+                ...servingEnv(spec.model),
+                ...Object.entries(spec.container.env).map(([name, value]) => ({ name, value })),
+              ],
               ports: [{ name: 'http', containerPort: spec.container.port }],
               resources: {
                 requests: { cpu: spec.container.cpu, memory: spec.container.memory, [spec.gpu.resource]: gpu },
@@ -107,7 +117,11 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
               },
               // vLLM answers /health while it loads and /v1/models only once the model is loaded:
               // start-up tolerates the whole load budget, readiness follows the model.
-              startupProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: probePeriod, failureThreshold: Math.max(1, Math.ceil(loadSeconds / probePeriod)) },
+              startupProbe: {
+                httpGet: { path: '/health', port: 'http' },
+                periodSeconds: probePeriod,
+                failureThreshold: Math.max(1, Math.ceil(loadSeconds / probePeriod)),
+              },
               readinessProbe: { httpGet: { path: '/v1/models', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
             },
@@ -127,7 +141,11 @@ export function renderService(spec: ServiceSpec, role: ServiceRole, revision: st
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: serviceName(spec.service, role), namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } },
+    metadata: {
+      name: serviceName(spec.service, role),
+      namespace: spec.namespace,
+      labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER },
+    },
     spec: { selector: serviceSelector(spec.service, revision), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
 }

@@ -33,7 +33,11 @@ export function podProblem(pod: PodHealthView, gpuResource: string): PodProblem 
   if (pull) return { kind: 'image-pull', pod: pod.name, message: `${pull.reason}: ${pull.message ?? ''}`.trim() };
   const crash = pod.waitingReasons.find((w) => w.reason === 'CrashLoopBackOff');
   if (crash || pod.restartCount >= CRASH_RESTARTS) {
-    return { kind: 'crash-loop', pod: pod.name, message: `${crash?.reason ?? 'restarting'} (${pod.restartCount} restarts) ${crash?.message ?? ''}`.trim() };
+    return {
+      kind: 'crash-loop',
+      pod: pod.name,
+      message: `${crash?.reason ?? 'restarting'} (${pod.restartCount} restarts) ${crash?.message ?? ''}`.trim(),
+    };
   }
   return undefined;
 }

@@ -20,13 +20,18 @@ export interface ProvenanceFacts {
 }
 
 type Json = Record<string, unknown> | undefined;
-const get = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+const get = (o: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 export function provenanceFacts(predicateType: string, predicate: Json): ProvenanceFacts {
   if (predicateType === 'https://slsa.dev/provenance/v1') {
     const wf = get(predicate, 'buildDefinition', 'externalParameters', 'workflow');
-    return { repository: str(get(wf, 'repository')), ref: str(get(wf, 'ref')), builder: str(get(predicate, 'runDetails', 'builder', 'id')) };
+    return {
+      repository: str(get(wf, 'repository')),
+      ref: str(get(wf, 'ref')),
+      builder: str(get(predicate, 'runDetails', 'builder', 'id')),
+    };
   }
   // v0.2: configSource.uri is "git+https://host/org/repo@refs/tags/v1"
   const uri = str(get(predicate, 'invocation', 'configSource', 'uri'));
@@ -34,7 +39,12 @@ export function provenanceFacts(predicateType: string, predicate: Json): Provena
   return { repository, ref, builder: str(get(predicate, 'builder', 'id')) };
 }
 
-const normalizeRepo = (r: string) => r.replace(/^git\+/, '').replace(/\.git$/, '').replace(/\/$/, '').toLowerCase();
+const normalizeRepo = (r: string) =>
+  r
+    .replace(/^git\+/, '')
+    .replace(/\.git$/, '')
+    .replace(/\/$/, '')
+    .toLowerCase();
 
 /** The problems with these facts under the policy; empty means acceptable. */
 export function checkProvenance(facts: ProvenanceFacts, policy: ProvenancePolicy): string[] {
@@ -42,7 +52,9 @@ export function checkProvenance(facts: ProvenanceFacts, policy: ProvenancePolicy
   if (!facts.repository || normalizeRepo(facts.repository) !== normalizeRepo(policy.repository)) {
     problems.push(`built from ${facts.repository ?? 'an unnamed repository'}, not ${policy.repository}`);
   }
-  if (policy.refPrefix && !(facts.ref ?? '').startsWith(policy.refPrefix)) problems.push(`ref ${facts.ref ?? '(none)'} does not start with ${policy.refPrefix}`);
-  if (policy.builders.length > 0 && !policy.builders.includes(facts.builder ?? '')) problems.push(`builder ${facts.builder ?? '(none)'} is not one of ${policy.builders.join(', ')}`);
+  if (policy.refPrefix && !(facts.ref ?? '').startsWith(policy.refPrefix))
+    problems.push(`ref ${facts.ref ?? '(none)'} does not start with ${policy.refPrefix}`);
+  if (policy.builders.length > 0 && !policy.builders.includes(facts.builder ?? ''))
+    problems.push(`builder ${facts.builder ?? '(none)'} is not one of ${policy.builders.join(', ')}`);
   return problems;
 }

@@ -44,19 +44,32 @@ export type RollbackChoice =
 export function chooseRollbackTarget(history: readonly RevisionRecord[], serving: string | undefined, to?: string): RollbackChoice {
   if (to) {
     const record = history.find((r) => r.revision === to || r.version === to);
-    if (!record) return { kind: 'impossible', reason: `revision ${to} is not in the service's history (known: ${history.map((r) => `${r.version} (${r.revision})`).join(', ') || 'none'})` };
+    if (!record)
+      return {
+        kind: 'impossible',
+        reason: `revision ${to} is not in the service's history (known: ${history.map((r) => `${r.version} (${r.revision})`).join(', ') || 'none'})`,
+      };
     if (record.revision === serving) return { kind: 'unchanged', reason: `${record.version} (${record.revision}) is already serving` };
     return { kind: 'target', record };
   }
   const latest = history[0];
   if (latest && latest.revision === serving && latest.kind === 'rollback') {
-    return { kind: 'unchanged', reason: `${latest.version} (${latest.revision}) is serving: restored by ${latest.by ?? 'a rollback'} at ${latest.at}` };
+    return {
+      kind: 'unchanged',
+      reason: `${latest.version} (${latest.revision}) is serving: restored by ${latest.by ?? 'a rollback'} at ${latest.at}`,
+    };
   }
   const servingAt = history.findIndex((r) => r.revision === serving);
   const older = servingAt < 0 ? history : history.slice(servingAt + 1);
   // What served before the serving one, however it came (a revision rolled away from is skipped with it).
   const record = older.find((r) => r.revision !== serving);
-  if (!record) return { kind: 'impossible', reason: serving ? `no revision was promoted before the serving one (${serving})` : 'the service has no serving revision and no history' };
+  if (!record)
+    return {
+      kind: 'impossible',
+      reason: serving
+        ? `no revision was promoted before the serving one (${serving})`
+        : 'the service has no serving revision and no history',
+    };
   return { kind: 'target', record };
 }
 
@@ -66,6 +79,9 @@ export function chooseRollbackTarget(history: readonly RevisionRecord[], serving
  * on a full one — with no bake, gate or analysis: on call, time matters.
  */
 export function rollbackSpec(spec: ServiceSpecInput): ServiceSpecInput {
-  const steps = spec.rollout.steps.map((s) => ({ ...(s.weight !== undefined ? { weight: s.weight } : {}), ...(s.replicas !== undefined ? { replicas: s.replicas } : {}) }));
+  const steps = spec.rollout.steps.map((s) => ({
+    ...(s.weight !== undefined ? { weight: s.weight } : {}),
+    ...(s.replicas !== undefined ? { replicas: s.replicas } : {}),
+  }));
   return { ...spec, rollout: { ...spec.rollout, steps } };
 }

@@ -79,7 +79,11 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
   if (input.stableReplicas === 0) {
     if (freePods >= n) {
       return {
-        mode: 'initial', replicas: n, gpusPerReplica: g, freePods, steps: [],
+        mode: 'initial',
+        replicas: n,
+        gpusPerReplica: g,
+        freePods,
+        steps: [],
         promotion: [{ canaryReplicas: n, stableReplicas: 0, order: 'canary-first' }],
         summary: `first release: ${n} × ${g} GPUs on pool ${capacity.pool}`,
       };
@@ -100,18 +104,34 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
         const why = input.allowSwap
           ? `swap is not possible: a canary pod needs ${g} GPUs, a stable pod frees ${input.stableGpusPerReplica}`
           : 'the spec does not allow swapping stable pods out (rollout.allowSwap: false)';
-        return blocked(c - freePods, g, capacity, `step ${index + 1} needs ${c} canary pods × ${g} GPUs beside the stable; ${freePods} fit, and ${why}`);
+        return blocked(
+          c - freePods,
+          g,
+          capacity,
+          `step ${index + 1} needs ${c} canary pods × ${g} GPUs beside the stable; ${freePods} fit, and ${why}`,
+        );
       }
       s = budget - c;
-      if (s < 0) return blocked(-s, g, capacity, `step ${index + 1} needs ${c} canary pods, more than the pool can hold even without the stable`);
+      if (s < 0)
+        return blocked(-s, g, capacity, `step ${index + 1} needs ${c} canary pods, more than the pool can hold even without the stable`);
       if (s + previousCanary < 1) {
-        return blocked(g, g, capacity, `step ${index + 1} would scale the stable to ${s} before any canary pod is ready: the service would stop serving`);
+        return blocked(
+          g,
+          g,
+          capacity,
+          `step ${index + 1} would scale the stable to ${s} before any canary pod is ready: the service would stop serving`,
+        );
       }
     }
     const weight = input.exactWeights && step.weight !== undefined ? step.weight : Math.round((100 * c) / (c + s));
     steps.push({
-      index, canaryReplicas: c, stableReplicas: s, weight, order: s < input.stableReplicas ? 'stable-first' : 'canary-first',
-      ...(step.bake !== undefined ? { bakeMs: step.bake } : {}), ...(step.gate ? { gate: step.gate } : {}),
+      index,
+      canaryReplicas: c,
+      stableReplicas: s,
+      weight,
+      order: s < input.stableReplicas ? 'stable-first' : 'canary-first',
+      ...(step.bake !== undefined ? { bakeMs: step.bake } : {}),
+      ...(step.gate ? { gate: step.gate } : {}),
     });
     previousCanary = c;
   }
@@ -121,7 +141,12 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
   // The mode describes the canary steps; a promotion without room always exchanges pods one by one.
   const mode: RolloutMode = steps.some((s) => s.order === 'stable-first') ? 'swap' : 'surge';
   return {
-    mode, replicas: n, gpusPerReplica: g, freePods, steps, promotion,
+    mode,
+    replicas: n,
+    gpusPerReplica: g,
+    freePods,
+    steps,
+    promotion,
     summary: `${mode}: ${steps.map((s) => `${s.weight}% (${s.canaryReplicas} canary / ${s.stableReplicas} stable)`).join(' → ')} → promote; ${freePods} canary pods fit beside the stable`,
   };
 }

@@ -7,11 +7,20 @@ import { trafficOf } from './traffic';
  * PodDisruptionBudget and ingress NetworkPolicy, when the spec asks for them. Applied at promotion.
  */
 export function renderServiceObjects(spec: ServiceSpec): KubeObject[] {
-  const metadata = (name: string) => ({ name, namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } });
+  const metadata = (name: string) => ({
+    name,
+    namespace: spec.namespace,
+    labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER },
+  });
   const pods = { matchLabels: { [LABELS.name]: spec.service } };
   const objects: KubeObject[] = [];
   if (spec.disruptionBudget) {
-    objects.push({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: metadata(spec.service), spec: { maxUnavailable: spec.disruptionBudget.maxUnavailable, selector: pods } });
+    objects.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: metadata(spec.service),
+      spec: { maxUnavailable: spec.disruptionBudget.maxUnavailable, selector: pods },
+    });
   }
   if (spec.networkPolicy) {
     const { kind, traffic } = trafficOf(spec);
@@ -23,10 +32,15 @@ export function renderServiceObjects(spec: ServiceSpec): KubeObject[] {
       spec: {
         podSelector: pods,
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: [...namespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })), { namespaceSelector: { matchLabels: { [DR_ACCESS_LABEL]: 'true' } } }],
-          ports: [{ port: spec.container.port, protocol: 'TCP' }],
-        }],
+        ingress: [
+          {
+            from: [
+              ...namespaces.map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
+              { namespaceSelector: { matchLabels: { [DR_ACCESS_LABEL]: 'true' } } },
+            ],
+            ports: [{ port: spec.container.port, protocol: 'TCP' }],
+          },
+        ],
       },
     });
   }

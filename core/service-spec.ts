@@ -37,7 +37,9 @@ const KeylessIdentity = z
     subject: z.string().min(1).optional(),
     subjectRegExp: z.string().min(1).refine(validRegExp, 'not a valid regular expression').optional(),
   })
-  .refine((k) => (k.subject === undefined) !== (k.subjectRegExp === undefined), { message: 'give exactly one of subject and subjectRegExp' });
+  .refine((k) => (k.subject === undefined) !== (k.subjectRegExp === undefined), {
+    message: 'give exactly one of subject and subjectRegExp',
+  });
 
 const percent = z.number().min(0).max(100);
 
@@ -76,9 +78,18 @@ export const ServiceSpec = z
     service: dnsLabel,
     namespace: dnsLabel,
     /** The release's version (shown in labels, statuses and reports). */
-    version: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."'),
+    version: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."'),
     /** Where this release goes (e.g. production, staging): picks the supply-chain enforcement and names GitHub deployments. */
-    environment: z.string().min(1).max(63).regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."').default(DEFAULT_ENVIRONMENT),
+    environment: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."')
+      .default(DEFAULT_ENVIRONMENT),
     image: imageReference,
     model: z.object({
       name: z.string().min(1),
@@ -97,7 +108,14 @@ export const ServiceSpec = z
       resource: z.string().default(GPU_RESOURCE),
       /** Taints the pool's nodes carry that model pods tolerate. */
       tolerations: z
-        .array(z.object({ key: z.string(), operator: z.enum(['Exists', 'Equal']).default('Exists'), value: z.string().optional(), effect: z.string().optional() }))
+        .array(
+          z.object({
+            key: z.string(),
+            operator: z.enum(['Exists', 'Equal']).default('Exists'),
+            value: z.string().optional(),
+            effect: z.string().optional(),
+          }),
+        )
         .default([{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }]),
     }),
     replicas: z.number().int().positive(),
@@ -156,10 +174,19 @@ export const ServiceSpec = z
     let lastWeight = -1;
     spec.rollout.steps.forEach((step, i) => {
       if (step.replicas !== undefined && step.replicas > spec.replicas) {
-        ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'replicas'], message: `more canary replicas (${step.replicas}) than the service has (${spec.replicas})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rollout', 'steps', i, 'replicas'],
+          message: `more canary replicas (${step.replicas}) than the service has (${spec.replicas})`,
+        });
       }
       if (step.weight !== undefined) {
-        if (step.weight < lastWeight) ctx.addIssue({ code: 'custom', path: ['rollout', 'steps', i, 'weight'], message: `weights must not go down (${lastWeight} → ${step.weight})` });
+        if (step.weight < lastWeight)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rollout', 'steps', i, 'weight'],
+            message: `weights must not go down (${lastWeight} → ${step.weight})`,
+          });
         lastWeight = step.weight;
       }
     });

@@ -11,7 +11,12 @@ export const trafficObjects = (snapshot: KubeObject[]) => snapshot.filter(isTraf
 export const deploymentObjects = (snapshot: KubeObject[]) => snapshot.filter((o) => o.kind === 'Deployment');
 
 /** Objects a release of `revision` may create that were not there before it. */
-export function createdByRelease(snapshot: KubeObject[], namespace: string, service: string, revision: string): { traffic: ObjectRef[]; deployments: ObjectRef[] } {
+export function createdByRelease(
+  snapshot: KubeObject[],
+  namespace: string,
+  service: string,
+  revision: string,
+): { traffic: ObjectRef[]; deployments: ObjectRef[] } {
   const had = (kind: string, name: string) => snapshot.some((o) => o.kind === kind && o.metadata.name === name);
   const traffic = trafficObjectRefs(namespace, service).filter((r) => !had(r.kind, r.name));
   const name = deploymentName(service, revision);

@@ -32,7 +32,10 @@ async function main(): Promise<number> {
   await session.close();
   const failed = reports.filter((r) => r.mismatches.length > 0);
   console.log(`\n▶ summary: ${reports.length - failed.length}/${reports.length} steps as expected`);
-  for (const r of reports) console.log(`  ${r.mismatches.length === 0 ? '✓' : '✗'} ${r.step.padEnd(24)} ${`${(r.durationMs / 1000).toFixed(1)}s`.padStart(7)}  got ${r.observed.outcome.padEnd(12)} expected ${r.expected}`);
+  for (const r of reports)
+    console.log(
+      `  ${r.mismatches.length === 0 ? '✓' : '✗'} ${r.step.padEnd(24)} ${`${(r.durationMs / 1000).toFixed(1)}s`.padStart(7)}  got ${r.observed.outcome.padEnd(12)} expected ${r.expected}`,
+    );
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 

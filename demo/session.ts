@@ -15,7 +15,10 @@ export async function openDemoSession(stackName: string) {
   Runtime.install({ logger: new JsonLogger('ERROR') }); // the story on stdout; the SDK only for errors
   const taskQueue = `demo-${randomBytes(3).toString('hex')}`;
   // Seals Secrets in a drill's backup; a demo key unless one is set.
-  const { worker, client, close } = await workerWithClient({ taskQueue }, { AUTOGLM_BACKUP_KEY: randomBytes(32).toString('base64'), ...process.env, ...stackEnv(stack) });
+  const { worker, client, close } = await workerWithClient(
+    { taskQueue },
+    { AUTOGLM_BACKUP_KEY: randomBytes(32).toString('base64'), ...process.env, ...stackEnv(stack) },
+  );
   return { stack, worker, client, close, taskQueue, kube: connectKube(stack.kubernetes!.kubeconfig) };
 }
 
@@ -30,6 +33,13 @@ export async function freshNamespace(kube: Kube, name: string): Promise<void> {
   const earlier = await kube.core.listNamespace({ labelSelector: DEMO_LABEL });
   const doomed = new Set([name, ...earlier.items.map((ns) => ns.metadata!.name!)]);
   for (const ns of doomed) await kube.core.deleteNamespace({ name: ns }).catch(() => undefined);
-  for (const ns of doomed) while (await kube.core.readNamespace({ name: ns }).then(() => true, () => false)) await new Promise((r) => setTimeout(r, 250));
+  for (const ns of doomed)
+    while (
+      await kube.core.readNamespace({ name: ns }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await new Promise((r) => setTimeout(r, 250));
   await kube.core.createNamespace({ body: { metadata: { name, labels: { [DEMO_LABEL]: 'true' } } } });
 }

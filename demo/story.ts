@@ -39,7 +39,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** How a release that was meant to fail ended, from its failure's typed details. */
 function outcomeLine(err: unknown, expected: 'refused' | 'rolled-back'): string {
   const failure = releaseFailureOf(err);
-  if (failure?.outcome === expected) return `${expected === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}`;
+  if (failure?.outcome === expected)
+    return `${expected === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}`;
   return `unexpected: expected ${expected}, got ${failure ? `${failure.outcome}: ${failure.reason}` : failureText(err)}`;
 }
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
@@ -54,18 +55,32 @@ export async function runStory(stackName: string): Promise<void> {
   let since = Date.now();
   const { stack, worker, client, close, taskQueue, kube } = await openDemoSession(stackName);
   figures.push(['stack up', secs(since)]);
-  console.log(`  Temporal ${stack.temporal!.address} (UI ${stack.temporal!.uiUrl}) · apiserver ${stack.kubernetes!.server} · Prometheus ${stack.prometheus!.url} · router ${stack.modelWorld!.routerUrl}`);
+  console.log(
+    `  Temporal ${stack.temporal!.address} (UI ${stack.temporal!.uiUrl}) · apiserver ${stack.kubernetes!.server} · Prometheus ${stack.prometheus!.url} · router ${stack.modelWorld!.routerUrl}`,
+  );
 
   step('building, pushing and signing two model-server images (crane + cosign)');
   since = Date.now();
   const tag = Date.now().toString(36);
-  const [v1, v2] = await Promise.all(['v1', 'v2'].map((v) => publishImage(stack, { repository: 'autoglm/model-server', tag: `${v}-${tag}`, files: { 'opt/model/VERSION': `${v}\n` } })));
+  const [v1, v2] = await Promise.all(
+    ['v1', 'v2'].map((v) =>
+      publishImage(stack, { repository: 'autoglm/model-server', tag: `${v}-${tag}`, files: { 'opt/model/VERSION': `${v}\n` } }),
+    ),
+  );
   figures.push(['images pushed and signed', secs(since)]);
   console.log(`  v1 ${v1!.reference}\n  v2 ${v2!.reference}`);
   await freshNamespace(kube, NAMESPACE);
 
-  const spec = (version: string, image: string, over: Partial<ServiceSpecInput['rollout']> = {}, env: Record<string, string> = {}): ServiceSpecInput => ({
-    service: 'autoglm', namespace: NAMESPACE, version, image,
+  const spec = (
+    version: string,
+    image: string,
+    over: Partial<ServiceSpecInput['rollout']> = {},
+    env: Record<string, string> = {},
+  ): ServiceSpecInput => ({
+    service: 'autoglm',
+    namespace: NAMESPACE,
+    version,
+    image,
     model: { name: 'open-autoglm-7b', loadBudget: '5m' },
     gpu: { pool: 'a100', perReplica: 8 },
     replicas: 2,
@@ -77,7 +92,10 @@ export async function runStory(stackName: string): Promise<void> {
     supplyChain: { cosignKeys: [readFileSync(v1!.publicKeyPath, 'utf8')] },
     rollout: {
       traffic: { kind: 'gateway-api', gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [HOST] },
-      steps: [{ weight: 25, bake: '12s' }, { weight: 50, bake: '12s' }],
+      steps: [
+        { weight: 25, bake: '12s' },
+        { weight: 50, bake: '12s' },
+      ],
       ...over,
     },
   });
@@ -101,13 +119,25 @@ export async function runStory(stackName: string): Promise<void> {
     const lastLoad = r2.status.loadTests?.at(-1);
     if (lastLoad) {
       const l = lastLoad.summary;
-      console.log(`  load test, step ${lastLoad.step}: ${l.completed}/${l.requests} ok, ${l.requestsPerSecond.toFixed(1)} req/s, TTFT P50/P95 ${l.ttft.p50}/${l.ttft.p95} ms, E2E P95 ${l.e2e.p95} ms, goodput ${(l.goodput.share * 100).toFixed(0)} %`);
+      console.log(
+        `  load test, step ${lastLoad.step}: ${l.completed}/${l.requests} ok, ${l.requestsPerSecond.toFixed(1)} req/s, TTFT P50/P95 ${l.ttft.p50}/${l.ttft.p95} ms, E2E P95 ${l.e2e.p95} ms, goodput ${(l.goodput.share * 100).toFixed(0)} %`,
+      );
     }
-    console.log(`  last analysis: ${r2.status.analysis?.checks.filter((c) => c.verdict !== 'info').map((c) => c.detail).join('\n                 ')}`);
+    console.log(
+      `  last analysis: ${r2.status.analysis?.checks
+        .filter((c) => c.verdict !== 'info')
+        .map((c) => c.detail)
+        .join('\n                 ')}`,
+    );
 
     step('canary of v2.1, whose latency degrades 5 s after it starts: the analysis rolls it back on its own');
     since = Date.now();
-    const faulty = spec('v2.1.0', v2!.reference, { steps: [{ weight: 50, bake: '2m' }] }, { SIM_FAULT_AFTER: '5s', SIM_FAULT_TTFT_MS: '2500' });
+    const faulty = spec(
+      'v2.1.0',
+      v2!.reference,
+      { steps: [{ weight: 50, bake: '2m' }] },
+      { SIM_FAULT_AFTER: '5s', SIM_FAULT_TTFT_MS: '2500' },
+    );
     faulty.loadTest = { ...faulty.loadTest!, target: 'canary' };
     const rolledBack = await follow(await startRelease(client, faulty, { taskQueue, requestedBy: 'demo' })).catch((e: unknown) => e);
     console.log(`  ${outcomeLine(rolledBack, 'rolled-back')}`);
@@ -115,8 +145,17 @@ export async function runStory(stackName: string): Promise<void> {
 
     step('an unsigned image is refused before anything reaches the cluster');
     since = Date.now();
-    const unsigned = await publishImage(stack, { repository: 'autoglm/model-server', tag: `unsigned-${tag}`, sign: [], files: { 'opt/model/VERSION': 'unsigned\n' } });
-    const refusal = await (await startRelease(client, spec('v2.0.1', unsigned.tagged), { taskQueue, requestedBy: 'demo' })).result().catch((e: unknown) => e);
+    const unsigned = await publishImage(stack, {
+      repository: 'autoglm/model-server',
+      tag: `unsigned-${tag}`,
+      sign: [],
+      files: { 'opt/model/VERSION': 'unsigned\n' },
+    });
+    const refusal = await (
+      await startRelease(client, spec('v2.0.1', unsigned.tagged), { taskQueue, requestedBy: 'demo' })
+    )
+      .result()
+      .catch((e: unknown) => e);
     console.log(`  ${outcomeLine(refusal, 'refused')}`);
     figures.push(['unsigned image refused', secs(since)]);
 
@@ -129,7 +168,11 @@ export async function runStory(stackName: string): Promise<void> {
 
     step('on call: a person rolls autoglm back to what served before v2 (v1), with live progress');
     since = Date.now();
-    const rollback = await startRollback(client, { namespace: NAMESPACE, service: 'autoglm', reason: 'customer reports worse answers since v2', requestedBy: 'on-call' }, { taskQueue });
+    const rollback = await startRollback(
+      client,
+      { namespace: NAMESPACE, service: 'autoglm', reason: 'customer reports worse answers since v2', requestedBy: 'on-call' },
+      { taskQueue },
+    );
     const printRollback = printWhenChanged((line) => console.log(`  ${line}`));
     const rb = await followRollback(client, rollback, (p) => printRollback(rollbackLine(p, Date.now() - since)));
     console.log(`  → ${rb.outcome}: ${NAMESPACE}/autoglm serves ${rb.status.target?.version} again`);
@@ -137,20 +180,51 @@ export async function runStory(stackName: string): Promise<void> {
 
     step('a disaster-recovery drill of autoglm-lite (l4 pool): backup, restore into isolation, verify, RTO/RPO, clean up');
     const lite: ServiceSpecInput = {
-      service: 'autoglm-lite', namespace: NAMESPACE, version: 'v1.0.0', image: v1!.reference, model: { name: 'open-autoglm-lite' },
-      gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '2s' } }, rollout: { steps: [{ weight: 50 }] },
+      service: 'autoglm-lite',
+      namespace: NAMESPACE,
+      version: 'v1.0.0',
+      image: v1!.reference,
+      model: { name: 'open-autoglm-lite' },
+      gpu: { pool: 'l4', perReplica: 1 },
+      replicas: 1,
+      container: { env: { SIM_MODEL_LOAD_DELAY: '2s' } },
+      rollout: { steps: [{ weight: 50 }] },
     };
     await (await startRelease(client, lite, { taskQueue, requestedBy: 'demo' })).result();
-    await kube.core.createNamespacedSecret({ namespace: NAMESPACE, body: { metadata: { name: 'autoglm-lite-token', labels: { 'app.kubernetes.io/name': 'autoglm-lite' } }, stringData: { token: randomBytes(16).toString('hex') } } });
+    await kube.core.createNamespacedSecret({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name: 'autoglm-lite-token', labels: { 'app.kubernetes.io/name': 'autoglm-lite' } },
+        stringData: { token: randomBytes(16).toString('hex') },
+      },
+    });
     const models = mkdtempSync(join(tmpdir(), 'demo-models-'));
     for (let i = 0; i < 2; i++) writeFileSync(join(models, `model-0000${i + 1}-of-00002.safetensors`), randomBytes(16 * 2 ** 20));
     since = Date.now();
-    const drill = await startDrill(client, { namespace: NAMESPACE, service: 'autoglm-lite', modelStore: { path: models }, backupStore: { path: mkdtempSync(join(tmpdir(), 'demo-backups-')) } }, { taskQueue });
+    const drill = await startDrill(
+      client,
+      {
+        namespace: NAMESPACE,
+        service: 'autoglm-lite',
+        modelStore: { path: models },
+        backupStore: { path: mkdtempSync(join(tmpdir(), 'demo-backups-')) },
+      },
+      { taskQueue },
+    );
     let lastPhase = '';
-    const d = await followDrill(drill, (st) => {
-      if (st.phase !== lastPhase) console.log(`  [${secs(since).padStart(6)}] drill ${(lastPhase = st.phase)}${st.phase === 'restoring' ? ` into ${st.isolatedNamespace}` : ''}`);
-    }, 200);
-    console.log(`  → ${d.outcome}: backup ${(d.backup.bytes / 2 ** 20).toFixed(0)} MiB (${d.backup.objects} objects, Secrets sealed) in ${(d.backup.durationMs / 1000).toFixed(2)} s · RTO ${(d.figures.rtoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rtoMs / 1000} s) · RPO ${(d.figures.rpoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rpoMs / 1000} s) · golden prompts ${d.golden?.compared ?? 0} answered alike`);
+    const d = await followDrill(
+      drill,
+      (st) => {
+        if (st.phase !== lastPhase)
+          console.log(
+            `  [${secs(since).padStart(6)}] drill ${(lastPhase = st.phase)}${st.phase === 'restoring' ? ` into ${st.isolatedNamespace}` : ''}`,
+          );
+      },
+      200,
+    );
+    console.log(
+      `  → ${d.outcome}: backup ${(d.backup.bytes / 2 ** 20).toFixed(0)} MiB (${d.backup.objects} objects, Secrets sealed) in ${(d.backup.durationMs / 1000).toFixed(2)} s · RTO ${(d.figures.rtoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rtoMs / 1000} s) · RPO ${(d.figures.rpoMs / 1000).toFixed(1)} s (target ${d.figures.targets.rpoMs / 1000} s) · golden prompts ${d.golden?.compared ?? 0} answered alike`,
+    );
     figures.push([`DR drill ${d.outcome}: RTO / RPO`, `${(d.figures.rtoMs / 1000).toFixed(1)}s / ${(d.figures.rpoMs / 1000).toFixed(1)}s`]);
     figures.push(['DR drill total (backup, restore, verify, clean up)', secs(since)]);
   });
@@ -159,11 +233,19 @@ export async function runStory(stackName: string): Promise<void> {
   figures.push(['total', secs(t0)]);
   step('summary');
   for (const [what, value] of figures) console.log(`  ${what.padEnd(48)} ${value}`);
-  console.log(`\nThe stack stays up: curl -H 'Host: ${HOST}' ${stack.modelWorld!.routerUrl}/v1/models · npm run stack:status -- --name ${stack.name} · npm run stack:down -- --name ${stack.name}`);
+  console.log(
+    `\nThe stack stays up: curl -H 'Host: ${HOST}' ${stack.modelWorld!.routerUrl}/v1/models · npm run stack:status -- --name ${stack.name} · npm run stack:down -- --name ${stack.name}`,
+  );
 }
 
-async function follow(handle: Awaited<ReturnType<typeof startRelease>>, decorate: (line: string) => string = (l) => l): Promise<ReleaseResult> {
-  const r = await followRelease(handle, onProgressChange((line) => console.log(`  ${decorate(line)}`)));
+async function follow(
+  handle: Awaited<ReturnType<typeof startRelease>>,
+  decorate: (line: string) => string = (l) => l,
+): Promise<ReleaseResult> {
+  const r = await followRelease(
+    handle,
+    onProgressChange((line) => console.log(`  ${decorate(line)}`)),
+  );
   console.log(`  → ${r.outcome} ${r.version} (revision ${r.revision}${r.mode ? `, ${r.mode}` : ''})`);
   return r;
 }
@@ -200,12 +282,22 @@ class TrafficProbe {
 
 function chat(routerUrl: string, host: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const req = request(`${routerUrl}/v1/chat/completions`, { method: 'POST', headers: { host, 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200 ? String(res.headers['x-autoglm-revision']) : undefined));
-    });
+    const req = request(
+      `${routerUrl}/v1/chat/completions`,
+      { method: 'POST', headers: { host, 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? String(res.headers['x-autoglm-revision']) : undefined));
+      },
+    );
     req.on('error', reject);
-    req.end(JSON.stringify({ model: 'open-autoglm-7b', messages: [{ role: 'user', content: 'Plan a trip to Hangzhou.' }], max_tokens: 8, temperature: 0 }));
+    req.end(
+      JSON.stringify({
+        model: 'open-autoglm-7b',
+        messages: [{ role: 'user', content: 'Plan a trip to Hangzhou.' }],
+        max_tokens: 8,
+        temperature: 0,
+      }),
+    );
   });
 }
-

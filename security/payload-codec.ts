@@ -27,7 +27,12 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return payloads.map((p) => {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const sealed = Buffer.concat([iv, cipher.update(temporal.api.common.v1.Payload.encode(p).finish()), cipher.final(), cipher.getAuthTag()]);
+      const sealed = Buffer.concat([
+        iv,
+        cipher.update(temporal.api.common.v1.Payload.encode(p).finish()),
+        cipher.final(),
+        cipher.getAuthTag(),
+      ]);
       return { metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCODING), [KEY_ID]: Buffer.from(id) }, data: sealed };
     });
   }
@@ -60,4 +65,5 @@ export function payloadDataConverter(current: string | undefined, previous = '')
 }
 
 /** The same, from the process environment (clients: CLI, webhook receiver). */
-export const dataConverterFromEnv = (env: NodeJS.ProcessEnv = process.env) => payloadDataConverter(env.AUTOGLM_PAYLOAD_KEY, env.AUTOGLM_PAYLOAD_PREVIOUS_KEYS);
+export const dataConverterFromEnv = (env: NodeJS.ProcessEnv = process.env) =>
+  payloadDataConverter(env.AUTOGLM_PAYLOAD_KEY, env.AUTOGLM_PAYLOAD_PREVIOUS_KEYS);

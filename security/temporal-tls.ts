@@ -19,10 +19,19 @@ export const TemporalTlsFields = z.object({
   serverName: z.string().min(1).optional(),
 });
 export const TLS_PAIR_MESSAGE = 'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together';
-export const TemporalTlsSettings = TemporalTlsFields.refine((s) => !!s.certFile === !!s.keyFile, { message: TLS_PAIR_MESSAGE, path: ['certFile'] });
+export const TemporalTlsSettings = TemporalTlsFields.refine((s) => !!s.certFile === !!s.keyFile, {
+  message: TLS_PAIR_MESSAGE,
+  path: ['certFile'],
+});
 export type TemporalTlsSettings = z.infer<typeof TemporalTlsSettings>;
 
-export const TEMPORAL_TLS_ENV = { tls: 'TEMPORAL_TLS', certFile: 'TEMPORAL_TLS_CERT', keyFile: 'TEMPORAL_TLS_KEY', caFile: 'TEMPORAL_TLS_CA', serverName: 'TEMPORAL_TLS_SERVER_NAME' } as const;
+export const TEMPORAL_TLS_ENV = {
+  tls: 'TEMPORAL_TLS',
+  certFile: 'TEMPORAL_TLS_CERT',
+  keyFile: 'TEMPORAL_TLS_KEY',
+  caFile: 'TEMPORAL_TLS_CA',
+  serverName: 'TEMPORAL_TLS_SERVER_NAME',
+} as const;
 
 export class TemporalTlsError extends Error {
   override name = 'TemporalTlsError';
@@ -32,7 +41,9 @@ const read = (file: string, what: string) => {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new TemporalTlsError(`cannot read the Temporal TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TemporalTlsError(
+      `cannot read the Temporal TLS ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 };
 

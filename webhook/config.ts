@@ -23,7 +23,8 @@ export const ReceiverFile = z.object({
     .record(z.string(), RepositoryEntry)
     .refine((r) => Object.keys(r).length > 0, 'at least one repository')
     .superRefine((r, ctx) => {
-      for (const name of Object.keys(r)) if (!/^[^/\s]+\/[^/\s]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not owner/repo' });
+      for (const name of Object.keys(r))
+        if (!/^[^/\s]+\/[^/\s]+$/.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'not owner/repo' });
     }),
   /** Linked from deployment statuses; `{workflowId}` becomes the release's workflow ID. */
   logUrl: z.string().min(1).optional(),
@@ -77,9 +78,15 @@ export function loadReceiverConfig(file: string, secret: string | undefined): Re
       spec = parseSpecText(readFileSync(specFile, 'utf8'), specFile);
     } catch (err) {
       if (err instanceof SpecFileError) throw new ReceiverConfigError(`${file}: repository ${name}: ${err.message}`);
-      throw new ReceiverConfigError(`${file}: repository ${name}: cannot read ${specFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ReceiverConfigError(
+        `${file}: repository ${name}: cannot read ${specFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
-    repositories.set(name.toLowerCase(), { spec, prereleases: entry.prereleases, ...(entry.environmentUrl ? { environmentUrl: entry.environmentUrl } : {}) });
+    repositories.set(name.toLowerCase(), {
+      spec,
+      prereleases: entry.prereleases,
+      ...(entry.environmentUrl ? { environmentUrl: entry.environmentUrl } : {}),
+    });
   }
   const { path, logUrl, waitForStartMs } = parsed.data;
   return { secret, path, waitForStartMs, repositories, ...(logUrl ? { logUrl } : {}) };

@@ -27,7 +27,10 @@ export interface ReceiverDeps {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -72,7 +75,8 @@ export function createReceiver(config: ReceiverConfig, deps: ReceiverDeps) {
     // Only a verified body is parsed or believed.
     const event = header(req, 'x-github-event') ?? '';
     const delivery = header(req, 'x-github-delivery') ?? '';
-    if (!/^application\/json\b/i.test(header(req, 'content-type') ?? '')) throw new HttpError(415, 'set the webhook content type to application/json');
+    if (!/^application\/json\b/i.test(header(req, 'content-type') ?? ''))
+      throw new HttpError(415, 'set the webhook content type to application/json');
     let payload: unknown;
     try {
       payload = JSON.parse(raw);
@@ -81,7 +85,11 @@ export function createReceiver(config: ReceiverConfig, deps: ReceiverDeps) {
     }
     if (event === 'ping') return { status: 200, body: { result: 'pong' } };
     const action = (payload as { action?: unknown } | null)?.action;
-    if (event !== 'release' || action !== 'published') return { status: 202, body: { result: 'ignored', reason: `event ${event}${typeof action === 'string' ? `.${action}` : ''} is not release.published` } };
+    if (event !== 'release' || action !== 'published')
+      return {
+        status: 202,
+        body: { result: 'ignored', reason: `event ${event}${typeof action === 'string' ? `.${action}` : ''} is not release.published` },
+      };
     if (!delivery) throw new HttpError(400, 'missing X-GitHub-Delivery');
     let release;
     try {
@@ -93,12 +101,18 @@ export function createReceiver(config: ReceiverConfig, deps: ReceiverDeps) {
     const fullName = `${release.owner}/${release.repo}`;
     const target = config.repositories.get(fullName.toLowerCase());
     if (!target) return { status: 202, body: { result: 'ignored', reason: `no service is configured for ${fullName}` } };
-    if (release.prerelease && !target.prereleases) return { status: 202, body: { result: 'ignored', reason: `${release.tag} is a pre-release` } };
+    if (release.prerelease && !target.prereleases)
+      return { status: 202, body: { result: 'ignored', reason: `${release.tag} is a pre-release` } };
     let outcome;
     try {
       outcome = await startFromGitHubRelease(deps.client, {
-        spec: target.spec, release, delivery, taskQueue: deps.taskQueue, waitMs: config.waitForStartMs,
-        ...(config.logUrl ? { logUrl: config.logUrl } : {}), ...(target.environmentUrl ? { environmentUrl: target.environmentUrl } : {}),
+        spec: target.spec,
+        release,
+        delivery,
+        taskQueue: deps.taskQueue,
+        waitMs: config.waitForStartMs,
+        ...(config.logUrl ? { logUrl: config.logUrl } : {}),
+        ...(target.environmentUrl ? { environmentUrl: target.environmentUrl } : {}),
       });
     } catch (err) {
       // The spec with the release's version or image did not validate: the release is the problem.

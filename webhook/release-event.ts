@@ -56,14 +56,21 @@ export function parsePublishedRelease(payload: unknown): PublishedRelease {
   const { release, repository, sender, installation } = parsed.data;
   const body = release.body ?? '';
   const image = bodyField(body, 'image');
-  if (!image) throw new MalformedReleaseError(`release ${release.tag_name}: its body has no "image: <registry>/<repo>@sha256:<digest>" line`);
+  if (!image)
+    throw new MalformedReleaseError(`release ${release.tag_name}: its body has no "image: <registry>/<repo>@sha256:<digest>" line`);
   const ref = parseImageRef(image);
   if (!ref) throw new MalformedReleaseError(`release ${release.tag_name}: "${image}" is not an image reference`);
   if (!ref.digest) throw new MalformedReleaseError(`release ${release.tag_name}: image "${image}" is not pinned by digest (@sha256:…)`);
   const version = bodyField(body, 'version') ?? release.tag_name;
   return {
-    owner: repository.owner.login, repo: repository.name, tag: release.tag_name, image, version,
-    prerelease: release.prerelease, url: release.html_url,
-    ...(sender ? { sender: sender.login } : {}), ...(installation ? { installationId: installation.id } : {}),
+    owner: repository.owner.login,
+    repo: repository.name,
+    tag: release.tag_name,
+    image,
+    version,
+    prerelease: release.prerelease,
+    url: release.html_url,
+    ...(sender ? { sender: sender.login } : {}),
+    ...(installation ? { installationId: installation.id } : {}),
   };
 }

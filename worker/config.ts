@@ -10,75 +10,89 @@ const tlsField = TemporalTlsFields.shape;
 const aesKey = z.string().refine(isAesKeyText, '32 bytes, base64 (openssl rand -base64 32)');
 
 /** The worker's whole configuration; every value can come from a flag or the environment. */
-export const WorkerConfig = z.object({
-  temporalAddress: z.string().regex(/^[^:\s]+:\d+$/, 'host:port').default('127.0.0.1:7233'),
-  /** TLS to Temporal: "true" for TLS without a client certificate (implied by the files below). */
-  temporalTls: tlsField.tls,
-  /** mTLS client certificate and key (PEM files), as the temporal CLI reads them. */
-  temporalTlsCert: tlsField.certFile,
-  temporalTlsKey: tlsField.keyFile,
-  /** The frontend's CA (PEM file); unset: the system's. */
-  temporalTlsCa: tlsField.caFile,
-  /** The name the frontend's certificate must carry (and SNI), when it is not the address's host. */
-  temporalTlsServerName: tlsField.serverName,
-  /**
-   * Worker Versioning: with a build id, the worker joins this Worker Deployment and every workflow
-   * it starts stays PINNED to its build, so upgrading the worker never changes a release in flight.
-   */
-  deploymentName: z.string().min(1).default('autoglm-deploy'),
-  /** This worker's build (e.g. the image tag or git sha); unset: unversioned (patches keep upgrades safe). */
-  buildId: z.string().min(1).max(255).optional(),
-  namespace: z.string().min(1).default('default'),
-  taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
-  /** Unset: $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
-  kubeconfig: z.string().min(1).optional(),
-  /** A prebuilt workflow bundle (npm run build:workflows); unset bundles the sources at start-up. */
-  workflowBundle: z.string().min(1).optional(),
-  /** How long in-flight activities may run after SIGTERM before they are cancelled. */
-  shutdownGraceMs: durationMs.default(30_000),
-  logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  /** Registries reached over plain HTTP besides loopback, comma-separated host[:port]. */
-  insecureRegistries: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').map((h) => h.trim()).filter(Boolean)),
-  /** sigstore trusted_root.json for keyless signatures; unset, specs that allow keyless signers are refused. */
-  sigstoreTrustedRoot: z.string().min(1).optional(),
-  /** Prometheus base URL for canary analysis; unset, specs with analysis enabled fail at their first bake. */
-  prometheusUrl: z.string().url().optional(),
-  /** How model Services are reached: a URL template with {service}, {namespace}, {port}. */
-  serviceUrl: z.string().min(1).default('http://{service}.{namespace}.svc:{port}'),
-  /** Host header template, when serviceUrl is a shared gateway or proxy. */
-  serviceHost: z.string().min(1).optional(),
-  /** The Gateway API gateway's URL, for load sent through a route's hostname. */
-  gatewayUrl: z.string().url().optional(),
-  /** GitHub's REST API (GitHub Enterprise Server: https://HOST/api/v3). */
-  githubApiUrl: z.string().url().default('https://api.github.com'),
-  /** Token for GitHub deployments and statuses; a secret: only in the worker's memory, never in workflow history or logs. */
-  githubToken: z.string().min(1).optional(),
-  /** GitHub App id: with a private key, the worker authenticates as the App's installation (wins over the token; needed for check runs). */
-  githubAppId: z.string().regex(/^\d+$/, 'a numeric App id').optional(),
-  /** The App's private key, PEM; a secret like the token. */
-  githubAppPrivateKey: z.string().includes('PRIVATE KEY', { message: 'a PEM private key' }).optional(),
-  /** …or a file holding it (a mounted Kubernetes Secret). */
-  githubAppPrivateKeyFile: z.string().min(1).optional(),
-  /** Unset: the installation is looked up per repository. */
-  githubAppInstallationId: z.coerce.number().int().positive().optional(),
-  /** Seals Secrets in backups (AES-256-GCM): 32 bytes, base64. A secret: environment only. */
-  backupKey: aesKey.optional(),
-  /** Older backup keys, comma-separated, to restore backups they sealed. */
-  backupPreviousKeys: z.string().default(''),
-  /** Seals every workflow payload (AES-256-GCM): 32 bytes, base64; clients need the same key. A secret: environment only. */
-  payloadKey: aesKey.optional(),
-  /** Older payload keys, comma-separated, to read histories they sealed. */
-  payloadPreviousKeys: z.string().default(''),
-  /** Serve Prometheus metrics (the SDK's and the pipeline's) at http://<this>/metrics; unset: none. */
-  metricsAddress: z.string().regex(/^[^:\s]*:\d+$/, 'host:port').optional(),
-}).superRefine((c, ctx) => {
-  const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
-  if (!!c.githubAppId !== hasKey) ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
-  if (!!c.temporalTlsCert !== !!c.temporalTlsKey) ctx.addIssue({ code: 'custom', path: ['temporalTlsCert'], message: TLS_PAIR_MESSAGE });
-});
+export const WorkerConfig = z
+  .object({
+    temporalAddress: z
+      .string()
+      .regex(/^[^:\s]+:\d+$/, 'host:port')
+      .default('127.0.0.1:7233'),
+    /** TLS to Temporal: "true" for TLS without a client certificate (implied by the files below). */
+    temporalTls: tlsField.tls,
+    /** mTLS client certificate and key (PEM files), as the temporal CLI reads them. */
+    temporalTlsCert: tlsField.certFile,
+    temporalTlsKey: tlsField.keyFile,
+    /** The frontend's CA (PEM file); unset: the system's. */
+    temporalTlsCa: tlsField.caFile,
+    /** The name the frontend's certificate must carry (and SNI), when it is not the address's host. */
+    temporalTlsServerName: tlsField.serverName,
+    /**
+     * Worker Versioning: with a build id, the worker joins this Worker Deployment and every workflow
+     * it starts stays PINNED to its build, so upgrading the worker never changes a release in flight.
+     */
+    deploymentName: z.string().min(1).default('autoglm-deploy'),
+    /** This worker's build (e.g. the image tag or git sha); unset: unversioned (patches keep upgrades safe). */
+    buildId: z.string().min(1).max(255).optional(),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+    /** Unset: $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
+    kubeconfig: z.string().min(1).optional(),
+    /** A prebuilt workflow bundle (npm run build:workflows); unset bundles the sources at start-up. */
+    workflowBundle: z.string().min(1).optional(),
+    /** How long in-flight activities may run after SIGTERM before they are cancelled. */
+    shutdownGraceMs: durationMs.default(30_000),
+    logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    /** Registries reached over plain HTTP besides loopback, comma-separated host[:port]. */
+    insecureRegistries: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      ),
+    /** sigstore trusted_root.json for keyless signatures; unset, specs that allow keyless signers are refused. */
+    sigstoreTrustedRoot: z.string().min(1).optional(),
+    /** Prometheus base URL for canary analysis; unset, specs with analysis enabled fail at their first bake. */
+    prometheusUrl: z.string().url().optional(),
+    /** How model Services are reached: a URL template with {service}, {namespace}, {port}. */
+    serviceUrl: z.string().min(1).default('http://{service}.{namespace}.svc:{port}'),
+    /** Host header template, when serviceUrl is a shared gateway or proxy. */
+    serviceHost: z.string().min(1).optional(),
+    /** The Gateway API gateway's URL, for load sent through a route's hostname. */
+    gatewayUrl: z.string().url().optional(),
+    /** GitHub's REST API (GitHub Enterprise Server: https://HOST/api/v3). */
+    githubApiUrl: z.string().url().default('https://api.github.com'),
+    /** Token for GitHub deployments and statuses; a secret: only in the worker's memory, never in workflow history or logs. */
+    githubToken: z.string().min(1).optional(),
+    /** GitHub App id: with a private key, the worker authenticates as the App's installation (wins over the token; needed for check runs). */
+    githubAppId: z.string().regex(/^\d+$/, 'a numeric App id').optional(),
+    /** The App's private key, PEM; a secret like the token. */
+    githubAppPrivateKey: z.string().includes('PRIVATE KEY', { message: 'a PEM private key' }).optional(),
+    /** …or a file holding it (a mounted Kubernetes Secret). */
+    githubAppPrivateKeyFile: z.string().min(1).optional(),
+    /** Unset: the installation is looked up per repository. */
+    githubAppInstallationId: z.coerce.number().int().positive().optional(),
+    /** Seals Secrets in backups (AES-256-GCM): 32 bytes, base64. A secret: environment only. */
+    backupKey: aesKey.optional(),
+    /** Older backup keys, comma-separated, to restore backups they sealed. */
+    backupPreviousKeys: z.string().default(''),
+    /** Seals every workflow payload (AES-256-GCM): 32 bytes, base64; clients need the same key. A secret: environment only. */
+    payloadKey: aesKey.optional(),
+    /** Older payload keys, comma-separated, to read histories they sealed. */
+    payloadPreviousKeys: z.string().default(''),
+    /** Serve Prometheus metrics (the SDK's and the pipeline's) at http://<this>/metrics; unset: none. */
+    metricsAddress: z
+      .string()
+      .regex(/^[^:\s]*:\d+$/, 'host:port')
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
+    if (!!c.githubAppId !== hasKey)
+      ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
+    if (!!c.temporalTlsCert !== !!c.temporalTlsKey) ctx.addIssue({ code: 'custom', path: ['temporalTlsCert'], message: TLS_PAIR_MESSAGE });
+  });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
 export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
@@ -133,4 +147,10 @@ export function loadWorkerConfig(flags: Partial<Record<keyof WorkerConfig, strin
 
 /** The connection's TLS option from the config (files read now). */
 export const workerTemporalTls = (c: WorkerConfig) =>
-  temporalTls({ tls: c.temporalTls, certFile: c.temporalTlsCert, keyFile: c.temporalTlsKey, caFile: c.temporalTlsCa, serverName: c.temporalTlsServerName });
+  temporalTls({
+    tls: c.temporalTls,
+    certFile: c.temporalTlsCert,
+    keyFile: c.temporalTlsKey,
+    caFile: c.temporalTlsCa,
+    serverName: c.temporalTlsServerName,
+  });

@@ -13,11 +13,21 @@ export class JsonLogger implements Logger {
     if (LEVELS.indexOf(level) < LEVELS.indexOf(this.minLevel)) return;
     this.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...meta }, errorsAsText)}\n`);
   }
-  trace(message: string, meta?: LogMetadata) { this.log('TRACE', message, meta); }
-  debug(message: string, meta?: LogMetadata) { this.log('DEBUG', message, meta); }
-  info(message: string, meta?: LogMetadata) { this.log('INFO', message, meta); }
-  warn(message: string, meta?: LogMetadata) { this.log('WARN', message, meta); }
-  error(message: string, meta?: LogMetadata) { this.log('ERROR', message, meta); }
+  trace(message: string, meta?: LogMetadata) {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata) {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata) {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata) {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata) {
+    this.log('ERROR', message, meta);
+  }
 }
 
 /** Errors (also those from the workflow sandbox, another realm) as name and message. */

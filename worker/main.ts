@@ -14,16 +14,28 @@ flag('temporal-tls-ca', 'temporalTlsCa', "the Temporal frontend's CA (PEM file) 
 flag('temporal-tls-server-name', 'temporalTlsServerName', "name the frontend's certificate must carry [the address's host]");
 flag('namespace', 'namespace', 'Temporal namespace [default]');
 flag('task-queue', 'taskQueue', 'task queue to poll [autoglm-deploy]');
-flag('build-id', 'buildId', 'Worker Versioning: this build (image tag, git sha); workflows stay pinned to the build that started them [unversioned]');
+flag(
+  'build-id',
+  'buildId',
+  'Worker Versioning: this build (image tag, git sha); workflows stay pinned to the build that started them [unversioned]',
+);
 flag('deployment-name', 'deploymentName', 'Worker Deployment the build belongs to [autoglm-deploy]');
 flag('kubeconfig', 'kubeconfig', 'kubeconfig file [$KUBECONFIG, ~/.kube/config or in-cluster]');
 flag('workflow-bundle', 'workflowBundle', 'prebuilt workflow bundle [bundle the sources at start]');
 flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after SIGTERM, e.g. 30s [30s]');
 flag('log-level', 'logLevel', 'TRACE|DEBUG|INFO|WARN|ERROR [INFO]');
 flag('insecure-registries', 'insecureRegistries', 'registries reached over plain HTTP besides loopback, comma-separated');
-flag('sigstore-trusted-root', 'sigstoreTrustedRoot', 'sigstore trusted_root.json for keyless signatures [none: keyless policies are refused]');
+flag(
+  'sigstore-trusted-root',
+  'sigstoreTrustedRoot',
+  'sigstore trusted_root.json for keyless signatures [none: keyless policies are refused]',
+);
 flag('prometheus-url', 'prometheusUrl', 'Prometheus for canary analysis');
-flag('service-url', 'serviceUrl', 'how model Services are reached, template with {service} {namespace} {port} [http://{service}.{namespace}.svc:{port}]');
+flag(
+  'service-url',
+  'serviceUrl',
+  'how model Services are reached, template with {service} {namespace} {port} [http://{service}.{namespace}.svc:{port}]',
+);
 flag('service-host', 'serviceHost', 'Host header template when --service-url is a shared gateway, e.g. {service}.{namespace}');
 flag('gateway-url', 'gatewayUrl', 'the Gateway API gateway, for load sent through a route hostname');
 flag('github-api-url', 'githubApiUrl', 'GitHub REST API [https://api.github.com]');
@@ -38,20 +50,39 @@ const o = program.opts<Record<string, string | undefined>>();
 try {
   const config = loadWorkerConfig(
     {
-      temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.taskQueue, kubeconfig: o.kubeconfig,
-      temporalTlsCert: o.temporalTlsCert, temporalTlsKey: o.temporalTlsKey, temporalTlsCa: o.temporalTlsCa, temporalTlsServerName: o.temporalTlsServerName,
-      buildId: o.buildId, deploymentName: o.deploymentName,
-      workflowBundle: o.workflowBundle, shutdownGraceMs: o.shutdownGrace, logLevel: o.logLevel, insecureRegistries: o.insecureRegistries,
+      temporalAddress: o.temporalAddress,
+      namespace: o.namespace,
+      taskQueue: o.taskQueue,
+      kubeconfig: o.kubeconfig,
+      temporalTlsCert: o.temporalTlsCert,
+      temporalTlsKey: o.temporalTlsKey,
+      temporalTlsCa: o.temporalTlsCa,
+      temporalTlsServerName: o.temporalTlsServerName,
+      buildId: o.buildId,
+      deploymentName: o.deploymentName,
+      workflowBundle: o.workflowBundle,
+      shutdownGraceMs: o.shutdownGrace,
+      logLevel: o.logLevel,
+      insecureRegistries: o.insecureRegistries,
       sigstoreTrustedRoot: o.sigstoreTrustedRoot,
-      prometheusUrl: o.prometheusUrl, serviceUrl: o.serviceUrl, serviceHost: o.serviceHost, gatewayUrl: o.gatewayUrl, githubApiUrl: o.githubApiUrl,
-      metricsAddress: o.metricsAddress, githubAppId: o.githubAppId, githubAppPrivateKeyFile: o.githubAppPrivateKeyFile, githubAppInstallationId: o.githubAppInstallationId,
+      prometheusUrl: o.prometheusUrl,
+      serviceUrl: o.serviceUrl,
+      serviceHost: o.serviceHost,
+      gatewayUrl: o.gatewayUrl,
+      githubApiUrl: o.githubApiUrl,
+      metricsAddress: o.metricsAddress,
+      githubAppId: o.githubAppId,
+      githubAppPrivateKeyFile: o.githubAppPrivateKeyFile,
+      githubAppInstallationId: o.githubAppInstallationId,
     },
     process.env,
   );
   runWorker(config).then(
     () => process.exit(0),
     (err: Error) => {
-      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', message: `worker failed: ${err.message}` })}\n`);
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', message: `worker failed: ${err.message}` })}\n`,
+      );
       process.exit(1);
     },
   );

@@ -10,14 +10,21 @@ import { JsonLogger } from './logger';
 /** The App credentials, the key read from its file when given as one (fails at start-up, not at the first report). */
 function githubApp(config: WorkerConfig) {
   const privateKey = config.githubAppPrivateKey ?? readFileSync(config.githubAppPrivateKeyFile!, 'utf8');
-  return { appId: config.githubAppId!, privateKey, ...(config.githubAppInstallationId ? { installationId: config.githubAppInstallationId } : {}) };
+  return {
+    appId: config.githubAppId!,
+    privateKey,
+    ...(config.githubAppInstallationId ? { installationId: config.githubAppInstallationId } : {}),
+  };
 }
 
 /**
  * Builds the worker: real clients wired into the activities, workflows from a prebuilt bundle
  * in production or bundled from source in development.
  */
-export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps, 'kubeconfig'> = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  config: WorkerConfig,
+  deps: Omit<ActivityDeps, 'kubeconfig'> = {},
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const tls = workerTemporalTls(config);
   const connection = await NativeConnection.connect({ address: config.temporalAddress, ...(tls ? { tls } : {}) });
   const dataConverter = payloadDataConverter(config.payloadKey, config.payloadPreviousKeys);
@@ -26,7 +33,13 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
     namespace: config.namespace,
     // Releases run for hours (bakes, gates): each finishes on the build that started it.
     ...(config.buildId
-      ? { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: config.deploymentName, buildId: config.buildId }, defaultVersioningBehavior: 'PINNED' as const } }
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: { deploymentName: config.deploymentName, buildId: config.buildId },
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
       : {}),
     ...(dataConverter ? { dataConverter } : {}),
     taskQueue: config.taskQueue,
@@ -43,7 +56,12 @@ export async function createWorker(config: WorkerConfig, deps: Omit<ActivityDeps
       ...(config.serviceHost ? { serviceHost: config.serviceHost } : {}),
       ...(config.gatewayUrl ? { gatewayUrl: config.gatewayUrl } : {}),
       githubApiUrl: config.githubApiUrl,
-      temporal: { address: config.temporalAddress, namespace: config.namespace, ...(tls ? { tls } : {}), ...(dataConverter ? { dataConverter } : {}) },
+      temporal: {
+        address: config.temporalAddress,
+        namespace: config.namespace,
+        ...(tls ? { tls } : {}),
+        ...(dataConverter ? { dataConverter } : {}),
+      },
       backupKeys: aesKeysFrom(config.backupKey, config.backupPreviousKeys),
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
@@ -70,7 +88,12 @@ export async function runWorker(config: WorkerConfig): Promise<void> {
     // Not fatal: analyses see "no data" (which never passes) until it answers.
     logger.warn('the metrics source does not answer: canary analyses will hold until it does', { prometheusUrl: config.prometheusUrl });
   }
-  logger.info('worker started', { taskQueue: config.taskQueue, namespace: config.namespace, temporalAddress: config.temporalAddress, ...(config.buildId ? { deployment: config.deploymentName, buildId: config.buildId } : {}) });
+  logger.info('worker started', {
+    taskQueue: config.taskQueue,
+    namespace: config.namespace,
+    temporalAddress: config.temporalAddress,
+    ...(config.buildId ? { deployment: config.deploymentName, buildId: config.buildId } : {}),
+  });
   try {
     await worker.run();
   } finally {

@@ -17,17 +17,27 @@ import { NON_RETRYABLE_ERROR_TYPES } from '../core/errors';
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 
 /** Exponential backoff from `initialInterval` up to 30 s between tries; what retrying cannot fix is not retried. */
-const retry = (maximumAttempts: number, initialInterval: Duration = '1s'): RetryPolicy => ({ initialInterval, backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts, nonRetryableErrorTypes });
+const retry = (maximumAttempts: number, initialInterval: Duration = '1s'): RetryPolicy => ({
+  initialInterval,
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts,
+  nonRetryableErrorTypes,
+});
 
 /** Calls of a minute at most: Kubernetes reads and writes, traffic, image verification. */
-export const cluster = proxyActivities<KubernetesActivities & TrafficActivities & SupplyChainActivities>({ startToCloseTimeout: '1m', retry: retry(10) });
+export const cluster = proxyActivities<KubernetesActivities & TrafficActivities & SupplyChainActivities>({
+  startToCloseTimeout: '1m',
+  retry: retry(10),
+});
 
 /** The GPU-pool inspection workflow answers quickly or not at all. */
 export const poolInspection = proxyActivities<KubernetesActivities>({ startToCloseTimeout: '30s', retry: retry(5) });
 
 /** Waits last as long as the model may take to load, plus two minutes; their heartbeats show they are alive. */
 export const waitForRevision = (budgetMs: number) =>
-  proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry: retry(5) }).waitForRevision;
+  proxyActivities<KubernetesActivities>({ startToCloseTimeout: budgetMs + 120_000, heartbeatTimeout: '30s', retry: retry(5) })
+    .waitForRevision;
 
 /** One analysis must finish within two intervals, or it is late evidence: tried twice. */
 export const analyzeCanary = (intervalMs: number) =>
@@ -37,13 +47,17 @@ export const { goldenPrompts } = proxyActivities<ModelServiceActivities>({ start
 
 /** A load test runs for its duration, heartbeating, and resumes from its heartbeat when retried. */
 export const runLoadTest = (durationMs: number) =>
-  proxyActivities<ModelServiceActivities>({ startToCloseTimeout: durationMs + 120_000, heartbeatTimeout: '15s', retry: retry(3) }).runLoadTest;
+  proxyActivities<ModelServiceActivities>({ startToCloseTimeout: durationMs + 120_000, heartbeatTimeout: '15s', retry: retry(3) })
+    .runLoadTest;
 
 /** GitHub is told, not asked: five tries, then the caller logs and goes on. */
 export const github = proxyActivities<GitHubActivities>({ startToCloseTimeout: '1m', retry: retry(5, '2s') });
 
 /** Backup and restore steps that are quick (describe, discard, read a timestamp), and cluster reads a drill makes. */
-export const drillStep = proxyActivities<BackupActivities & KubernetesActivities & ModelServiceActivities>({ startToCloseTimeout: '2m', retry: retry(5) });
+export const drillStep = proxyActivities<BackupActivities & KubernetesActivities & ModelServiceActivities>({
+  startToCloseTimeout: '2m',
+  retry: retry(5),
+});
 /** Copies heartbeat per file; a file is allowed minutes. */
 export const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry: retry(5) });
 

@@ -15,7 +15,6 @@ import type { ReleaseStatus } from '../core/release/types';
 import { analyzeCanary as analyze, goldenPrompts, runLoadTest } from './activity-proxies';
 import { recordAnalysisDecision } from './metrics';
 
-
 export interface ObservedRun {
   status: ReleaseStatus;
   /** Pauses the release (as the pause signal does) and waits for a resume. */
@@ -35,7 +34,11 @@ class StepLoad {
   private readonly scope = new CancellationScope();
   private slice = 0;
 
-  constructor(private readonly run: ObservedRun, private readonly spec: ServiceSpec, private readonly step: StepUnderObservation) {}
+  constructor(
+    private readonly run: ObservedRun,
+    private readonly spec: ServiceSpec,
+    private readonly step: StepUnderObservation,
+  ) {}
 
   keepGoing(durationMs: number): void {
     const profile = this.spec.loadTest;
@@ -57,17 +60,19 @@ class StepLoad {
         seed: this.step.index * 1000 + slice + 1,
       }),
     );
-    this.pending = started.then(
-      (result) => {
-        (this.run.status.loadTests ??= []).push({ step: this.step.index + 1, summary: result.summary, markdown: result.markdown });
-      },
-      (err: unknown) => {
-        // The load is evidence, not a verdict: a failed load test leaves the analysis without data.
-        if (!isCancellation(err)) this.run.status.lastReason = `load test failed: ${(err as Error).message}`;
-      },
-    ).finally(() => {
-      this.pending = undefined;
-    });
+    this.pending = started
+      .then(
+        (result) => {
+          (this.run.status.loadTests ??= []).push({ step: this.step.index + 1, summary: result.summary, markdown: result.markdown });
+        },
+        (err: unknown) => {
+          // The load is evidence, not a verdict: a failed load test leaves the analysis without data.
+          if (!isCancellation(err)) this.run.status.lastReason = `load test failed: ${(err as Error).message}`;
+        },
+      )
+      .finally(() => {
+        this.pending = undefined;
+      });
   }
 
   /** Lets the slice under way report (it ends with the bake), within `graceMs`. */
@@ -107,7 +112,11 @@ export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: Ste
         );
       }
       if (golden.compared === 0) {
-        throw ApplicationFailure.nonRetryable(`analysis at step ${stepNo}: no golden prompt could be compared (${golden.failures.map((f) => f.error).join('; ')})`, ErrorType.AnalysisInconclusive, golden);
+        throw ApplicationFailure.nonRetryable(
+          `analysis at step ${stepNo}: no golden prompt could be compared (${golden.failures.map((f) => f.error).join('; ')})`,
+          ErrorType.AnalysisInconclusive,
+          golden,
+        );
       }
     }
     let holdingSince: number | undefined;

@@ -17,7 +17,6 @@ import { recordDrill } from './metrics';
 import { drillStatusQuery } from './messages';
 import type { DrillInput, DrillResult, DrillStatus } from '../core/drill/types';
 
-
 export async function drDrill(input: DrillInput): Promise<DrillResult> {
   const parsed = DrillSpec.safeParse(input.spec);
   if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid drill spec: ${describeIssues(parsed.error)}`, ErrorType.InvalidInput);
@@ -27,14 +26,25 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
   const isolatedNamespace = `dr-${spec.service.slice(0, 48)}-${short}`;
   const modelTarget = spec.modelStore ? `${spec.modelStore.path}.dr-${short}` : undefined;
   const location = { store: spec.backupStore, namespace: spec.namespace, service: spec.service };
-  const status: DrillStatus = { namespace: spec.namespace, service: spec.service, phase: 'backing-up', isolatedNamespace, startedAt: new Date().toISOString() };
+  const status: DrillStatus = {
+    namespace: spec.namespace,
+    service: spec.service,
+    phase: 'backing-up',
+    isolatedNamespace,
+    startedAt: new Date().toISOString(),
+  };
   setHandler(drillStatusQuery, () => status);
 
   let backup: BackupSummary | undefined;
   let golden: { compared: number; mismatches: number } | undefined;
   let failure: unknown;
   try {
-    const backupId = spec.restoreBackup ?? `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${short}`;
+    const backupId =
+      spec.restoreBackup ??
+      `${new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')}-${short}`;
     backup = spec.restoreBackup
       ? await quick.describeBackup({ ...location, backupId })
       : await copying.backupService({ ...location, backupId, ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}) });
@@ -42,40 +52,79 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
 
     status.phase = 'restoring';
     const restoreStart = Date.now();
-    const restored = await copying.restoreBackup({ ...location, backupId: backup.backupId, targetNamespace: isolatedNamespace, ...(modelTarget ? { modelTarget } : {}) });
+    const restored = await copying.restoreBackup({
+      ...location,
+      backupId: backup.backupId,
+      targetNamespace: isolatedNamespace,
+      ...(modelTarget ? { modelTarget } : {}),
+    });
     status.phase = 'verifying';
     for (const d of restored.deployments) {
       await waitFor(spec.restoreTimeout)({
-        namespace: isolatedNamespace, selector: d.selector, replicas: d.replicas, budgetMs: spec.restoreTimeout, gpuResource: GPU_RESOURCE, what: `restored ${d.name} in ${isolatedNamespace}`,
+        namespace: isolatedNamespace,
+        selector: d.selector,
+        replicas: d.replicas,
+        budgetMs: spec.restoreTimeout,
+        gpuResource: GPU_RESOURCE,
+        what: `restored ${d.name} in ${isolatedNamespace}`,
       });
     }
     if (restored.model && restored.deployments.length > 0) {
       const g = await quick.goldenPrompts({
-        namespace: spec.namespace, stableService: spec.service, canaryService: spec.service, canaryNamespace: isolatedNamespace,
-        model: restored.model, prompts: spec.goldenPrompts, maxTokens: 16,
+        namespace: spec.namespace,
+        stableService: spec.service,
+        canaryService: spec.service,
+        canaryNamespace: isolatedNamespace,
+        model: restored.model,
+        prompts: spec.goldenPrompts,
+        maxTokens: 16,
       });
       golden = { compared: g.compared, mismatches: g.mismatches.length };
-      if (g.compared === 0) throw ApplicationFailure.nonRetryable(`the restored service answered no golden prompt: ${g.failures[0]?.error ?? 'no answer'}`, ErrorType.AnalysisFailed);
-      if (g.mismatches.length > 0) throw ApplicationFailure.nonRetryable(`the restored service answers ${g.mismatches.length} golden prompt(s) differently from the source`, ErrorType.AnalysisFailed);
+      if (g.compared === 0)
+        throw ApplicationFailure.nonRetryable(
+          `the restored service answered no golden prompt: ${g.failures[0]?.error ?? 'no answer'}`,
+          ErrorType.AnalysisFailed,
+        );
+      if (g.mismatches.length > 0)
+        throw ApplicationFailure.nonRetryable(
+          `the restored service answers ${g.mismatches.length} golden prompt(s) differently from the source`,
+          ErrorType.AnalysisFailed,
+        );
     }
     const rtoMs = Date.now() - restoreStart;
-    const lastChange = await quick.sourceLastChange({ namespace: spec.namespace, service: spec.service, ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}) });
+    const lastChange = await quick.sourceLastChange({
+      namespace: spec.namespace,
+      service: spec.service,
+      ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}),
+    });
     status.figures = drillFigures(rtoMs, backup.newestDataAt, lastChange, { rtoMs: spec.targets.rto, rpoMs: spec.targets.rpo });
   } catch (err) {
     failure = err;
     status.lastReason = isCancellation(err) ? 'the drill was cancelled' : failureMessage(err);
   } finally {
     status.phase = 'cleaning-up';
-    await CancellationScope.nonCancellable(() => quick.discardRestore({ targetNamespace: isolatedNamespace, ...(modelTarget ? { modelTarget } : {}) }));
+    await CancellationScope.nonCancellable(() =>
+      quick.discardRestore({ targetNamespace: isolatedNamespace, ...(modelTarget ? { modelTarget } : {}) }),
+    );
   }
 
-  const report = drillReport({ namespace: spec.namespace, service: spec.service, isolatedNamespace, ...(backup ? { backup } : {}), ...(status.figures ? { figures: status.figures } : {}), ...(golden ? { golden } : {}), ...(failure ? { failure: status.lastReason! } : {}) });
+  const report = drillReport({
+    namespace: spec.namespace,
+    service: spec.service,
+    isolatedNamespace,
+    ...(backup ? { backup } : {}),
+    ...(status.figures ? { figures: status.figures } : {}),
+    ...(golden ? { golden } : {}),
+    ...(failure ? { failure: status.lastReason! } : {}),
+  });
   status.report = { title: report.title };
   if (spec.github) {
     status.phase = 'reporting';
     const target = spec.github;
     try {
-      const issue = await CancellationScope.nonCancellable(() => github.reportIssue({ ...target, key: `${workflowId}/${runId}`, title: report.title, body: report.body, labels: ['dr-drill'] }));
+      const issue = await CancellationScope.nonCancellable(() =>
+        github.reportIssue({ ...target, key: `${workflowId}/${runId}`, title: report.title, body: report.body, labels: ['dr-drill'] }),
+      );
       status.report.issue = issue.number;
     } catch (err) {
       log.warn('GitHub: could not open the drill report issue', { error: failureMessage(err) }); // told, not asked
@@ -85,7 +134,11 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
     status.phase = 'failed';
     recordDrill(isCancellation(failure) ? 'cancelled' : 'failed');
     if (isCancellation(failure)) throw failure;
-    throw ApplicationFailure.nonRetryable(`DR drill of ${spec.namespace}/${spec.service} failed: ${status.lastReason}`, failureType(failure, 'DrillFailed'), { report: report.body });
+    throw ApplicationFailure.nonRetryable(
+      `DR drill of ${spec.namespace}/${spec.service} failed: ${status.lastReason}`,
+      failureType(failure, 'DrillFailed'),
+      { report: report.body },
+    );
   }
   const figures = status.figures!;
   status.phase = figures.meetsRto && figures.meetsRpo ? 'passed' : 'missed-targets';

@@ -17,7 +17,10 @@ export class DeploymentReporter {
   /** The release's live status, read when the report is written. */
   status?: ReleaseStatus;
 
-  constructor(private readonly target: GitHubDeploymentTarget, private readonly environment: string) {}
+  constructor(
+    private readonly target: GitHubDeploymentTarget,
+    private readonly environment: string,
+  ) {}
 
   private get where() {
     return { owner: this.target.owner, repo: this.target.repo };
@@ -37,7 +40,12 @@ export class DeploymentReporter {
       const headSha = sha;
       await this.quietly('create the check run', async () => {
         const r = await gh.ensureCheckRun({
-          ...this.where, headSha, name: `autoglm-deploy / ${this.environment}`, externalId: releaseKey, title: description, summary: `${description}; the report follows when it ends.`,
+          ...this.where,
+          headSha,
+          name: `autoglm-deploy / ${this.environment}`,
+          externalId: releaseKey,
+          title: description,
+          summary: `${description}; the report follows when it ends.`,
           ...(this.target.logUrl ? { detailsUrl: this.target.logUrl } : {}),
         });
         if (r.skipped) log.info(`GitHub: no check run: ${r.skipped}`);
@@ -48,7 +56,11 @@ export class DeploymentReporter {
 
   async finish(result: ReleaseResult): Promise<void> {
     const ok = result.outcome !== 'rolled-back';
-    const headline = !ok ? `rolled back: ${result.reason ?? 'aborted'}` : result.outcome === 'unchanged' ? `${result.version} is already serving` : `${result.version} promoted (${result.mode ?? 'canary'})`;
+    const headline = !ok
+      ? `rolled back: ${result.reason ?? 'aborted'}`
+      : result.outcome === 'unchanged'
+        ? `${result.version} is already serving`
+        : `${result.version} promoted (${result.mode ?? 'canary'})`;
     await this.deploymentStatus(ok ? 'success' : 'failure', headline);
     await this.completeCheck(ok, ok ? headline : `${result.version} ${headline}`, result.status);
   }
@@ -58,11 +70,24 @@ export class DeploymentReporter {
     await this.completeCheck(false, reason, this.status, failure);
   }
 
-  private async completeCheck(ok: boolean, headline: string, status: ReleaseStatus | undefined, failure?: ReleaseFailureDetails): Promise<void> {
+  private async completeCheck(
+    ok: boolean,
+    headline: string,
+    status: ReleaseStatus | undefined,
+    failure?: ReleaseFailureDetails,
+  ): Promise<void> {
     if (this.checkRunId === undefined || !status) return;
     const checkRunId = this.checkRunId;
     const report = releaseReport(status, { ok, headline, ...(failure ? { failure } : {}) });
-    await this.quietly('complete the check run', () => gh.completeCheckRun({ ...this.where, checkRunId, conclusion: ok ? 'success' : 'failure', title: report.title, summary: report.summary }));
+    await this.quietly('complete the check run', () =>
+      gh.completeCheckRun({
+        ...this.where,
+        checkRunId,
+        conclusion: ok ? 'success' : 'failure',
+        title: report.title,
+        summary: report.summary,
+      }),
+    );
   }
 
   private async deploymentStatus(state: DeploymentState, description: string): Promise<void> {
@@ -70,8 +95,12 @@ export class DeploymentReporter {
     const deploymentId = this.deploymentId;
     await this.quietly(`set the deployment ${state}`, () =>
       gh.setDeploymentStatus({
-        ...this.where, deploymentId, state, description,
-        ...(this.target.logUrl ? { logUrl: this.target.logUrl } : {}), ...(this.target.environmentUrl ? { environmentUrl: this.target.environmentUrl } : {}),
+        ...this.where,
+        deploymentId,
+        state,
+        description,
+        ...(this.target.logUrl ? { logUrl: this.target.logUrl } : {}),
+        ...(this.target.environmentUrl ? { environmentUrl: this.target.environmentUrl } : {}),
       }),
     );
   }

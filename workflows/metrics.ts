@@ -7,7 +7,11 @@ import { metricMeter } from '@temporalio/workflow';
 import type { ReleaseStatus } from '../core/release/types';
 
 const releases = metricMeter.createCounter('autoglm_releases', 'releases', 'Releases ended, by outcome and environment');
-const rollbacks = metricMeter.createCounter('autoglm_rollbacks', 'rollbacks', 'Releases rolled back, by reason (the failure type, or aborted)');
+const rollbacks = metricMeter.createCounter(
+  'autoglm_rollbacks',
+  'rollbacks',
+  'Releases rolled back, by reason (the failure type, or aborted)',
+);
 const phaseDuration = metricMeter.createHistogram('autoglm_release_phase_duration', 'int', 'ms', 'Time releases spent in each phase');
 const analysisDecisions = metricMeter.createCounter('autoglm_analysis_decisions', 'decisions', 'Canary analysis decisions, by action');
 const onCall = metricMeter.createCounter('autoglm_oncall_rollbacks', 'rollbacks', 'On-call rollbacks ended, by outcome');
@@ -16,7 +20,8 @@ const drillRto = metricMeter.createHistogram('autoglm_dr_drill_rto', 'int', 'ms'
 
 export function recordReleaseEnd(environment: string, outcome: string, status: ReleaseStatus | undefined, reason?: string): void {
   releases.withTags({ environment, outcome }).add(1);
-  if (status?.timings['rolling-back'] !== undefined || status?.phase === 'rolled-back') rollbacks.withTags({ environment, reason: reason ?? 'unknown' }).add(1);
+  if (status?.timings['rolling-back'] !== undefined || status?.phase === 'rolled-back')
+    rollbacks.withTags({ environment, reason: reason ?? 'unknown' }).add(1);
   for (const [phase, ms] of Object.entries(status?.timings ?? {})) if (ms && ms > 0) phaseDuration.withTags({ phase }).record(ms);
 }
 

@@ -9,7 +9,16 @@
  * A release that fails ends with ReleaseFailureDetails (refused or rolled back, and why) as its
  * failure's details: the CLI, the demo and the GitHub report read those.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, patched, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { revisionOf } from '../core/manifests';
 import type { ReleaseFailureDetails, ReleaseInput, ReleaseResult, ReleaseStatus } from '../core/release/types';
 import type { RevisionRecord } from '../core/revision-history';
@@ -32,7 +41,10 @@ export async function releasePipeline(input: ReleaseInput): Promise<ReleaseResul
     status = s;
     if (reporter) reporter.status = s;
   };
-  if (reporter) await reporter.start(`${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`);
+  if (reporter)
+    await reporter.start(
+      `${(input.spec as { version?: string }).version ?? 'release'} started${input.requestedBy ? ` by ${input.requestedBy}` : ''}`,
+    );
   try {
     const result = await runRelease(input, observe);
     await reporter?.finish(result);
@@ -56,9 +68,19 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
   await verifySupplyChain(run, spec);
   const revision = revisionOf(spec);
   const { before, stable, plan, serviceObjects } = await preFlight(run, spec, revision);
-  const finish = async (result: Omit<ReleaseResult, 'status' | 'service' | 'namespace' | 'version' | 'revision'>): Promise<ReleaseResult> => {
+  const finish = async (
+    result: Omit<ReleaseResult, 'status' | 'service' | 'namespace' | 'version' | 'revision'>,
+  ): Promise<ReleaseResult> => {
     await condition(allHandlersFinished);
-    return { service: spec.service, namespace: spec.namespace, version: spec.version, revision, ...(stable ? { previousRevision: stable.revision } : {}), ...result, status: run.status };
+    return {
+      service: spec.service,
+      namespace: spec.namespace,
+      version: spec.version,
+      revision,
+      ...(stable ? { previousRevision: stable.revision } : {}),
+      ...result,
+      status: run.status,
+    };
   };
   if (!plan) {
     run.setPhase('succeeded');
@@ -68,7 +90,8 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
 
   // Every wait may take the model-load budget plus the step's own allowance.
   const waitBudgetMs = spec.model.loadBudget + spec.rollout.stepTimeout;
-  const track = (rev: string, replicas: ReleaseStatus['replicas']['canary']) => new Track(spec.namespace, spec.service, rev, waitBudgetMs, spec.gpu.resource, replicas);
+  const track = (rev: string, replicas: ReleaseStatus['replicas']['canary']) =>
+    new Track(spec.namespace, spec.service, rev, waitBudgetMs, spec.gpu.resource, replicas);
   const canary = track(revision, run.status.replicas.canary);
   const stableTrack = stable ? track(stable.revision, run.status.replicas.stable) : undefined;
   if (stable) run.status.replicas.stable.desired = run.status.replicas.stable.ready = stable.replicas;
@@ -79,13 +102,20 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
     const failedIn = run.status.phase;
     const reason = run.abort
       ? `aborted by ${run.abort.by ?? 'an operator'}: ${run.abort.reason}`
-      : isCancellation(err) ? 'the release workflow was cancelled' : failureMessage(err);
+      : isCancellation(err)
+        ? 'the release workflow was cancelled'
+        : failureMessage(err);
     run.status.lastReason = reason;
     await CancellationScope.nonCancellable(() => rollBack(run, before, revision, waitBudgetMs, spec.gpu.resource));
     if (run.abort || isCancellation(err)) return finish({ outcome: 'rolled-back', mode: plan.mode, reason });
     run.setPhase('failed');
     // The evidence travels with the failure: the last analysis (checks, queries, values, statistics).
-    const details: ReleaseFailureDetails = { outcome: 'rolled-back', failedIn, reason, ...(run.status.analysis ? { analysis: run.status.analysis } : {}) };
+    const details: ReleaseFailureDetails = {
+      outcome: 'rolled-back',
+      failedIn,
+      reason,
+      ...(run.status.analysis ? { analysis: run.status.analysis } : {}),
+    };
     throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err, 'ReleaseFailed'), details);
   }
   if (serviceObjects.length > 0) await cluster.applyObjects({ objects: serviceObjects });
@@ -99,8 +129,14 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
 async function recordRevision(input: ReleaseInput, spec: ServiceSpec, revision: string): Promise<void> {
   const { workflowId, runId } = workflowInfo();
   const record: RevisionRecord = {
-    revision, version: spec.version, image: spec.image, kind: input.rollback ? 'rollback' : 'release', at: new Date().toISOString(),
-    madeBy: `${workflowId}/${runId}`, spec, ...(input.github ? { github: { owner: input.github.owner, repo: input.github.repo, ref: input.github.ref } } : {}),
+    revision,
+    version: spec.version,
+    image: spec.image,
+    kind: input.rollback ? 'rollback' : 'release',
+    at: new Date().toISOString(),
+    madeBy: `${workflowId}/${runId}`,
+    spec,
+    ...(input.github ? { github: { owner: input.github.owner, repo: input.github.repo, ref: input.github.ref } } : {}),
     ...(input.rollback ? { by: input.rollback.by, reason: input.rollback.reason } : input.requestedBy ? { by: input.requestedBy } : {}),
   };
   try {

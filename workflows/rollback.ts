@@ -17,13 +17,19 @@ import { cluster as k8s, temporal } from './activity-proxies';
 import { recordOnCallRollback } from './metrics';
 import type { releasePipeline } from './release-pipeline';
 
-
 /** A release that slips in between the wait and the start is preempted too, this many times. */
 const MAX_TAKEOVERS = 5;
 
 export async function rollbackService(input: RollbackInput): Promise<RollbackResult> {
   const { namespace, service } = input;
-  const status: RollbackStatus = { namespace, service, phase: 'preempting', reason: input.reason, requestedBy: input.requestedBy, startedAt: new Date().toISOString() };
+  const status: RollbackStatus = {
+    namespace,
+    service,
+    phase: 'preempting',
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+    startedAt: new Date().toISOString(),
+  };
   setHandler(rollbackStatusQuery, () => status);
   if (!input.reason.trim()) throw ApplicationFailure.nonRetryable('an on-call rollback needs a reason', ErrorType.InvalidInput);
   const releaseId = releaseWorkflowId(namespace, service);
@@ -34,7 +40,10 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
     if (ended.wasRunning) status.preempted ??= ended.wasRunning;
 
     status.phase = 'choosing';
-    const [history, state] = await Promise.all([k8s.readRevisionHistory({ namespace, service }), k8s.readServiceState({ namespace, service })]);
+    const [history, state] = await Promise.all([
+      k8s.readRevisionHistory({ namespace, service }),
+      k8s.readServiceState({ namespace, service }),
+    ]);
     status.from = state.stableRevision;
     const choice = chooseRollbackTarget(history, state.stableRevision, input.to);
     if (choice.kind === 'impossible') {
@@ -55,10 +64,14 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
     try {
       child = await startChild<typeof releasePipeline>('releasePipeline', {
         workflowId: releaseId,
-        args: [{
-          spec: rollbackSpec(record.spec), requestedBy: `${input.requestedBy} (on-call rollback)`, rollback: { reason: input.reason, by: input.requestedBy },
-          ...(record.github ? { github: record.github } : {}),
-        }],
+        args: [
+          {
+            spec: rollbackSpec(record.spec),
+            requestedBy: `${input.requestedBy} (on-call rollback)`,
+            rollback: { reason: input.reason, by: input.requestedBy },
+            ...(record.github ? { github: record.github } : {}),
+          },
+        ],
         // Cancelling the rollback cancels its release, which then restores what was there.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',

@@ -43,7 +43,8 @@ export interface BackupRef {
 export const backupPrefix = (namespace: string, service: string, backupId: string) => `${namespace}/${service}/${backupId}/`;
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const where = (b: BackupRef) => `${b.store.location}/${b.prefix}`;
-const corrupt = (b: BackupRef, what: string) => ApplicationFailure.nonRetryable(`backup ${where(b)} is corrupt: ${what}`, ErrorType.BackupCorrupt);
+const corrupt = (b: BackupRef, what: string) =>
+  ApplicationFailure.nonRetryable(`backup ${where(b)} is corrupt: ${what}`, ErrorType.BackupCorrupt);
 
 async function readText(b: BackupRef, name: string): Promise<string | undefined> {
   const body = await b.store.get(`${b.prefix}${name}`);
@@ -53,9 +54,18 @@ async function readText(b: BackupRef, name: string): Promise<string | undefined>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export async function writeBackup(b: BackupRef, o: {
-  backupId: string; namespace: string; service: string; objects: unknown[]; modelDir?: string; newestObjectChange?: string; onFile?: (n: number) => void;
-}): Promise<BackupManifest> {
+export async function writeBackup(
+  b: BackupRef,
+  o: {
+    backupId: string;
+    namespace: string;
+    service: string;
+    objects: unknown[];
+    modelDir?: string;
+    newestObjectChange?: string;
+    onFile?: (n: number) => void;
+  },
+): Promise<BackupManifest> {
   const existing = await readManifest(b).catch(() => undefined);
   if (existing) return existing; // a retried activity: the backup is already whole
   const started = Date.now();
@@ -72,9 +82,15 @@ export async function writeBackup(b: BackupRef, o: {
     o.onFile?.(files.length);
   }
   const manifest: BackupManifest = {
-    format: 1, backupId: o.backupId, namespace: o.namespace, service: o.service, takenAt: new Date(started).toISOString(),
-    newestDataAt: new Date(newest || started).toISOString(), durationMs: Date.now() - started,
-    objects: { file: 'objects.json', sha256: sha256(objectsJson), count: o.objects.length }, files,
+    format: 1,
+    backupId: o.backupId,
+    namespace: o.namespace,
+    service: o.service,
+    takenAt: new Date(started).toISOString(),
+    newestDataAt: new Date(newest || started).toISOString(),
+    durationMs: Date.now() - started,
+    objects: { file: 'objects.json', sha256: sha256(objectsJson), count: o.objects.length },
+    files,
   };
   const manifestJson = JSON.stringify(manifest, null, 2);
   await b.store.put(`${b.prefix}manifest.json`, manifestJson);
@@ -84,7 +100,8 @@ export async function writeBackup(b: BackupRef, o: {
 
 export async function readManifest(b: BackupRef): Promise<BackupManifest> {
   const [text, sum] = await Promise.all([readText(b, 'manifest.json'), readText(b, 'manifest.sha256')]);
-  if (text === undefined || sum === undefined) throw ApplicationFailure.nonRetryable(`no backup at ${where(b)} (manifest missing)`, ErrorType.BackupNotFound);
+  if (text === undefined || sum === undefined)
+    throw ApplicationFailure.nonRetryable(`no backup at ${where(b)} (manifest missing)`, ErrorType.BackupNotFound);
   if (sha256(text) !== sum.trim()) throw corrupt(b, 'manifest.json does not match manifest.sha256');
   return JSON.parse(text) as BackupManifest;
 }
@@ -99,14 +116,23 @@ export async function readBackup(b: BackupRef): Promise<{ manifest: BackupManife
 }
 
 /** Copies the model files to `target`, each checked against the manifest; a mismatch fails the restore. */
-export async function restoreFiles(b: BackupRef, manifest: BackupManifest, target: string, onFile?: (n: number) => void): Promise<{ files: number; bytes: number }> {
+export async function restoreFiles(
+  b: BackupRef,
+  manifest: BackupManifest,
+  target: string,
+  onFile?: (n: number) => void,
+): Promise<{ files: number; bytes: number }> {
   await rm(target, { recursive: true, force: true });
   let bytes = 0;
   for (const [i, f] of manifest.files.entries()) {
     const body = await b.store.get(`${b.prefix}model/${f.path.split('\\').join('/')}`);
     if (!body) throw corrupt(b, `model file ${f.path} is missing`);
     const got = await writeHashing(body, join(target, f.path));
-    if (got.sha256 !== f.sha256 || got.size !== f.size) throw corrupt(b, `model file ${f.path}: checksum ${got.sha256.slice(0, 12)}… (${got.size} B), the manifest says ${f.sha256.slice(0, 12)}… (${f.size} B)`);
+    if (got.sha256 !== f.sha256 || got.size !== f.size)
+      throw corrupt(
+        b,
+        `model file ${f.path}: checksum ${got.sha256.slice(0, 12)}… (${got.size} B), the manifest says ${f.sha256.slice(0, 12)}… (${f.size} B)`,
+      );
     bytes += got.size;
     onFile?.(i + 1);
   }

@@ -45,11 +45,20 @@ export interface RestoredService {
 }
 
 const summaryOf = (m: BackupManifest, taken: boolean): BackupSummary => ({
-  backupId: m.backupId, takenAt: m.takenAt, newestDataAt: m.newestDataAt, objects: m.objects.count, files: m.files.length,
-  bytes: m.files.reduce((n, f) => n + f.size, 0), durationMs: m.durationMs, taken,
+  backupId: m.backupId,
+  takenAt: m.takenAt,
+  newestDataAt: m.newestDataAt,
+  objects: m.objects.count,
+  files: m.files.length,
+  bytes: m.files.reduce((n, f) => n + f.size, 0),
+  durationMs: m.durationMs,
+  taken,
 });
 
-const backupAt = (l: BackupLocation): BackupRef => ({ store: backupStoreFor(l.store), prefix: backupPrefix(l.namespace, l.service, l.backupId) });
+const backupAt = (l: BackupLocation): BackupRef => ({
+  store: backupStoreFor(l.store),
+  prefix: backupPrefix(l.namespace, l.service, l.backupId),
+});
 
 const heartbeating = () => {
   const ctx = Context.current();
@@ -63,7 +72,10 @@ export function createBackupActivities(o: BackupActivityOptions) {
       const { objects, newestChange } = await collectObjects(kube, input.namespace, input.service);
       const key = o.keys[0];
       if (!key && objects.some((x) => x.kind === 'Secret')) {
-        throw ApplicationFailure.nonRetryable('the service has Secrets and the worker has no backup key: set AUTOGLM_BACKUP_KEY (32 bytes, base64)', ErrorType.InvalidConfig);
+        throw ApplicationFailure.nonRetryable(
+          'the service has Secrets and the worker has no backup key: set AUTOGLM_BACKUP_KEY (32 bytes, base64)',
+          ErrorType.InvalidConfig,
+        );
       }
       const sealed = objects.map((x) => {
         if (x.kind !== 'Secret') return x;
@@ -71,8 +83,13 @@ export function createBackupActivities(o: BackupActivityOptions) {
         return { ...rest, sealedData: seal(key!, { ...(data ?? {}), ...(stringData ?? {}) }, `${input.namespace}/${x.metadata?.name}`) };
       });
       const manifest = await writeBackup(backupAt(input), {
-        backupId: input.backupId, namespace: input.namespace, service: input.service,
-        objects: sealed, ...(input.modelStore ? { modelDir: input.modelStore } : {}), ...(newestChange ? { newestObjectChange: newestChange } : {}), onFile: heartbeating(),
+        backupId: input.backupId,
+        namespace: input.namespace,
+        service: input.service,
+        objects: sealed,
+        ...(input.modelStore ? { modelDir: input.modelStore } : {}),
+        ...(newestChange ? { newestObjectChange: newestChange } : {}),
+        onFile: heartbeating(),
       });
       return summaryOf(manifest, true);
     },
@@ -103,17 +120,33 @@ export function createBackupActivities(o: BackupActivityOptions) {
         return sealedData ? { ...rest, data: unseal(o.keys, sealedData, `${input.namespace}/${x.metadata?.name}`) } : x;
       });
       try {
-        await kube.core.createNamespace({ body: { metadata: { name: input.targetNamespace, labels: { 'autoglm.dev/dr-drill': 'true', 'app.kubernetes.io/managed-by': FIELD_MANAGER } } } });
+        await kube.core.createNamespace({
+          body: {
+            metadata: {
+              name: input.targetNamespace,
+              labels: { 'autoglm.dev/dr-drill': 'true', 'app.kubernetes.io/managed-by': FIELD_MANAGER },
+            },
+          },
+        });
       } catch (err) {
         if (statusOf(err) !== 409) throw classifyKubeError(err, `creating namespace ${input.targetNamespace}`);
       }
       await grantSelfServiceRole(kube, input.targetNamespace);
       await applyObjects(kube, intoIsolatedNamespace(restored, input.targetNamespace) as never);
-      const deployments = restored.filter((x) => x.kind === 'Deployment').map((d) => {
-        const spec = d.spec as { replicas?: number; selector: { matchLabels: Record<string, string> } };
-        return { name: d.metadata!.name!, replicas: spec.replicas ?? 1, selector: Object.entries(spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',') };
-      });
-      const history = restored.find((x) => x.kind === 'ConfigMap' && x.metadata?.name === historyConfigMapName(input.service)) as { data?: Record<string, string> } | undefined;
+      const deployments = restored
+        .filter((x) => x.kind === 'Deployment')
+        .map((d) => {
+          const spec = d.spec as { replicas?: number; selector: { matchLabels: Record<string, string> } };
+          return {
+            name: d.metadata!.name!,
+            replicas: spec.replicas ?? 1,
+            selector: Object.entries(spec.selector.matchLabels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(','),
+          };
+        });
+      const history = restored.find((x) => x.kind === 'ConfigMap' && x.metadata?.name === historyConfigMapName(input.service)) as
+        { data?: Record<string, string> } | undefined;
       const newest = history?.data?.['history.json'] ? (JSON.parse(history.data['history.json']) as RevisionRecord[])[0] : undefined;
       const model = (newest?.spec as { model?: { name?: string } } | undefined)?.model?.name;
       return { objects: restored.length, ...files, deployments, ...(model ? { model } : {}) };

@@ -6,7 +6,8 @@ import { join, relative } from 'node:path';
 export async function listFiles(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (e.isFile()) out.push(relative(dir, join(e.parentPath, e.name)));
   return out.sort();
 }
 

@@ -28,19 +28,26 @@ export type BackedUpObject = KubernetesObject & Record<string, unknown>;
  * The objects, and when one of them last changed: the newest managedFields time, leaving out
  * status updates (controllers write those all the time; they are not the service's data).
  */
-export async function collectObjects(kube: Kube, namespace: string, service: string): Promise<{ objects: BackedUpObject[]; newestChange?: string }> {
+export async function collectObjects(
+  kube: Kube,
+  namespace: string,
+  service: string,
+): Promise<{ objects: BackedUpObject[]; newestChange?: string }> {
   const out: BackedUpObject[] = [];
   let newest = 0;
   for (const { apiVersion, kind } of BACKED_UP_KINDS) {
     let items: KubernetesObject[];
     try {
-      items = (await kube.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, `${LABELS.name}=${service}`)).items;
+      items = (
+        await kube.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, `${LABELS.name}=${service}`)
+      ).items;
     } catch (err) {
       if (statusOf(err) === 404) continue; // the kind is not served here (no Gateway API CRDs)
       throw classifyKubeError(err, `listing ${kind}s of ${namespace}/${service}`);
     }
     for (const item of items) {
-      for (const f of item.metadata?.managedFields ?? []) if (f.subresource !== 'status' && f.time) newest = Math.max(newest, new Date(f.time).getTime());
+      for (const f of item.metadata?.managedFields ?? [])
+        if (f.subresource !== 'status' && f.time) newest = Math.max(newest, new Date(f.time).getTime());
       out.push(clean(toWire({ ...item, apiVersion, kind }) as BackedUpObject));
     }
   }
@@ -51,7 +58,12 @@ export async function collectObjects(kube: Kube, namespace: string, service: str
 function clean(o: BackedUpObject): BackedUpObject {
   const { status: _status, ...rest } = o;
   const m = o.metadata ?? {};
-  const metadata = { name: m.name, namespace: m.namespace, ...(m.labels ? { labels: m.labels } : {}), ...(m.annotations ? { annotations: withoutLastApplied(m.annotations) } : {}) };
+  const metadata = {
+    name: m.name,
+    namespace: m.namespace,
+    ...(m.labels ? { labels: m.labels } : {}),
+    ...(m.annotations ? { annotations: withoutLastApplied(m.annotations) } : {}),
+  };
   const spec = (rest.spec ?? undefined) as Record<string, unknown> | undefined;
   if (o.kind === 'Service' && spec) {
     const { clusterIP: _ip, clusterIPs: _ips, ...s } = spec;
@@ -60,7 +72,8 @@ function clean(o: BackedUpObject): BackedUpObject {
   return { ...rest, metadata } as BackedUpObject;
 }
 
-const withoutLastApplied = (a: Record<string, string>) => Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration'));
+const withoutLastApplied = (a: Record<string, string>) =>
+  Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration'));
 
 /**
  * Backups taken before objects were kept in wire form hold NetworkPolicies as the client's model
@@ -78,9 +91,15 @@ export function fromOlderBackup(o: BackedUpObject): BackedUpObject {
 export function intoIsolatedNamespace(objects: readonly BackedUpObject[], namespace: string): BackedUpObject[] {
   const moved = objects.map(fromOlderBackup).map((o) => isolatedCopy({ ...o, metadata: { ...o.metadata, namespace } }));
   const isolation: BackedUpObject = {
-    apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'dr-drill-isolation', namespace },
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'dr-drill-isolation', namespace },
     // Its own pods, and namespaces labelled for the drill's checks (where the worker runs).
-    spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { [DR_ACCESS_LABEL]: 'true' } } }] }] },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { [DR_ACCESS_LABEL]: 'true' } } }] }],
+    },
   };
   return [isolation, ...moved];
 }

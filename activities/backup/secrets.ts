@@ -20,7 +20,12 @@ export function seal(key: BackupKey, data: Record<string, string>, context: stri
   const cipher = createCipheriv('aes-256-gcm', key.key, iv);
   cipher.setAAD(Buffer.from(context)); // bound to the object it came from: no swapping envelopes
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(data)), cipher.final()]);
-  return { keyId: key.id, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), ciphertext: ciphertext.toString('base64') };
+  return {
+    keyId: key.id,
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+  };
 }
 
 export function unseal(keys: readonly BackupKey[], sealed: SealedData, context: string): Record<string, string> {
@@ -29,5 +34,7 @@ export function unseal(keys: readonly BackupKey[], sealed: SealedData, context: 
   const decipher = createDecipheriv('aes-256-gcm', key.key, Buffer.from(sealed.iv, 'base64'));
   decipher.setAAD(Buffer.from(context));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-  return JSON.parse(Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8')) as Record<string, string>;
+  return JSON.parse(
+    Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]).toString('utf8'),
+  ) as Record<string, string>;
 }

@@ -61,7 +61,11 @@ export function createGitHubClients(opts: GitHubOptions) {
     const key = `${target.owner}/${target.repo}`.toLowerCase();
     let id = installations.get(key);
     if (!id) {
-      appClient ??= new Octokit({ ...common(opts.baseUrl), authStrategy: createAppAuth, auth: { appId: app.appId, privateKey: app.privateKey } });
+      appClient ??= new Octokit({
+        ...common(opts.baseUrl),
+        authStrategy: createAppAuth,
+        auth: { appId: app.appId, privateKey: app.privateKey },
+      });
       id = appClient.rest.apps.getRepoInstallation({ owner: target.owner, repo: target.repo }).then((r) => r.data.id);
       installations.set(key, id);
       id.catch(() => installations.delete(key)); // a failed lookup is tried again next time
@@ -78,12 +82,20 @@ export function createGitHubClients(opts: GitHubOptions) {
         const installationId = await installationOf(app, target);
         let c = clients.get(installationId);
         if (!c) {
-          c = new Octokit({ ...common(opts.baseUrl), authStrategy: createAppAuth, auth: { appId: app.appId, privateKey: app.privateKey, installationId } });
+          c = new Octokit({
+            ...common(opts.baseUrl),
+            authStrategy: createAppAuth,
+            auth: { appId: app.appId, privateKey: app.privateKey, installationId },
+          });
           clients.set(installationId, c);
         }
         return c;
       }
-      if (!opts.token) throw ApplicationFailure.nonRetryable('GitHub reporting needs credentials: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY, or GITHUB_TOKEN, for the worker', ErrorType.InvalidConfig);
+      if (!opts.token)
+        throw ApplicationFailure.nonRetryable(
+          'GitHub reporting needs credentials: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY, or GITHUB_TOKEN, for the worker',
+          ErrorType.InvalidConfig,
+        );
       return (tokenClient ??= new Octokit({ ...common(opts.baseUrl), auth: opts.token }));
     },
   };

@@ -13,19 +13,32 @@ export async function applyObjects(kube: Kube, objects: KubeObject[], dryRun = f
   for (const obj of objects) {
     try {
       // dryRun: the API server validates and authorizes everything, and stores nothing.
-      await kube.objects.patch(toModel(obj) as KubernetesObject, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await kube.objects.patch(
+        toModel(obj) as KubernetesObject,
+        undefined,
+        dryRun ? 'All' : undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
     } catch (err) {
       throw classifyKubeError(err, `applying ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`);
     }
   }
 }
 
-
 /** Deletes objects; one that is already gone counts as deleted. */
 export async function deleteObjects(kube: Kube, refs: ObjectRef[]): Promise<void> {
   for (const ref of refs) {
     try {
-      await kube.objects.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }, undefined, undefined, undefined, undefined, 'Background');
+      await kube.objects.delete(
+        { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'Background',
+      );
     } catch (err) {
       if (statusOf(err) === 404) continue;
       throw classifyKubeError(err, `deleting ${ref.kind} ${ref.namespace}/${ref.name}`);

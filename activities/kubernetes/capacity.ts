@@ -50,7 +50,9 @@ export async function readPoolCapacity(kube: Kube, input: ReadPoolCapacityInput)
     // Only pods bound to this pool's nodes count; terminal pods hold nothing.
     const perNode = await Promise.all(
       nodes.map((n) =>
-        kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${n.metadata!.name},status.phase!=Succeeded,status.phase!=Failed` }),
+        kube.core.listPodForAllNamespaces({
+          fieldSelector: `spec.nodeName=${n.metadata!.name},status.phase!=Succeeded,status.phase!=Failed`,
+        }),
       ),
     );
     pods = perNode.flatMap((l) => l.items);

@@ -13,7 +13,8 @@ export function cleanForApply(obj: KubernetesObject & { spec?: unknown }): KubeO
   const spec = obj.spec ? (structuredClone(obj.spec) as Record<string, unknown>) : undefined;
   if (obj.kind === 'Service' && spec) {
     // Allocated by the server; re-applying them is allowed but says nothing.
-    for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy', 'sessionAffinity', 'type']) delete spec[k];
+    for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy', 'sessionAffinity', 'type'])
+      delete spec[k];
   }
   return {
     apiVersion: obj.apiVersion!,
@@ -36,7 +37,11 @@ export async function readObjects(kube: Kube, refs: readonly ObjectRef[]): Promi
   const found: KubeObject[] = [];
   for (const ref of refs) {
     try {
-      const obj = await kube.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
+      const obj = await kube.objects.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, namespace: ref.namespace },
+      });
       found.push(cleanForApply(toWire({ ...obj, apiVersion: ref.apiVersion, kind: ref.kind }) as KubernetesObject & { spec?: unknown }));
     } catch (err) {
       if (statusOf(err) === 404) continue;

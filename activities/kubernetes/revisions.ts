@@ -34,11 +34,24 @@ export async function recordRevision(kube: Kube, namespace: string, service: str
   try {
     if (!cm) {
       await kube.core.createNamespacedConfigMap({
-        namespace, fieldManager: FIELD_MANAGER,
-        body: { metadata: { name: historyConfigMapName(service), namespace, labels: { [LABELS.name]: service, [LABELS.managedBy]: FIELD_MANAGER } }, data },
+        namespace,
+        fieldManager: FIELD_MANAGER,
+        body: {
+          metadata: {
+            name: historyConfigMapName(service),
+            namespace,
+            labels: { [LABELS.name]: service, [LABELS.managedBy]: FIELD_MANAGER },
+          },
+          data,
+        },
       });
     } else {
-      await kube.core.replaceNamespacedConfigMap({ namespace, name: cm.metadata!.name!, fieldManager: FIELD_MANAGER, body: { ...cm, data } });
+      await kube.core.replaceNamespacedConfigMap({
+        namespace,
+        name: cm.metadata!.name!,
+        fieldManager: FIELD_MANAGER,
+        body: { ...cm, data },
+      });
     }
   } catch (err) {
     throw classifyKubeError(err, `recording revision ${record.revision} of ${namespace}/${service}`);

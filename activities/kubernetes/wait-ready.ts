@@ -23,8 +23,12 @@ export function toHealthView(pod: V1Pod): PodHealthView {
     name: pod.metadata?.name ?? '',
     deleting: !!pod.metadata?.deletionTimestamp,
     ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
-    ...(scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && scheduled.message ? { unschedulableMessage: scheduled.message } : {}),
-    waitingReasons: statuses.flatMap((s) => (s.state?.waiting?.reason ? [{ reason: s.state.waiting.reason, message: s.state.waiting.message }] : [])),
+    ...(scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && scheduled.message
+      ? { unschedulableMessage: scheduled.message }
+      : {}),
+    waitingReasons: statuses.flatMap((s) =>
+      s.state?.waiting?.reason ? [{ reason: s.state.waiting.reason, message: s.state.waiting.message }] : [],
+    ),
     restartCount: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
   };
 }
@@ -103,12 +107,21 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
           else pods.set(name, toHealthView(obj));
           evaluate();
         },
-        (err: unknown) => finish(ApplicationFailure.retryable(`watch of ${input.what} ended: ${String((err as Error)?.message ?? 'closed')}`, ErrorType.WatchClosed)),
+        (err: unknown) =>
+          finish(
+            ApplicationFailure.retryable(
+              `watch of ${input.what} ended: ${String((err as Error)?.message ?? 'closed')}`,
+              ErrorType.WatchClosed,
+            ),
+          ),
       )
-      .then((controller) => {
-        watch = controller;
-        if (settled) controller.abort();
-        else evaluate();
-      }, (err: unknown) => finish(classifyKubeError(err, `watching pods of ${input.what}`)));
+      .then(
+        (controller) => {
+          watch = controller;
+          if (settled) controller.abort();
+          else evaluate();
+        },
+        (err: unknown) => finish(classifyKubeError(err, `watching pods of ${input.what}`)),
+      );
   });
 }

@@ -13,7 +13,10 @@ const modelType = (apiVersion: string, kind: string) => {
   return `${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}`;
 };
 
-interface Typed { apiVersion?: string; kind?: string }
+interface Typed {
+  apiVersion?: string;
+  kind?: string;
+}
 
 /** Wire form → the model the client sends (it serializes back to the same wire form). */
 export const toModel = <T extends Typed>(obj: T): T =>

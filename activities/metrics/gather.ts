@@ -31,7 +31,10 @@ export async function gatherAnalysis(source: MetricsSource, input: AnalyzeCanary
     await Promise.all(
       comparison.metrics.map(async (metric: ComparisonMetric) => {
         const query = dialect.comparison(metric, labels, canary, comparison.resolution);
-        const [c, b] = await Promise.all([source.range(query, start, nowSeconds, step), source.range(dialect.comparison(metric, labels, baseline, comparison.resolution), start, nowSeconds, step)]);
+        const [c, b] = await Promise.all([
+          source.range(query, start, nowSeconds, step),
+          source.range(dialect.comparison(metric, labels, baseline, comparison.resolution), start, nowSeconds, step),
+        ]);
         series[metric] = { canary: c, baseline: b, query };
       }),
     );
@@ -39,7 +42,9 @@ export async function gatherAnalysis(source: MetricsSource, input: AnalyzeCanary
   return {
     canary: Object.fromEntries(names.map((n, i) => [n, values[i]]).filter(([, v]) => v !== undefined)),
     queries,
-    errorRatioByWindow: Object.fromEntries(windowsMs.map((ms, i) => [ms, ratios[i] !== undefined && Number.isFinite(ratios[i]) ? ratios[i] : undefined])),
+    errorRatioByWindow: Object.fromEntries(
+      windowsMs.map((ms, i) => [ms, ratios[i] !== undefined && Number.isFinite(ratios[i]) ? ratios[i] : undefined]),
+    ),
     series,
   };
 }

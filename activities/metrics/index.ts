@@ -15,7 +15,11 @@ export const createMetricsActivities = (opts: { source?: MetricsSourceConfig }) 
    * and which the workflow waits out within the spec's budget.
    */
   async analyzeCanary(input: AnalyzeCanaryInput): Promise<AnalysisReport> {
-    if (!opts.source) throw ApplicationFailure.nonRetryable('canary analysis needs a metrics source: set PROMETHEUS_URL for the worker, or analysis.enabled: false in the spec', ErrorType.InvalidConfig);
+    if (!opts.source)
+      throw ApplicationFailure.nonRetryable(
+        'canary analysis needs a metrics source: set PROMETHEUS_URL for the worker, or analysis.enabled: false in the spec',
+        ErrorType.InvalidConfig,
+      );
     const source = metricsSourceFor(opts.source, Math.max(2_000, input.analysis.interval));
     const now = Date.now();
     let raw: RawAnalysis;

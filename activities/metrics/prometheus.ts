@@ -28,13 +28,20 @@ export class PrometheusSource implements MetricsSource {
     this.opts.onRequest?.();
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000) });
+      res = await fetch(`${this.baseUrl}${path}?${new URLSearchParams(params)}`, {
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
+      });
     } catch (err) {
-      throw new MetricsSourceError(`${this.opts.url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`, 'unavailable');
+      throw new MetricsSourceError(
+        `${this.opts.url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+        'unavailable',
+      );
     }
     const body = (await res.json().catch(() => undefined)) as ApiAnswer | undefined;
-    if (res.status === 400 || res.status === 422) throw new MetricsSourceError(`bad query ${params.query}: ${body?.error ?? res.statusText}`, 'bad-query');
-    if (!res.ok || !body || body.status !== 'success' || !body.data) throw new MetricsSourceError(`${this.opts.url}: HTTP ${res.status} ${body?.error ?? ''}`.trim(), 'unavailable');
+    if (res.status === 400 || res.status === 422)
+      throw new MetricsSourceError(`bad query ${params.query}: ${body?.error ?? res.statusText}`, 'bad-query');
+    if (!res.ok || !body || body.status !== 'success' || !body.data)
+      throw new MetricsSourceError(`${this.opts.url}: HTTP ${res.status} ${body?.error ?? ''}`.trim(), 'unavailable');
     return body.data;
   }
 
@@ -46,7 +53,12 @@ export class PrometheusSource implements MetricsSource {
   }
 
   async range(query: string, startSeconds: number, endSeconds: number, stepSeconds: number): Promise<number[]> {
-    const data = await this.get('/api/v1/query_range', { query, start: String(startSeconds), end: String(endSeconds), step: String(stepSeconds) });
+    const data = await this.get('/api/v1/query_range', {
+      query,
+      start: String(startSeconds),
+      end: String(endSeconds),
+      step: String(stepSeconds),
+    });
     return (data.result[0]?.values ?? []).map(([, v]) => Number(v));
   }
 

@@ -7,7 +7,10 @@ import type { QueryDialect } from '../../core/analysis/dialect';
 /** `unavailable`: the source did not answer (no data, not a verdict); `bad-query`: retrying cannot help. */
 export class MetricsSourceError extends Error {
   override name = 'MetricsSourceError';
-  constructor(message: string, readonly kind: 'unavailable' | 'bad-query') {
+  constructor(
+    message: string,
+    readonly kind: 'unavailable' | 'bad-query',
+  ) {
     super(message);
   }
 }

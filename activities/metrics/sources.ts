@@ -13,7 +13,11 @@ export type MetricsSourceConfig = { kind: 'prometheus'; url: string; onRequest?:
 export function metricsSourceFor(config: MetricsSourceConfig, timeoutMs?: number): MetricsSource {
   switch (config.kind) {
     case 'prometheus':
-      return new PrometheusSource({ url: config.url, ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(config.onRequest ? { onRequest: config.onRequest } : {}) });
+      return new PrometheusSource({
+        url: config.url,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(config.onRequest ? { onRequest: config.onRequest } : {}),
+      });
     default:
       return assertNever(config.kind);
   }

@@ -30,7 +30,13 @@ export function serviceEndpoint(cfg: EndpointConfig, service: string, namespace:
 const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 1024 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 1024 }) };
 
 /** POSTs JSON to the endpoint; the response is handed over unread (streams are read by the caller). */
-export function postJson(ep: ServiceEndpoint, path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
+export function postJson(
+  ep: ServiceEndpoint,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
   const payload = Buffer.from(JSON.stringify(body));
   const secure = ep.url.protocol === 'https:';
   return new Promise((resolve, reject) => {

@@ -23,8 +23,20 @@ export interface GoldenResult {
   failures: { prompt: string; error: string }[];
 }
 
-async function answer(cfg: EndpointConfig, namespace: string, service: string, model: string, prompt: string, maxTokens: number): Promise<string> {
-  const res = await postJson(serviceEndpoint(cfg, service, namespace), '/v1/completions', { model, prompt, temperature: 0, max_tokens: maxTokens, seed: 0 }, 30_000);
+async function answer(
+  cfg: EndpointConfig,
+  namespace: string,
+  service: string,
+  model: string,
+  prompt: string,
+  maxTokens: number,
+): Promise<string> {
+  const res = await postJson(
+    serviceEndpoint(cfg, service, namespace),
+    '/v1/completions',
+    { model, prompt, temperature: 0, max_tokens: maxTokens, seed: 0 },
+    30_000,
+  );
   const text = await readAll(res);
   if ((res.statusCode ?? 0) >= 300) throw new Error(`${service}: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
   return (JSON.parse(text) as { choices: { text: string }[] }).choices[0]?.text ?? '';

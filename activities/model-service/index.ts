@@ -49,7 +49,10 @@ export const createModelServiceActivities = (endpoint: EndpointConfig & { gatewa
     if (previous) ctx.log.info('load test resumed', { fromMs, completed: stats.completed });
     await runLoad({
       endpoint: input.viaHostname
-        ? { url: new URL(endpoint.gatewayUrl ?? serviceEndpoint(endpoint, input.targetService, input.namespace).url), host: input.viaHostname }
+        ? {
+            url: new URL(endpoint.gatewayUrl ?? serviceEndpoint(endpoint, input.targetService, input.namespace).url),
+            host: input.viaHostname,
+          }
         : serviceEndpoint(endpoint, input.targetService, input.namespace),
       model: input.model,
       profile: input.profile,
@@ -58,7 +61,8 @@ export const createModelServiceActivities = (endpoint: EndpointConfig & { gatewa
       seed: input.seed ?? 1,
       stats,
       signal: ctx.cancellationSignal,
-      onTick: (elapsedMs) => ctx.heartbeat({ elapsedMs: Math.min(elapsedMs, input.durationMs), stats: stats.serialize(), resumed } satisfies Progress),
+      onTick: (elapsedMs) =>
+        ctx.heartbeat({ elapsedMs: Math.min(elapsedMs, input.durationMs), stats: stats.serialize(), resumed } satisfies Progress),
     });
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('load test cancelled');
     const summary = stats.summary();

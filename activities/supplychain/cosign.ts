@@ -9,7 +9,13 @@
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { TrustMaterial } from '@sigstore/verify';
-import { describeIdentity, describeRule, identityAllowed, type CertificateIdentity, type KeylessIdentity } from '../../core/identity-policy';
+import {
+  describeIdentity,
+  describeRule,
+  identityAllowed,
+  type CertificateIdentity,
+  type KeylessIdentity,
+} from '../../core/identity-policy';
 import type { ImageRef } from '../../core/image-ref';
 import { isKeylessBundle, verifyKeylessBundle } from './keyless';
 import type { OciRegistry } from './oci-registry';
@@ -30,7 +36,13 @@ export interface TrustedKey {
 export function loadKeys(pems: string[]): TrustedKey[] {
   return pems.map((pem) => {
     const key = createPublicKey(pem);
-    return { id: createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16), key };
+    return {
+      id: createHash('sha256')
+        .update(key.export({ type: 'spki', format: 'der' }))
+        .digest('hex')
+        .slice(0, 16),
+      key,
+    };
   });
 }
 
@@ -70,7 +82,12 @@ export function pae(payloadType: string, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(payloadType)} ${payloadType} ${payload.length} `), payload]);
 }
 
-export async function legacySignatures(registry: OciRegistry, ref: ImageRef, digest: string, keys: TrustedKey[]): Promise<SignatureFinding[]> {
+export async function legacySignatures(
+  registry: OciRegistry,
+  ref: ImageRef,
+  digest: string,
+  keys: TrustedKey[],
+): Promise<SignatureFinding[]> {
   const manifest = await registry.optionalManifest(ref, `${digest.replace(':', '-')}.sig`);
   const findings: SignatureFinding[] = [];
   for (const layer of manifest?.json.layers ?? []) {
@@ -81,19 +98,28 @@ export async function legacySignatures(registry: OciRegistry, ref: ImageRef, dig
       continue;
     }
     if (layer.annotations?.[LEGACY_CERTIFICATE_ANNOTATION]) {
-      findings.push({ format: 'legacy', failure: 'signature', problem: 'a keyless signature in the legacy .sig format, which is not accepted (sign with --new-bundle-format)' });
+      findings.push({
+        format: 'legacy',
+        failure: 'signature',
+        problem: 'a keyless signature in the legacy .sig format, which is not accepted (sign with --new-bundle-format)',
+      });
       continue;
     }
     const payload = await registry.blob(ref, layer.digest);
     const key = verifiedBy(keys, payload, Buffer.from(sig, 'base64'));
     let signedDigest: string | undefined;
     try {
-      signedDigest = (JSON.parse(payload.toString('utf8')) as { critical?: { image?: { 'docker-manifest-digest'?: string } } }).critical?.image?.['docker-manifest-digest'];
+      signedDigest = (JSON.parse(payload.toString('utf8')) as { critical?: { image?: { 'docker-manifest-digest'?: string } } }).critical
+        ?.image?.['docker-manifest-digest'];
     } catch {
       findings.push({ format: 'legacy', failure: 'signature', problem: 'payload is not JSON' });
       continue;
     }
-    findings.push({ format: 'legacy', ...(key ? { keyId: key.id, trusted: true } : { failure: 'signature' }), ...(signedDigest ? { signedDigest } : {}) });
+    findings.push({
+      format: 'legacy',
+      ...(key ? { keyId: key.id, trusted: true } : { failure: 'signature' }),
+      ...(signedDigest ? { signedDigest } : {}),
+    });
   }
   return findings;
 }
@@ -145,14 +171,20 @@ export function openBundle(bundle: Bundle, signers: Signers): OpenedBundle | und
   if (!env) return undefined;
   if (!isKeylessBundle(bundle)) {
     const { key, statement, subjectDigest } = openDsse(env, signers.keys);
-    return { statement, ...(subjectDigest ? { subjectDigest } : {}), finding: key ? { keyId: key.id, trusted: true } : { failure: 'signature' } };
+    return {
+      statement,
+      ...(subjectDigest ? { subjectDigest } : {}),
+      finding: key ? { keyId: key.id, trusted: true } : { failure: 'signature' },
+    };
   }
   const { statement, subjectDigest } = statementOf(env);
   const opened = { statement, ...(subjectDigest ? { subjectDigest } : {}) };
-  if (!signers.keyless) return { ...opened, finding: { failure: 'identity', problem: 'a keyless signature, and the policy allows no keyless identities' } };
+  if (!signers.keyless)
+    return { ...opened, finding: { failure: 'identity', problem: 'a keyless signature, and the policy allows no keyless identities' } };
   const result = verifyKeylessBundle(bundle, signers.keyless.trust);
   if (!result.ok) return { ...opened, finding: { failure: result.failure, problem: result.problem } };
-  if (identityAllowed(result.identity, signers.keyless.identities)) return { ...opened, finding: { identity: result.identity, trusted: true } };
+  if (identityAllowed(result.identity, signers.keyless.identities))
+    return { ...opened, finding: { identity: result.identity, trusted: true } };
   return {
     ...opened,
     finding: {
@@ -178,7 +210,12 @@ export async function referrerBundles(registry: OciRegistry, ref: ImageRef, dige
 }
 
 /** Bundles whose statement is cosign's signature predicate (attestations are read by provenance.ts). */
-export async function bundleSignatures(registry: OciRegistry, ref: ImageRef, digest: string, signers: Signers): Promise<SignatureFinding[]> {
+export async function bundleSignatures(
+  registry: OciRegistry,
+  ref: ImageRef,
+  digest: string,
+  signers: Signers,
+): Promise<SignatureFinding[]> {
   const findings: SignatureFinding[] = [];
   for (const bundle of await referrerBundles(registry, ref, digest)) {
     const opened = openBundle(bundle, signers);
@@ -194,7 +231,11 @@ export async function bundleSignatures(registry: OciRegistry, ref: ImageRef, dig
 
 export type SignatureVerdict =
   | { ok: true; verified: SignatureFinding[] }
-  | { ok: false; kind: 'NoSignature' | 'SignatureInvalid' | 'DigestMismatch' | 'IdentityMismatch' | 'CertificateInvalid' | 'TransparencyLogInvalid'; message: string };
+  | {
+      ok: false;
+      kind: 'NoSignature' | 'SignatureInvalid' | 'DigestMismatch' | 'IdentityMismatch' | 'CertificateInvalid' | 'TransparencyLogInvalid';
+      message: string;
+    };
 
 const KIND_OF_FAILURE = { identity: 'IdentityMismatch', certificate: 'CertificateInvalid', tlog: 'TransparencyLogInvalid' } as const;
 
@@ -211,12 +252,20 @@ export function judgeSignatures(digest: string, findings: SignatureFinding[], tr
   if (findings.length === 0) return { ok: false, kind: 'NoSignature', message: `no cosign signature found for ${digest}` };
   const forOther = findings.find((f) => f.trusted && f.signedDigest !== digest);
   if (forOther) {
-    return { ok: false, kind: 'DigestMismatch', message: `a ${forOther.format} signature by ${signerOf(forOther)} is for ${forOther.signedDigest ?? 'no digest'}, not for ${digest}` };
+    return {
+      ok: false,
+      kind: 'DigestMismatch',
+      message: `a ${forOther.format} signature by ${signerOf(forOther)} is for ${forOther.signedDigest ?? 'no digest'}, not for ${digest}`,
+    };
   }
   for (const failure of ['identity', 'certificate', 'tlog'] as const) {
     const found = findings.filter((f) => f.failure === failure);
     if (found.length > 0) {
-      return { ok: false, kind: KIND_OF_FAILURE[failure], message: `keyless signature refused for ${digest}: ${found.map((f) => f.problem).join('; ')}` };
+      return {
+        ok: false,
+        kind: KIND_OF_FAILURE[failure],
+        message: `keyless signature refused for ${digest}: ${found.map((f) => f.problem).join('; ')}`,
+      };
     }
   }
   const problems = findings.flatMap((f) => (f.problem ? [f.problem] : []));

@@ -31,10 +31,14 @@ export interface SupplyChainOptions extends RegistryOptions {
 function registryFailure(err: unknown): Error {
   if (!(err instanceof RegistryError)) return err as Error;
   switch (err.kind) {
-    case 'not-found': return ApplicationFailure.nonRetryable(err.message, ErrorType.ImageNotFound);
-    case 'unauthorized': return ApplicationFailure.nonRetryable(err.message, ErrorType.RegistryUnauthorized);
-    case 'digest-mismatch': return ApplicationFailure.nonRetryable(err.message, ErrorType.DigestMismatch);
-    case 'unavailable': return ApplicationFailure.retryable(err.message, ErrorType.RegistryUnavailable);
+    case 'not-found':
+      return ApplicationFailure.nonRetryable(err.message, ErrorType.ImageNotFound);
+    case 'unauthorized':
+      return ApplicationFailure.nonRetryable(err.message, ErrorType.RegistryUnauthorized);
+    case 'digest-mismatch':
+      return ApplicationFailure.nonRetryable(err.message, ErrorType.DigestMismatch);
+    case 'unavailable':
+      return ApplicationFailure.retryable(err.message, ErrorType.RegistryUnavailable);
   }
 }
 
@@ -48,12 +52,18 @@ function signersFor(input: VerifyImageInput, opts: SupplyChainOptions): Signers 
   const identities = input.keyless ?? [];
   if (identities.length === 0) return { keys };
   if (!opts.trustedRootPath) {
-    throw ApplicationFailure.nonRetryable('the policy allows keyless signers, but the worker has no sigstore trusted root (AUTOGLM_SIGSTORE_TRUSTED_ROOT)', ErrorType.InvalidConfig);
+    throw ApplicationFailure.nonRetryable(
+      'the policy allows keyless signers, but the worker has no sigstore trusted root (AUTOGLM_SIGSTORE_TRUSTED_ROOT)',
+      ErrorType.InvalidConfig,
+    );
   }
   try {
     return { keys, keyless: { identities, trust: loadTrustMaterial(opts.trustedRootPath) } };
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`the sigstore trusted root ${opts.trustedRootPath} cannot be read: ${(err as Error).message}`, ErrorType.InvalidConfig);
+    throw ApplicationFailure.nonRetryable(
+      `the sigstore trusted root ${opts.trustedRootPath} cannot be read: ${(err as Error).message}`,
+      ErrorType.InvalidConfig,
+    );
   }
 }
 
@@ -76,16 +86,26 @@ export const createSupplyChainActivities = (opts: SupplyChainOptions = {}) => ({
         else throw ApplicationFailure.nonRetryable(`${reference}: ${message}`, type);
       };
 
-      const findings = [...(await legacySignatures(registry, ref, digest, signers.keys)), ...(await bundleSignatures(registry, ref, digest, signers))];
+      const findings = [
+        ...(await legacySignatures(registry, ref, digest, signers.keys)),
+        ...(await bundleSignatures(registry, ref, digest, signers)),
+      ];
       const trusted = [...signers.keys.map((k) => `key ${k.id}`), ...(signers.keyless?.identities.map(describeRule) ?? [])];
       const verdict = judgeSignatures(digest, findings, trusted);
       if (verdict.ok) {
-        result.signatures = verdict.verified.map(({ format, keyId, identity }) => ({ format, ...(keyId ? { keyId } : {}), ...(identity ? { identity } : {}) }));
+        result.signatures = verdict.verified.map(({ format, keyId, identity }) => ({
+          format,
+          ...(keyId ? { keyId } : {}),
+          ...(identity ? { identity } : {}),
+        }));
       } else {
         refuse(ErrorType[verdict.kind], verdict.message);
       }
       if (input.provenance) {
-        const prov = await verifyProvenance(registry, ref, digest, signers, { ...input.provenance, builders: input.provenance.builders ?? [] });
+        const prov = await verifyProvenance(registry, ref, digest, signers, {
+          ...input.provenance,
+          builders: input.provenance.builders ?? [],
+        });
         if (prov.ok) result.provenance = prov.facts;
         else refuse(ErrorType[prov.kind], prov.message);
       }

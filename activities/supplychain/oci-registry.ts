@@ -16,7 +16,11 @@ export const MANIFEST_TYPES = [
 export type RegistryErrorKind = 'not-found' | 'unauthorized' | 'digest-mismatch' | 'unavailable';
 
 export class RegistryError extends Error {
-  constructor(message: string, readonly kind: RegistryErrorKind, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly kind: RegistryErrorKind,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'RegistryError';
   }
@@ -52,7 +56,8 @@ export class OciRegistry {
 
   private base(registry: string): string {
     const host = registry.replace(/:\d+$/, '');
-    const plain = host === 'localhost' || /^127\./.test(host) || host === '[::1]' || (this.opts.insecureRegistries ?? []).includes(registry);
+    const plain =
+      host === 'localhost' || /^127\./.test(host) || host === '[::1]' || (this.opts.insecureRegistries ?? []).includes(registry);
     return `${plain ? 'http' : 'https'}://${registry}`;
   }
 
@@ -96,7 +101,10 @@ export class OciRegistry {
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? `repository:${ref.repository}:pull`);
     this.opts.onRequest?.();
-    const res = await fetch(url, { headers: basic ? { authorization: basic } : {}, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000) });
+    const res = await fetch(url, {
+      headers: basic ? { authorization: basic } : {},
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+    });
     if (!res.ok) return false;
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -108,7 +116,8 @@ export class OciRegistry {
   private fail(ref: ImageRef, what: string, res: Response): never {
     const where = `${ref.registry}/${ref.repository} ${what}`;
     if (res.status === 404) throw new RegistryError(`${where}: not found`, 'not-found', 404);
-    if (res.status === 401 || res.status === 403) throw new RegistryError(`${where}: access denied (${res.status})`, 'unauthorized', res.status);
+    if (res.status === 401 || res.status === 403)
+      throw new RegistryError(`${where}: access denied (${res.status})`, 'unauthorized', res.status);
     throw new RegistryError(`${where}: registry answered ${res.status}`, 'unavailable', res.status);
   }
 
@@ -121,7 +130,10 @@ export class OciRegistry {
     const claimed = res.headers.get('docker-content-digest');
     const expected = reference.startsWith('sha256:') ? reference : claimed;
     if (expected && expected !== digest) {
-      throw new RegistryError(`${ref.registry}/${ref.repository} manifest ${reference}: content hashes to ${digest}, not ${expected}`, 'digest-mismatch');
+      throw new RegistryError(
+        `${ref.registry}/${ref.repository} manifest ${reference}: content hashes to ${digest}, not ${expected}`,
+        'digest-mismatch',
+      );
     }
     const json = JSON.parse(body.toString('utf8')) as Manifest['json'];
     return { digest, mediaType: res.headers.get('content-type') ?? json.mediaType ?? '', body, json };
@@ -141,7 +153,8 @@ export class OciRegistry {
     const res = await this.request(ref, `blobs/${digest}`);
     if (!res.ok) this.fail(ref, `blob ${digest}`, res);
     const body = Buffer.from(await res.arrayBuffer());
-    if (sha256(body) !== digest) throw new RegistryError(`${ref.registry}/${ref.repository} blob ${digest}: content does not match its digest`, 'digest-mismatch');
+    if (sha256(body) !== digest)
+      throw new RegistryError(`${ref.registry}/${ref.repository} blob ${digest}: content does not match its digest`, 'digest-mismatch');
     return body;
   }
 

@@ -5,7 +5,13 @@
  * the policy.
  */
 import type { ImageRef } from '../../core/image-ref';
-import { SLSA_PREDICATES, checkProvenance, provenanceFacts, type ProvenanceFacts, type ProvenancePolicy } from '../../core/provenance-policy';
+import {
+  SLSA_PREDICATES,
+  checkProvenance,
+  provenanceFacts,
+  type ProvenanceFacts,
+  type ProvenancePolicy,
+} from '../../core/provenance-policy';
 import { DSSE_ENVELOPE, openBundle, openDsse, referrerBundles, type DsseEnvelope, type OpenedBundle, type Signers } from './cosign';
 import type { OciRegistry } from './oci-registry';
 
@@ -17,12 +23,19 @@ async function legacyEnvelopes(registry: OciRegistry, ref: ImageRef, digest: str
   const manifest = await registry.optionalManifest(ref, `${digest.replace(':', '-')}.att`);
   const envelopes: DsseEnvelope[] = [];
   for (const layer of manifest?.json.layers ?? []) {
-    if (layer.mediaType === DSSE_ENVELOPE) envelopes.push(JSON.parse((await registry.blob(ref, layer.digest)).toString('utf8')) as DsseEnvelope);
+    if (layer.mediaType === DSSE_ENVELOPE)
+      envelopes.push(JSON.parse((await registry.blob(ref, layer.digest)).toString('utf8')) as DsseEnvelope);
   }
   return envelopes;
 }
 
-export async function verifyProvenance(registry: OciRegistry, ref: ImageRef, digest: string, signers: Signers, policy: ProvenancePolicy): Promise<ProvenanceVerdict> {
+export async function verifyProvenance(
+  registry: OciRegistry,
+  ref: ImageRef,
+  digest: string,
+  signers: Signers,
+  policy: ProvenancePolicy,
+): Promise<ProvenanceVerdict> {
   const opened: OpenedBundle[] = (await legacyEnvelopes(registry, ref, digest)).map((env) => {
     const { key, ...rest } = openDsse(env, signers.keys);
     return { ...rest, finding: key ? { keyId: key.id, trusted: true } : { failure: 'signature' } };

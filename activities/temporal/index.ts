@@ -28,10 +28,14 @@ export interface ReleaseEnd {
 export function createTemporalActivities(opts: TemporalActivityOptions) {
   let client: Promise<Client> | undefined;
   const connect = () =>
-    (client ??= Connection.connect({ address: opts.address, ...(opts.tls ? { tls: opts.tls } : {}) }).then((connection) => new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) }), (err: unknown) => {
-      client = undefined;
-      throw err;
-    }));
+    (client ??= Connection.connect({ address: opts.address, ...(opts.tls ? { tls: opts.tls } : {}) }).then(
+      (connection) =>
+        new Client({ connection, namespace: opts.namespace, ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}) }),
+      (err: unknown) => {
+        client = undefined;
+        throw err;
+      },
+    ));
 
   return {
     /**

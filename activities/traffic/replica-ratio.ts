@@ -2,4 +2,5 @@
 import { replicaRatio } from '../../core/traffic/replica-ratio';
 import { ObjectRouter, type RouterFactory } from './router';
 
-export const replicaRatioRouter: RouterFactory<'replica-ratio'> = (kube, spec, traffic) => new ObjectRouter(kube, spec, traffic, replicaRatio);
+export const replicaRatioRouter: RouterFactory<'replica-ratio'> = (kube, spec, traffic) =>
+  new ObjectRouter(kube, spec, traffic, replicaRatio);

@@ -24,13 +24,18 @@ export interface WindowEvidence {
 
 export const burnRate = (errorRatio: number, objective: number) => errorRatio / (1 - objective);
 
-export function evaluateBurnRates(objective: number, windows: BurnRateWindow[], errorRatioOf: (windowMs: number) => number | undefined): WindowEvidence[] {
+export function evaluateBurnRates(
+  objective: number,
+  windows: BurnRateWindow[],
+  errorRatioOf: (windowMs: number) => number | undefined,
+): WindowEvidence[] {
   return windows.map((window) => {
     const longErrorRatio = errorRatioOf(window.long);
     const shortErrorRatio = errorRatioOf(window.short);
     const longBurnRate = longErrorRatio === undefined ? undefined : burnRate(longErrorRatio, objective);
     const shortBurnRate = shortErrorRatio === undefined ? undefined : burnRate(shortErrorRatio, objective);
-    const firing = longBurnRate !== undefined && shortBurnRate !== undefined && longBurnRate > window.factor && shortBurnRate > window.factor;
+    const firing =
+      longBurnRate !== undefined && shortBurnRate !== undefined && longBurnRate > window.factor && shortBurnRate > window.factor;
     return {
       window,
       ...(longErrorRatio !== undefined ? { longErrorRatio, longBurnRate } : {}),

@@ -60,7 +60,14 @@ const ms = (v: number) => `${Math.round(v)} ms`;
 const finite = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 
 /** A value that must stay at or below its threshold. */
-function limit(name: string, value: number | undefined, threshold: number, show: (v: number) => string, query: string | undefined, enoughTraffic: boolean): Check {
+function limit(
+  name: string,
+  value: number | undefined,
+  threshold: number,
+  show: (v: number) => string,
+  query: string | undefined,
+  enoughTraffic: boolean,
+): Check {
   const base = { name, threshold, ...(query ? { query } : {}) };
   if (!enoughTraffic) return { ...base, verdict: 'nodata', detail: `${name}: not enough canary traffic to judge` };
   if (!finite(value)) return { ...base, verdict: 'nodata', detail: `${name}: no data` };
@@ -68,12 +75,23 @@ function limit(name: string, value: number | undefined, threshold: number, show:
   return { ...base, value, verdict: over ? 'fail' : 'pass', detail: `${name} ${show(value)} ${over ? '>' : '≤'} ${show(threshold)}` };
 }
 
-export function compareSeries(metric: ComparisonMetric, canary: number[], baseline: number[], cfg: AnalysisSpec['comparison'], query?: string): Check {
+export function compareSeries(
+  metric: ComparisonMetric,
+  canary: number[],
+  baseline: number[],
+  cfg: AnalysisSpec['comparison'],
+  query?: string,
+): Check {
   const name = `canary vs baseline: ${metric}`;
   const c = canary.filter(Number.isFinite);
   const b = baseline.filter(Number.isFinite);
   if (c.length < 3 || b.length < 3) {
-    return { name, verdict: 'info', detail: `${name}: too few points to compare (${c.length} canary, ${b.length} baseline)`, ...(query ? { query } : {}) };
+    return {
+      name,
+      verdict: 'info',
+      detail: `${name}: too few points to compare (${c.length} canary, ${b.length} baseline)`,
+      ...(query ? { query } : {}),
+    };
   }
   const { u, p } = mannWhitneyU(c, b, 'greater');
   const mc = median(c);
@@ -105,16 +123,41 @@ export function buildChecks(raw: RawAnalysis, slos: Slos, analysis: AnalysisSpec
       threshold: analysis.minRequests,
       ...(raw.queries.requests ? { query: raw.queries.requests } : {}),
     },
-    limit('P95 latency', finite(raw.canary.p95E2eSeconds) ? raw.canary.p95E2eSeconds * 1000 : undefined, slos.p95LatencyMs, ms, raw.queries.p95E2eSeconds, enough),
+    limit(
+      'P95 latency',
+      finite(raw.canary.p95E2eSeconds) ? raw.canary.p95E2eSeconds * 1000 : undefined,
+      slos.p95LatencyMs,
+      ms,
+      raw.queries.p95E2eSeconds,
+      enough,
+    ),
     limit('error rate', raw.canary.errorRatio, slos.errorRate, pct, raw.queries.errorRatio, enough),
     limit('GPU memory', raw.canary.gpuMemory, slos.gpuMemoryUtilization, pct, raw.queries.gpuMemory, true),
   ];
   if (slos.ttftP95Ms !== undefined) {
-    checks.push(limit('P95 time to first token', finite(raw.canary.p95TtftSeconds) ? raw.canary.p95TtftSeconds * 1000 : undefined, slos.ttftP95Ms, ms, raw.queries.p95TtftSeconds, enough));
+    checks.push(
+      limit(
+        'P95 time to first token',
+        finite(raw.canary.p95TtftSeconds) ? raw.canary.p95TtftSeconds * 1000 : undefined,
+        slos.ttftP95Ms,
+        ms,
+        raw.queries.p95TtftSeconds,
+        enough,
+      ),
+    );
   }
-  for (const [name, key, show] of [['KV cache', 'kvCache', pct], ['queue', 'queue', (v: number) => `${v} waiting`]] as const) {
+  for (const [name, key, show] of [
+    ['KV cache', 'kvCache', pct],
+    ['queue', 'queue', (v: number) => `${v} waiting`],
+  ] as const) {
     const v = raw.canary[key];
-    checks.push({ name, verdict: 'info', detail: finite(v) ? `${name} ${show(v)}` : `${name}: no data`, ...(finite(v) ? { value: v } : {}), ...(raw.queries[key] ? { query: raw.queries[key] } : {}) });
+    checks.push({
+      name,
+      verdict: 'info',
+      detail: finite(v) ? `${name} ${show(v)}` : `${name}: no data`,
+      ...(finite(v) ? { value: v } : {}),
+      ...(raw.queries[key] ? { query: raw.queries[key] } : {}),
+    });
   }
   const { objective, windows } = analysis.burnRate;
   for (const e of evaluateBurnRates(objective, windows, (ms) => raw.errorRatioByWindow[ms])) {
@@ -126,7 +169,10 @@ export function buildChecks(raw: RawAnalysis, slos: Slos, analysis: AnalysisSpec
       verdict: e.firing ? 'fail' : e.noData ? 'info' : 'pass',
       detail: `${name}: burn ${rates} ${e.firing ? '>' : 'vs'} ${e.window.factor}× (objective ${(objective * 100).toFixed(2)}%)`,
       threshold: e.window.factor,
-      stats: { ...(e.longBurnRate !== undefined ? { longBurnRate: e.longBurnRate } : {}), ...(e.shortBurnRate !== undefined ? { shortBurnRate: e.shortBurnRate } : {}) },
+      stats: {
+        ...(e.longBurnRate !== undefined ? { longBurnRate: e.longBurnRate } : {}),
+        ...(e.shortBurnRate !== undefined ? { shortBurnRate: e.shortBurnRate } : {}),
+      },
     });
   }
   for (const metric of analysis.comparison.metrics) {

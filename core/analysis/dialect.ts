@@ -11,7 +11,8 @@ export interface TrackSelector {
 }
 
 /** The instant values one analysis reads for a track. */
-export type TrackQuery = 'requests' | 'errorRatio' | 'p95E2eSeconds' | 'p95TtftSeconds' | 'p50TtftSeconds' | 'p50E2eSeconds' | 'gpuMemory' | 'kvCache' | 'queue';
+export type TrackQuery =
+  'requests' | 'errorRatio' | 'p95E2eSeconds' | 'p95TtftSeconds' | 'p50TtftSeconds' | 'p50E2eSeconds' | 'gpuMemory' | 'kvCache' | 'queue';
 
 export type ComparisonMetric = AnalysisSpec['comparison']['metrics'][number];
 

@@ -20,7 +20,7 @@ function rank(values: number[]): { ranks: number[]; ties: number[] } {
   const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
   const ranks = new Array<number>(values.length);
   const ties: number[] = [];
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     const average = (i + j + 2) / 2;
@@ -40,7 +40,7 @@ function exactCounts(n1: number, n2: number): number[] {
     for (let j = 1; j <= n2; j++) {
       const size = i * j + 1;
       const row = new Array<number>(size).fill(0);
-      for (let u = 0; u < size; u++) row[u] = (u - j >= 0 ? prev[j]![u - j] ?? 0 : 0) + (cur[j - 1]![u] ?? 0);
+      for (let u = 0; u < size; u++) row[u] = (u - j >= 0 ? (prev[j]![u - j] ?? 0) : 0) + (cur[j - 1]![u] ?? 0);
       cur.push(row);
     }
     prev = cur;
@@ -48,7 +48,12 @@ function exactCounts(n1: number, n2: number): number[] {
   return prev[n2]!;
 }
 
-export function mannWhitneyU(x: number[], y: number[], alternative: Alternative = 'two-sided', method: 'auto' | 'exact' | 'asymptotic' = 'auto'): MannWhitneyResult {
+export function mannWhitneyU(
+  x: number[],
+  y: number[],
+  alternative: Alternative = 'two-sided',
+  method: 'auto' | 'exact' | 'asymptotic' = 'auto',
+): MannWhitneyResult {
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new RangeError('Mann-Whitney U needs two non-empty samples');

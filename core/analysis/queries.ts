@@ -12,7 +12,8 @@ export function selector(labels: AnalysisSpec['labels'], t: TrackSelector, extra
   return `{${labels.namespace}="${escape(t.namespace)}",${labels.service}="${escape(t.service)}",${labels.revision}="${escape(t.revision)}"${extra}}`;
 }
 
-const quantile = (q: number, metric: string, sel: string, w: string) => `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket${sel}[${w}])))`;
+const quantile = (q: number, metric: string, sel: string, w: string) =>
+  `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket${sel}[${w}])))`;
 
 /** The instant queries of one check, by name, over `windowMs`. */
 export function trackQueries(labels: AnalysisSpec['labels'], t: TrackSelector, windowMs: number): Record<TrackQuery, string> {
@@ -39,7 +40,12 @@ export function errorRatio(labels: AnalysisSpec['labels'], t: TrackSelector, win
 }
 
 /** Range-query expressions for the canary-vs-baseline comparison, sampled every `resolutionMs`. */
-export function comparisonQuery(metric: 'ttft' | 'e2e' | 'errors', labels: AnalysisSpec['labels'], t: TrackSelector, resolutionMs: number): string {
+export function comparisonQuery(
+  metric: 'ttft' | 'e2e' | 'errors',
+  labels: AnalysisSpec['labels'],
+  t: TrackSelector,
+  resolutionMs: number,
+): string {
   // Each point covers a few scrape intervals, so points are (nearly) independent samples.
   const windowMs = Math.max(resolutionMs * 2, 10_000);
   if (metric === 'errors') return errorRatio(labels, t, windowMs);

@@ -22,18 +22,31 @@ export const AnalysisSpec = z
     onNoData: z.enum(['rollback', 'pause']).default('rollback'),
     /** Label names that identify a model server's series in Prometheus. */
     labels: z
-      .object({ namespace: z.string().default('namespace'), service: z.string().default('service'), revision: z.string().default('revision') })
+      .object({
+        namespace: z.string().default('namespace'),
+        service: z.string().default('service'),
+        revision: z.string().default('revision'),
+      })
       .default({ namespace: 'namespace', service: 'service', revision: 'revision' }),
     /** Multi-window burn rates of the error budget: a window pair fails when both windows burn faster than `factor`. */
     burnRate: z
       .object({
         objective: z.number().gt(0).lt(1).default(0.995),
-        windows: z.array(BurnRateWindow).min(1).default([
+        windows: z
+          .array(BurnRateWindow)
+          .min(1)
+          .default([
+            { long: 120_000, short: 15_000, factor: 14.4 },
+            { long: 600_000, short: 60_000, factor: 6 },
+          ]),
+      })
+      .default({
+        objective: 0.995,
+        windows: [
           { long: 120_000, short: 15_000, factor: 14.4 },
           { long: 600_000, short: 60_000, factor: 6 },
-        ]),
-      })
-      .default({ objective: 0.995, windows: [{ long: 120_000, short: 15_000, factor: 14.4 }, { long: 600_000, short: 60_000, factor: 6 }] }),
+        ],
+      }),
     /** Canary against baseline (Mann-Whitney U on per-interval series, as Kayenta does). */
     comparison: z
       .object({
@@ -51,31 +64,33 @@ export const AnalysisSpec = z
     /** Prompts sent at temperature 0 to canary and stable at each step; any different answer fails it. */
     goldenPrompts: z.array(z.string().min(1)).default([]),
   })
-  .refine((a) => a.comparison.failP <= a.comparison.marginalP, { message: 'comparison.failP must not exceed marginalP', path: ['comparison'] });
+  .refine((a) => a.comparison.failP <= a.comparison.marginalP, {
+    message: 'comparison.failP must not exceed marginalP',
+    path: ['comparison'],
+  });
 export type AnalysisSpec = z.infer<typeof AnalysisSpec>;
 export const ANALYSIS_DEFAULTS: AnalysisSpec = AnalysisSpec.parse({});
 
 const Distribution = z.object({ mean: z.number().int().positive(), stddev: z.number().nonnegative().default(0) });
 
 /** Load sent while a canary step is observed (the `loadTest` section). */
-export const LoadProfile = z
-  .object({
-    /** Open loop: requests per second at constant spacing or as a Poisson process. Closed loop: `concurrency` workers. */
-    mode: z.enum(['constant', 'poisson', 'concurrency']).default('poisson'),
-    rate: z.number().positive().max(10_000).default(5),
-    concurrency: z.number().int().positive().max(1_000).default(4),
-    /** Requests sent before this are not counted (warm-up). */
-    warmup: durationMs.default(0),
-    /** Only when run on its own (CLI); during a release the step's bake decides. */
-    duration: durationMs.default(60_000),
-    promptTokens: Distribution.default({ mean: 256, stddev: 64 }),
-    outputTokens: Distribution.default({ mean: 64, stddev: 16 }),
-    /** Draw each request from this many distinct prompts (repeated traffic, as response caches see it); unset: every prompt new. */
-    distinctPrompts: z.number().int().positive().max(100_000).optional(),
-    /** Sampling temperature sent with each request; unset: the server's default. 0 makes answers (and caching) deterministic. */
-    temperature: z.number().min(0).max(2).optional(),
-    /** `service`: through the service's route (both tracks, by weight); `canary`: the canary's Service only. */
-    target: z.enum(['service', 'canary']).default('service'),
-    timeout: durationMs.default(60_000),
-  });
+export const LoadProfile = z.object({
+  /** Open loop: requests per second at constant spacing or as a Poisson process. Closed loop: `concurrency` workers. */
+  mode: z.enum(['constant', 'poisson', 'concurrency']).default('poisson'),
+  rate: z.number().positive().max(10_000).default(5),
+  concurrency: z.number().int().positive().max(1_000).default(4),
+  /** Requests sent before this are not counted (warm-up). */
+  warmup: durationMs.default(0),
+  /** Only when run on its own (CLI); during a release the step's bake decides. */
+  duration: durationMs.default(60_000),
+  promptTokens: Distribution.default({ mean: 256, stddev: 64 }),
+  outputTokens: Distribution.default({ mean: 64, stddev: 16 }),
+  /** Draw each request from this many distinct prompts (repeated traffic, as response caches see it); unset: every prompt new. */
+  distinctPrompts: z.number().int().positive().max(100_000).optional(),
+  /** Sampling temperature sent with each request; unset: the server's default. 0 makes answers (and caching) deterministic. */
+  temperature: z.number().min(0).max(2).optional(),
+  /** `service`: through the service's route (both tracks, by weight); `canary`: the canary's Service only. */
+  target: z.enum(['service', 'canary']).default('service'),
+  timeout: durationMs.default(60_000),
+});
 export type LoadProfile = z.infer<typeof LoadProfile>;

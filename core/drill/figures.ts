@@ -24,7 +24,12 @@ export interface DrillFigures {
  * RPO: what a disaster at the drill's time would lose — the time from the newest data in the
  * backup to the newest change of the source since (0 when nothing changed after the backup).
  */
-export function drillFigures(rtoMs: number, newestDataAt: string, sourceLastChangeAt: string, targets: { rtoMs: number; rpoMs: number }): DrillFigures {
+export function drillFigures(
+  rtoMs: number,
+  newestDataAt: string,
+  sourceLastChangeAt: string,
+  targets: { rtoMs: number; rpoMs: number },
+): DrillFigures {
   const rpoMs = Math.max(0, Date.parse(sourceLastChangeAt) - Date.parse(newestDataAt));
   return { rtoMs, rpoMs, targets, meetsRto: rtoMs <= targets.rtoMs, meetsRpo: rpoMs <= targets.rpoMs };
 }
@@ -32,7 +37,15 @@ export function drillFigures(rtoMs: number, newestDataAt: string, sourceLastChan
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
-export function drillReport(o: { namespace: string; service: string; isolatedNamespace: string; backup?: BackupSummary; figures?: DrillFigures; failure?: string; golden?: { compared: number; mismatches: number } }): { title: string; body: string } {
+export function drillReport(o: {
+  namespace: string;
+  service: string;
+  isolatedNamespace: string;
+  backup?: BackupSummary;
+  figures?: DrillFigures;
+  failure?: string;
+  golden?: { compared: number; mismatches: number };
+}): { title: string; body: string } {
   const ok = !o.failure && !!o.figures?.meetsRto && !!o.figures?.meetsRpo;
   const what = `${o.namespace}/${o.service}`;
   const title = o.failure ? `DR drill failed: ${what}` : ok ? `DR drill passed: ${what}` : `DR drill missed its targets: ${what}`;
@@ -53,6 +66,9 @@ export function drillReport(o: { namespace: string; service: string; isolatedNam
       `| RPO (newest change not in the backup) | ${s(f.rpoMs)} — target ${s(f.targets.rpoMs)} ${f.meetsRpo ? '✅' : '❌'} |`,
     );
   }
-  if (o.golden) lines.push(`| Golden prompts | ${o.golden.compared} answered by the restored service, ${o.golden.mismatches} differently from the source |`);
+  if (o.golden)
+    lines.push(
+      `| Golden prompts | ${o.golden.compared} answered by the restored service, ${o.golden.mismatches} differently from the source |`,
+    );
   return { title, body: lines.join('\n') };
 }

@@ -16,7 +16,10 @@ export const DrillSpec = z.object({
   /** Where backups go, the whole config reaching the backup activities (activities/backup/stores.ts). */
   backupStore: BackupStoreSpec,
   /** Restore this existing backup instead of taking a new one (a drill of an older backup). */
-  restoreBackup: z.string().regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/).optional(),
+  restoreBackup: z
+    .string()
+    .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/)
+    .optional(),
   /** Seeds: RTO < 5 min, RPO < 1 min. */
   targets: z.object({ rto: durationMs.default(5 * 60_000), rpo: durationMs.default(60_000) }).default({ rto: 5 * 60_000, rpo: 60_000 }),
   /** Longest the restored pods may take to become Ready. */

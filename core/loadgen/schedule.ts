@@ -4,7 +4,13 @@
  */
 
 /** Offsets (ms from the start) of the sends in [fromMs, toMs): evenly spaced, or a Poisson process (exponential gaps). */
-export function* arrivals(mode: 'constant' | 'poisson', ratePerSecond: number, fromMs: number, toMs: number, random: () => number): Generator<number> {
+export function* arrivals(
+  mode: 'constant' | 'poisson',
+  ratePerSecond: number,
+  fromMs: number,
+  toMs: number,
+  random: () => number,
+): Generator<number> {
   const meanGapMs = 1000 / ratePerSecond;
   let t = fromMs;
   while (true) {
@@ -21,7 +27,24 @@ export function sampleLength(mean: number, stddev: number, random: () => number)
   return Math.max(1, Math.round(mean + z * stddev));
 }
 
-const WORDS = ['model', 'token', 'screen', 'tap', 'swipe', 'open', 'settings', 'search', 'the', 'app', 'button', 'scroll', 'type', 'send', 'message', 'back'];
+const WORDS = [
+  'model',
+  'token',
+  'screen',
+  'tap',
+  'swipe',
+  'open',
+  'settings',
+  'search',
+  'the',
+  'app',
+  'button',
+  'scroll',
+  'type',
+  'send',
+  'message',
+  'back',
+];
 
 /** A prompt of about `tokens` tokens (one word each, as the simulated server counts them). */
 export function promptOf(tokens: number, random: () => number): string {

@@ -25,4 +25,3 @@ export interface LoadSummary {
   e2e: Percentiles;
   goodput: { slo: GoodputSlo; requestsPerSecond: number; share: number };
 }
-

@@ -108,7 +108,9 @@ const OUTCOMES: readonly string[] = ['refused', 'rolled-back'] satisfies Release
 /** The details of a release failure, when `details` (an ApplicationFailure's first detail) is one. */
 export function asReleaseFailure(details: unknown): ReleaseFailureDetails | undefined {
   const d = details as Partial<ReleaseFailureDetails> | undefined;
-  return d && typeof d === 'object' && typeof d.outcome === 'string' && OUTCOMES.includes(d.outcome) && typeof d.reason === 'string' ? (d as ReleaseFailureDetails) : undefined;
+  return d && typeof d === 'object' && typeof d.outcome === 'string' && OUTCOMES.includes(d.outcome) && typeof d.reason === 'string'
+    ? (d as ReleaseFailureDetails)
+    : undefined;
 }
 
 /** One release per service at a time: the workflow ID is the service, not the version. */

@@ -19,14 +19,32 @@ export const GatewayApiTraffic = z.object({
 const HTTP_ROUTE = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' } as const;
 
 export function renderHttpRoute(spec: ServiceSpec, traffic: TrafficOf<'gateway-api'>, canaryWeight: number): KubeObject {
-  const backend = (role: ServiceRole, weight: number) => ({ group: '', kind: 'Service', name: serviceName(spec.service, role), port: 80, weight });
+  const backend = (role: ServiceRole, weight: number) => ({
+    group: '',
+    kind: 'Service',
+    name: serviceName(spec.service, role),
+    port: 80,
+    weight,
+  });
   return {
     ...HTTP_ROUTE,
     metadata: { name: spec.service, namespace: spec.namespace, labels: { [LABELS.name]: spec.service, [LABELS.managedBy]: FIELD_MANAGER } },
     spec: {
-      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: traffic.gateway.name, namespace: traffic.gateway.namespace ?? spec.namespace }],
+      parentRefs: [
+        {
+          group: 'gateway.networking.k8s.io',
+          kind: 'Gateway',
+          name: traffic.gateway.name,
+          namespace: traffic.gateway.namespace ?? spec.namespace,
+        },
+      ],
       hostnames: traffic.hostnames,
-      rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], backendRefs: [backend('stable', 100 - canaryWeight), backend('canary', canaryWeight)] }],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          backendRefs: [backend('stable', 100 - canaryWeight), backend('canary', canaryWeight)],
+        },
+      ],
     },
   };
 }
@@ -45,12 +63,17 @@ export const gatewayApi: TrafficKind<'gateway-api'> = {
     renderService(spec, 'canary', t.canaryRevision),
     renderHttpRoute(spec, traffic, Math.max(0, Math.min(100, Math.round(t.canaryWeight)))),
   ],
-  settled: (spec, traffic, revision) => [renderService(spec, 'stable', revision), renderService(spec, 'main', revision), renderHttpRoute(spec, traffic, 0)],
+  settled: (spec, traffic, revision) => [
+    renderService(spec, 'stable', revision),
+    renderService(spec, 'main', revision),
+    renderHttpRoute(spec, traffic, 0),
+  ],
   splitOf(objects, service) {
     const route = objects.find((o) => o.kind === HTTP_ROUTE.kind && o.metadata.name === service);
     if (!route) return undefined;
     const backends = (route.spec as RouteSpec | undefined)?.rules?.flatMap((r) => r.backendRefs ?? []) ?? [];
-    const weight = (role: ServiceRole) => backends.filter((b) => b.name === serviceName(service, role)).reduce((n, b) => n + (b.weight ?? 1), 0);
+    const weight = (role: ServiceRole) =>
+      backends.filter((b) => b.name === serviceName(service, role)).reduce((n, b) => n + (b.weight ?? 1), 0);
     const total = weight('stable') + weight('canary');
     return { ...tracksOf(objects, service), ...(total > 0 ? { canaryWeight: Math.round((100 * weight('canary')) / total) } : {}) };
   },

@@ -25,13 +25,20 @@ export function trafficOf(spec: ServiceSpec): { kind: TrafficKind; traffic: Traf
 const unique = <T>(items: T[], key: (t: T) => string): T[] => [...new Map(items.map((t) => [key(t), t])).values()];
 
 /** Every type of object some traffic kind renders (a release may have used any kind before this one). */
-export const TRAFFIC_OBJECT_TYPES: readonly ObjectType[] = unique(ALL.flatMap((k) => k.objectTypes), (t) => `${t.apiVersion}/${t.kind}`);
+export const TRAFFIC_OBJECT_TYPES: readonly ObjectType[] = unique(
+  ALL.flatMap((k) => k.objectTypes),
+  (t) => `${t.apiVersion}/${t.kind}`,
+);
 
 /** Every traffic object any kind renders for `service`, in the order they are re-applied. */
 export const trafficObjectRefs = (namespace: string, service: string): ObjectRef[] =>
-  unique(ALL.flatMap((k) => k.ownedObjects(namespace, service)), (r) => `${r.kind}/${r.name}`);
+  unique(
+    ALL.flatMap((k) => k.ownedObjects(namespace, service)),
+    (r) => `${r.kind}/${r.name}`,
+  );
 
-export const isTrafficObject = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) => TRAFFIC_OBJECT_TYPES.some((t) => t.kind === o.kind && t.apiVersion === o.apiVersion);
+export const isTrafficObject = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) =>
+  TRAFFIC_OBJECT_TYPES.some((t) => t.kind === o.kind && t.apiVersion === o.apiVersion);
 
 /** Kinds that render more types of object first: their objects say more (a route over the Services every kind has). */
 const MOST_SPECIFIC_FIRST = [...ALL].sort((a, b) => b.objectTypes.length - a.objectTypes.length);

@@ -19,7 +19,11 @@ export const replicaRatio: TrafficKind<'replica-ratio'> = {
   render(spec, _traffic, t) {
     const revision = t.canaryWeight <= 0 ? t.stableRevision : t.canaryWeight >= 100 ? t.canaryRevision : undefined;
     // The per-track Services carry no traffic share; they let golden prompts and per-track checks reach one revision.
-    return [renderService(spec, 'stable', t.stableRevision), renderService(spec, 'canary', t.canaryRevision), renderService(spec, 'main', revision)];
+    return [
+      renderService(spec, 'stable', t.stableRevision),
+      renderService(spec, 'canary', t.canaryRevision),
+      renderService(spec, 'main', revision),
+    ];
   },
   settled: (spec, _traffic, revision) => [renderService(spec, 'stable', revision), renderService(spec, 'main', revision)],
   splitOf(objects, service) {

@@ -8,7 +8,8 @@ import type { TrafficSplit } from './kind';
 export const SERVICE_ROLES: readonly ServiceRole[] = ['main', 'stable', 'canary'];
 export const SERVICE_TYPE = { apiVersion: 'v1', kind: 'Service' } as const;
 
-export const serviceRefs = (namespace: string, service: string): ObjectRef[] => SERVICE_ROLES.map((role) => ({ ...SERVICE_TYPE, namespace, name: serviceName(service, role) }));
+export const serviceRefs = (namespace: string, service: string): ObjectRef[] =>
+  SERVICE_ROLES.map((role) => ({ ...SERVICE_TYPE, namespace, name: serviceName(service, role) }));
 
 /** The revision the Service of `role` selects (undefined: none, or every revision). */
 export function selectedRevision(objects: readonly KubeObject[], service: string, role: ServiceRole): string | undefined {

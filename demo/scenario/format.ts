@@ -73,7 +73,12 @@ export const Scenario = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   /** Model-server images built and pushed for this run; signed with the stack's key unless `signed: false`. */
-  images: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, 'an image name like v1 or v2.1 (lower case)'), z.strictObject({ signed: z.boolean().default(true) })).refine((m) => Object.keys(m).length > 0, 'at least one image'),
+  images: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,40}$/, 'an image name like v1 or v2.1 (lower case)'),
+      z.strictObject({ signed: z.boolean().default(true) }),
+    )
+    .refine((m) => Object.keys(m).length > 0, 'at least one image'),
   /** A service spec without `version` and `image`; the stack's cosign key is added unless it sets `supplyChain`. */
   service: z.record(z.string(), z.unknown()),
   steps: z.array(Step).min(1),
@@ -128,16 +133,23 @@ export function parseScenarioText(text: string, source: string): Scenario {
   if (!parsed.success) throw new ScenarioFileError(`${source}: invalid scenario: ${describeIssues(parsed.error)}`);
   const scenario = parsed.data;
   for (const [k, key] of ['version', 'image'].entries()) {
-    if (key in scenario.service) throw new ScenarioFileError(`${source}: service: leave out "${key}" (each release step sets it)${k === 1 ? '; images are built by the scenario' : ''}`);
+    if (key in scenario.service)
+      throw new ScenarioFileError(
+        `${source}: service: leave out "${key}" (each release step sets it)${k === 1 ? '; images are built by the scenario' : ''}`,
+      );
   }
   scenario.steps.forEach((step, i) => {
     if (!('release' in step)) return;
     const where = `${source}: steps[${i}] (release ${step.release.version})`;
-    if (!(step.release.image in scenario.images)) throw new ScenarioFileError(`${where}: unknown image "${step.release.image}" (images: ${Object.keys(scenario.images).join(', ')})`);
+    if (!(step.release.image in scenario.images))
+      throw new ScenarioFileError(`${where}: unknown image "${step.release.image}" (images: ${Object.keys(scenario.images).join(', ')})`);
     const spec = ServiceSpec.safeParse(releaseSpec(scenario, step.release, PLACEHOLDER_IMAGE, PLACEHOLDER_KEY));
     if (!spec.success) throw new ScenarioFileError(`${where}: invalid service spec: ${describeIssues(spec.error)}`);
     const { service, namespace } = scenarioService(scenario);
-    if (spec.data.service !== service || spec.data.namespace !== namespace) throw new ScenarioFileError(`${where}: a scenario releases one service (${namespace}/${service}); set service and namespace under service only`);
+    if (spec.data.service !== service || spec.data.namespace !== namespace)
+      throw new ScenarioFileError(
+        `${where}: a scenario releases one service (${namespace}/${service}); set service and namespace under service only`,
+      );
   });
   return scenario;
 }

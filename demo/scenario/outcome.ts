@@ -31,9 +31,11 @@ export interface Expectation<O extends string> {
 /** Empty when `observed` meets `expected`; otherwise each difference, said plainly. */
 export function mismatches<O extends ReleaseOutcome | RollbackOutcome>(expected: Expectation<O>, observed: Observed<O>): string[] {
   const out: string[] = [];
-  if (observed.outcome !== expected.outcome) out.push(`expected ${expected.outcome}, got ${observed.outcome}${observed.reason ? ` (${observed.reason})` : ''}`);
+  if (observed.outcome !== expected.outcome)
+    out.push(`expected ${expected.outcome}, got ${observed.outcome}${observed.reason ? ` (${observed.reason})` : ''}`);
   if (expected.reason !== undefined && !observed.reason.toLowerCase().includes(expected.reason.toLowerCase()))
     out.push(`expected a reason containing "${expected.reason}", got ${observed.reason ? `"${observed.reason}"` : 'none'}`);
-  if (expected.version !== undefined && observed.version !== expected.version) out.push(`expected version ${expected.version}, got ${observed.version ?? 'none'}`);
+  if (expected.version !== undefined && observed.version !== expected.version)
+    out.push(`expected version ${expected.version}, got ${observed.version ?? 'none'}`);
   return out;
 }

@@ -22,15 +22,23 @@ export interface StepReport {
   durationMs: number;
 }
 
-
 export async function runScenario(session: DemoSession, scenario: Scenario, print: (line: string) => void): Promise<StepReport[]> {
   const { stack, client, taskQueue, kube } = session;
   const { namespace, service } = scenarioService(scenario);
   const suffix = Date.now().toString(36);
-  print(`building and pushing ${Object.keys(scenario.images).length} image(s): ${Object.entries(scenario.images).map(([n, i]) => `${n}${i.signed ? '' : ' (unsigned)'}`).join(', ')}`);
+  print(
+    `building and pushing ${Object.keys(scenario.images).length} image(s): ${Object.entries(scenario.images)
+      .map(([n, i]) => `${n}${i.signed ? '' : ' (unsigned)'}`)
+      .join(', ')}`,
+  );
   const published = await Promise.all(
     Object.entries(scenario.images).map(async ([name, { signed }]) => {
-      const image = await publishImage(stack, { repository: 'autoglm/scenario-server', tag: `${name}-${suffix}`, files: { 'opt/model/VERSION': `${name}\n` }, ...(signed ? {} : { sign: [] }) });
+      const image = await publishImage(stack, {
+        repository: 'autoglm/scenario-server',
+        tag: `${name}-${suffix}`,
+        files: { 'opt/model/VERSION': `${name}\n` },
+        ...(signed ? {} : { sign: [] }),
+      });
       return [name, image.reference] as const;
     }),
   );
@@ -41,12 +49,19 @@ export async function runScenario(session: DemoSession, scenario: Scenario, prin
   const reports: StepReport[] = [];
   for (const [i, step] of scenario.steps.entries()) {
     const started = Date.now();
-    const { label, expected, observed, expectation } = 'release' in step
-      ? await runRelease(step.release, images.get(step.release.image)!)
-      : await runRollback(step);
-    const report = { step: label, expected: expectation, observed, mismatches: mismatches(expected, observed), durationMs: Date.now() - started };
+    const { label, expected, observed, expectation } =
+      'release' in step ? await runRelease(step.release, images.get(step.release.image)!) : await runRollback(step);
+    const report = {
+      step: label,
+      expected: expectation,
+      observed,
+      mismatches: mismatches(expected, observed),
+      durationMs: Date.now() - started,
+    };
     reports.push(report);
-    print(`${report.mismatches.length === 0 ? '✓' : '✗'} step ${i + 1} ${label}: ${observed.outcome}${observed.version ? ` (${observed.version})` : ''}${observed.reason ? `: ${observed.reason}` : ''}`);
+    print(
+      `${report.mismatches.length === 0 ? '✓' : '✗'} step ${i + 1} ${label}: ${observed.outcome}${observed.version ? ` (${observed.version})` : ''}${observed.reason ? `: ${observed.reason}` : ''}`,
+    );
     for (const m of report.mismatches) print(`    ${m}`);
   }
   return reports;
@@ -57,7 +72,10 @@ export async function runScenario(session: DemoSession, scenario: Scenario, prin
     let observed: Observed<typeof release.expect.outcome>;
     try {
       const handle = await startRelease(client, spec, { taskQueue, requestedBy: `scenario ${scenario.name}` });
-      const r = await followRelease(handle, onProgressChange((line) => print(`  ${line}`)));
+      const r = await followRelease(
+        handle,
+        onProgressChange((line) => print(`  ${line}`)),
+      );
       observed = { outcome: r.outcome, reason: r.reason ?? r.status.lastReason ?? '', version: r.version };
     } catch (err) {
       observed = { ...releaseFailureOutcome(releaseFailureOf(err), failureText(err)), version: release.version };
@@ -71,10 +89,18 @@ export async function runScenario(session: DemoSession, scenario: Scenario, prin
     let observed: Observed<typeof rb.expect.outcome>;
     const started = Date.now();
     try {
-      const handle = await startRollback(client, { namespace, service, reason: rb.reason, requestedBy: `scenario ${scenario.name}`, ...(rb.to ? { to: rb.to } : {}) }, { taskQueue });
+      const handle = await startRollback(
+        client,
+        { namespace, service, reason: rb.reason, requestedBy: `scenario ${scenario.name}`, ...(rb.to ? { to: rb.to } : {}) },
+        { taskQueue },
+      );
       const printLine = printWhenChanged((line) => print(`  ${line}`));
       const r = await followRollback(client, handle, (p) => printLine(rollbackLine(p, Date.now() - started)));
-      observed = { outcome: r.outcome, reason: r.status.lastReason ?? '', ...(r.status.target ? { version: r.status.target.version } : {}) };
+      observed = {
+        outcome: r.outcome,
+        reason: r.status.lastReason ?? '',
+        ...(r.status.target ? { version: r.status.target.version } : {}),
+      };
     } catch (err) {
       observed = { outcome: 'failed', reason: failureText(err) };
     }

@@ -13,16 +13,21 @@ import { startTestWorker } from '../support/worker-in-process';
 describe('canary analysis and automatic rollback on the local stack', () => {
   const h = useReleaseHarness('ana', 'file');
   const spec = (version: string, env: Record<string, string> = {}, over: Partial<ServiceSpecInput> = {}): ServiceSpecInput => ({
-    service: 'llm', namespace: h.ns, version,
+    service: 'llm',
+    namespace: h.ns,
+    version,
     image: `registry.local/autoglm/model-server@sha256:${createHash('sha256').update(version).digest('hex')}`,
-    model: { name: 'open-autoglm-7b', loadBudget: '2m' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2,
+    model: { name: 'open-autoglm-7b', loadBudget: '2m' },
+    gpu: { pool: 'l4', perReplica: 2 },
+    replicas: 2,
     container: { env: { SIM_MODEL_LOAD_DELAY: '1s', SIM_TTFT_MS: '40', SIM_TOKENS_PER_SECOND: '400', ...env } },
     rollout: { steps: [{ weight: 50, bake: '20s' }] },
     analysis: { interval: '3s', window: '20s', minRequests: 10, noDataBudget: '20s' },
     loadTest: { mode: 'poisson', rate: 10, promptTokens: { mean: 32, stddev: 8 }, outputTokens: { mean: 16, stddev: 4 } },
     ...over,
   });
-  const release = async (s: ServiceSpecInput, worker = h.worker) => (await startRelease(worker.client, s, { taskQueue: worker.taskQueue })).result();
+  const release = async (s: ServiceSpecInput, worker = h.worker) =>
+    (await startRelease(worker.client, s, { taskQueue: worker.taskQueue })).result();
   const refusal = async (p: Promise<unknown>) => {
     const err = await p.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -57,14 +62,24 @@ describe('canary analysis and automatic rollback on the local stack', () => {
     const started = Date.now();
     // Load straight at the canary: a least-request balancer steers around a slow canary, starving its checks.
     const toCanary = { ...spec('x').loadTest!, target: 'canary' as const };
-    const err = await refusal(release(spec(`v3-${_what}`, fault, { rollout: { steps: [{ weight: 50, bake: '2m' }] }, loadTest: toCanary })));
+    const err = await refusal(
+      release(spec(`v3-${_what}`, fault, { rollout: { steps: [{ weight: 50, bake: '2m' }] }, loadTest: toCanary })),
+    );
     expect(`${err.type}: ${err.message}`).toMatch(new RegExp(`^${ErrorType.AnalysisFailed}: .*${reason.source}`));
     expect(Date.now() - started).toBeLessThan(90_000); // well before the 2 min bake ended
     expect(await servingVersion()).toBe('v2');
   });
 
   it('rolls back a canary that answers golden prompts differently at temperature 0', async () => {
-    const err = await refusal(release(spec('v4', { SIM_ANSWER_SALT: 'retrained' }, { analysis: { goldenPrompts: ['Open the settings app and turn on dark mode', 'Search for a coffee shop nearby'] } })));
+    const err = await refusal(
+      release(
+        spec(
+          'v4',
+          { SIM_ANSWER_SALT: 'retrained' },
+          { analysis: { goldenPrompts: ['Open the settings app and turn on dark mode', 'Search for a coffee shop nearby'] } },
+        ),
+      ),
+    );
     expect(err.type).toBe(ErrorType.AnalysisFailed);
     expect(err.message).toMatch(/2 of 2 golden prompts answered differently/);
     expect(await servingVersion()).toBe('v2');

@@ -16,10 +16,20 @@ describe('autoglm-deploy CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-spec-'));
   const specFile = (version: string, steps: unknown[]) => {
     const file = join(dir, `${version}.yaml`);
-    writeFileSync(file, stringify({
-      service: 'svc', namespace: ns, version, image: `registry.local/m@sha256:${version.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a')}`,
-      model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps },
-    }));
+    writeFileSync(
+      file,
+      stringify({
+        service: 'svc',
+        namespace: ns,
+        version,
+        image: `registry.local/m@sha256:${version.padEnd(64, '0').replace(/[^0-9a-f]/g, 'a')}`,
+        model: { name: 'm' },
+        gpu: { pool: 'l4', perReplica: 2 },
+        replicas: 2,
+        container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+        rollout: { steps },
+      }),
+    );
     return file;
   };
   beforeAll(async () => {
@@ -67,10 +77,14 @@ describe('autoglm-deploy CLI', () => {
     const conflict = await cli(['release', 'start', specFile('3c', [{ weight: 50 }])], env);
     expect(conflict.code).toBe(3);
     expect(conflict.err).toMatch(/release 3c refused: release 2b/);
-    await eventually('at the gate', async () => {
-      const st = await cli(['release', 'status', '-s', 'svc', '-n', ns, '--json'], env);
-      return JSON.parse(st.out).phase === 'awaiting-promotion' ? true : undefined;
-    }, 90_000);
+    await eventually(
+      'at the gate',
+      async () => {
+        const st = await cli(['release', 'status', '-s', 'svc', '-n', ns, '--json'], env);
+        return JSON.parse(st.out).phase === 'awaiting-promotion' ? true : undefined;
+      },
+      90_000,
+    );
     const watch = cli(['release', 'watch', '-s', 'svc', '-n', ns], env);
     const abort = await cli(['abort', '-s', 'svc', '-n', ns, '--reason', 'cli test', '--by', 'dave'], env);
     expect(abort.code).toBe(0);
@@ -85,7 +99,9 @@ describe('autoglm-deploy CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/rollback redeploying \| to 1a \(/);
     expect(r.out).toMatch(/rolled back: .*\/svc serves 1a \(/);
-    const images = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items.map((d) => d.metadata!.labels!['app.kubernetes.io/version']);
+    const images = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items.map(
+      (d) => d.metadata!.labels!['app.kubernetes.io/version'],
+    );
     expect(images).toEqual(['1a']);
     const unknown = await cli(['rollback', '-s', 'svc', '-n', ns, '--reason', 'x', '--to', 'nope'], env);
     expect(unknown.code).toBe(1);
@@ -106,10 +122,14 @@ describe('autoglm-deploy CLI', () => {
     expect(created).toMatchObject({ code: 0, out: `created schedule dr-drill:${ns}.svc\n` });
     expect((await cli(['drill', 'schedule', 'create', file, '--every', '24h'], env)).code).toBe(3);
     expect((await cli(['drill', 'schedule', 'pause', `dr-drill:${ns}.svc`], env)).code).toBe(0);
-    await eventually('listed as paused', async () => {
-      const list = JSON.parse((await cli(['drill', 'schedule', 'list', '--json'], env)).out) as { scheduleId: string; paused: boolean }[];
-      return list.find((x) => x.scheduleId === `dr-drill:${ns}.svc` && x.paused);
-    }, 30_000);
+    await eventually(
+      'listed as paused',
+      async () => {
+        const list = JSON.parse((await cli(['drill', 'schedule', 'list', '--json'], env)).out) as { scheduleId: string; paused: boolean }[];
+        return list.find((x) => x.scheduleId === `dr-drill:${ns}.svc` && x.paused);
+      },
+      30_000,
+    );
     expect((await cli(['drill', 'schedule', 'delete', `dr-drill:${ns}.svc`], env)).code).toBe(0);
     writeFileSync(file, 'namespace: x\nservice: y\n');
     const bad = await cli(['drill', 'run', file], env);

@@ -17,19 +17,29 @@ describe('demo --scenario', () => {
 
   it('runs each step, says which outcomes differ from the expected ones, and exits 1', async () => {
     const file = join(dir, 'mixed.yaml');
-    writeFileSync(file, stringify({
-      name: 'mixed',
-      images: { v1: {}, unsigned: { signed: false } },
-      service: { service: 'scn', namespace, model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, rollout: { steps: [{ weight: 50 }] } },
-      steps: [
-        { release: { version: 'v1.0.0', image: 'v1', canary: { modelLoad: '1s' }, expect: { outcome: 'promoted' } } },
-        { release: { version: 'v2.0.0', image: 'unsigned', expect: { outcome: 'refused', reason: 'NO COSIGN SIGNATURE' } } },
-        // The same spec again changes nothing: the file wrongly expects a promotion.
-        { release: { version: 'v1.0.0', image: 'v1', canary: { modelLoad: '1s' }, expect: { outcome: 'promoted' } } },
-        // Only one revision was ever promoted: nothing to roll back to.
-        { rollback: { reason: 'testing', expect: { outcome: 'failed', reason: 'impossible' } } },
-      ],
-    }));
+    writeFileSync(
+      file,
+      stringify({
+        name: 'mixed',
+        images: { v1: {}, unsigned: { signed: false } },
+        service: {
+          service: 'scn',
+          namespace,
+          model: { name: 'm' },
+          gpu: { pool: 'l4', perReplica: 1 },
+          replicas: 1,
+          rollout: { steps: [{ weight: 50 }] },
+        },
+        steps: [
+          { release: { version: 'v1.0.0', image: 'v1', canary: { modelLoad: '1s' }, expect: { outcome: 'promoted' } } },
+          { release: { version: 'v2.0.0', image: 'unsigned', expect: { outcome: 'refused', reason: 'NO COSIGN SIGNATURE' } } },
+          // The same spec again changes nothing: the file wrongly expects a promotion.
+          { release: { version: 'v1.0.0', image: 'v1', canary: { modelLoad: '1s' }, expect: { outcome: 'promoted' } } },
+          // Only one revision was ever promoted: nothing to roll back to.
+          { rollback: { reason: 'testing', expect: { outcome: 'failed', reason: 'impossible' } } },
+        ],
+      }),
+    );
     const r = await demo(['--scenario', file]);
     expect(r.err).toBe('');
     expect(r.out).toMatch(/✓ step 1 release v1\.0\.0: promoted/);
@@ -41,12 +51,22 @@ describe('demo --scenario', () => {
     expect(r.code).toBe(1);
     // The service still runs the first release: the refusals and the failed rollback changed nothing.
     const deployments = await testKube().apps.listNamespacedDeployment({ namespace });
-    expect(deployments.items.map((d) => [d.metadata?.labels?.['app.kubernetes.io/version'], d.status?.readyReplicas])).toEqual([['v1.0.0', 1]]);
+    expect(deployments.items.map((d) => [d.metadata?.labels?.['app.kubernetes.io/version'], d.status?.readyReplicas])).toEqual([
+      ['v1.0.0', 1],
+    ]);
   });
 
   it('refuses an invalid scenario file in one line with exit 2, before touching the stack', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, stringify({ name: 'bad', images: { v1: {} }, service: { service: 'scn', namespace }, steps: [{ release: { version: 'v1', image: 'v9', expect: { outcome: 'promoted' } } }] }));
+    writeFileSync(
+      file,
+      stringify({
+        name: 'bad',
+        images: { v1: {} },
+        service: { service: 'scn', namespace },
+        steps: [{ release: { version: 'v1', image: 'v9', expect: { outcome: 'promoted' } } }],
+      }),
+    );
     const r = await demo(['--scenario', file]);
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);

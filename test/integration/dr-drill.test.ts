@@ -27,19 +27,45 @@ describe('disaster-recovery drills', () => {
   const store = mkdtempSync(join(tmpdir(), 'autoglm-backups-'));
   const models = mkdtempSync(join(tmpdir(), 'autoglm-models-'));
   const spec = (): ServiceSpecInput => ({
-    service: 'llm', namespace: h.ns, version: 'v1', image: `registry.local/m@sha256:${createHash('sha256').update('dr').digest('hex')}`,
-    model: { name: 'glm-dr' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps: [{ weight: 50 }] },
+    service: 'llm',
+    namespace: h.ns,
+    version: 'v1',
+    image: `registry.local/m@sha256:${createHash('sha256').update('dr').digest('hex')}`,
+    model: { name: 'glm-dr' },
+    gpu: { pool: 'l4', perReplica: 1 },
+    replicas: 1,
+    container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+    rollout: { steps: [{ weight: 50 }] },
   });
   const drill = (over: Partial<DrillSpecInput> = {}): DrillSpecInput => ({
-    namespace: h.ns, service: 'llm', modelStore: { path: models }, backupStore: { path: store }, github: { owner: 'zai-org', repo: 'Open-AutoGLM' }, ...over,
+    namespace: h.ns,
+    service: 'llm',
+    modelStore: { path: models },
+    backupStore: { path: store },
+    github: { owner: 'zai-org', repo: 'Open-AutoGLM' },
+    ...over,
   });
-  const namespaceGone = (name: string) => eventually(`namespace ${name} gone`, async () => ((await h.kube.core.readNamespace({ name }).then(() => true, () => false)) ? undefined : true), 90_000);
+  const namespaceGone = (name: string) =>
+    eventually(
+      `namespace ${name} gone`,
+      async () =>
+        (await h.kube.core.readNamespace({ name }).then(
+          () => true,
+          () => false,
+        ))
+          ? undefined
+          : true,
+      90_000,
+    );
 
   beforeAll(async () => {
     for (let i = 0; i < 3; i++) writeFileSync(join(models, `model-0000${i}-of-00003.safetensors`), randomBytes(512 * 1024));
     writeFileSync(join(models, 'config.json'), JSON.stringify({ architectures: ['GlmForCausalLM'] }));
     await (await startRelease(gh.worker.client, spec(), { taskQueue: gh.worker.taskQueue })).result();
-    await h.kube.core.createNamespacedSecret({ namespace: h.ns, body: { metadata: { name: 'llm-api-key', labels: { 'app.kubernetes.io/name': 'llm' } }, stringData: { key: SECRET_VALUE } } });
+    await h.kube.core.createNamespacedSecret({
+      namespace: h.ns,
+      body: { metadata: { name: 'llm-api-key', labels: { 'app.kubernetes.io/name': 'llm' } }, stringData: { key: SECRET_VALUE } },
+    });
   });
 
   let backupId: string;
@@ -48,7 +74,11 @@ describe('disaster-recovery drills', () => {
     const schedule = await createDrillSchedule(gh.worker.client, drill(), { every: '24h' }, { taskQueue: gh.worker.taskQueue });
     try {
       await schedule.trigger();
-      const started = await eventually('the schedule starts a drill', async () => (await schedule.describe()).info.recentActions[0]?.action.workflow, 30_000);
+      const started = await eventually(
+        'the schedule starts a drill',
+        async () => (await schedule.describe()).info.recentActions[0]?.action.workflow,
+        30_000,
+      );
       const result = (await gh.worker.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result()) as DrillResult;
       expect(result.outcome).toBe('passed');
       expect(result.figures.rtoMs).toBeGreaterThan(0);
@@ -71,7 +101,11 @@ describe('disaster-recovery drills', () => {
       expect(issue!.body).toMatch(/RTO \(restore start → serving\) \| [\d.]+ s — target 300\.0 s ✅/);
       // Paused and listed through the client, as the CLI does.
       await schedule.pause('drill test');
-      const listed = await eventually('the list shows it paused', async () => (await listDrillSchedules(gh.worker.client)).find((x) => x.scheduleId === schedule.scheduleId && x.paused), 30_000);
+      const listed = await eventually(
+        'the list shows it paused',
+        async () => (await listDrillSchedules(gh.worker.client)).find((x) => x.scheduleId === schedule.scheduleId && x.paused),
+        30_000,
+      );
       expect(listed).toMatchObject({ note: 'drill test' });
     } finally {
       await schedule.delete();
@@ -86,10 +120,17 @@ describe('disaster-recovery drills', () => {
     const handle = await startDrill(gh.worker.client, drill({ restoreBackup: backupId }), { taskQueue: gh.worker.taskQueue });
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect((err as WorkflowFailedError).cause?.message).toMatch(/backup .* is corrupt: model file model-00001-of-00003.safetensors: checksum/);
+    expect((err as WorkflowFailedError).cause?.message).toMatch(
+      /backup .* is corrupt: model file model-00001-of-00003.safetensors: checksum/,
+    );
     const st = await handle.query(drillStatusQuery);
     expect(st.phase).toBe('failed');
-    expect(await h.kube.core.readNamespace({ name: st.isolatedNamespace }).then(() => true, () => false)).toBe(false); // never created
+    expect(
+      await h.kube.core.readNamespace({ name: st.isolatedNamespace }).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false); // never created
     expect(existsSync(`${models}.dr-${st.isolatedNamespace.slice(-8)}`)).toBe(false);
     expect(github.issues.at(-1)).toMatchObject({ title: `DR drill failed: ${h.ns}/llm` });
   });
@@ -98,12 +139,28 @@ describe('disaster-recovery drills', () => {
     // A service whose model takes minutes to load: the drill is cancelled while it waits.
     const slow = ServiceSpec.parse({ ...spec(), service: 'slow', container: { env: { SIM_MODEL_LOAD_DELAY: '10m' } } });
     await applyObjects(h.kube, [renderDeployment(slow, 1)]);
-    const handle = await startDrill(gh.worker.client, drill({ service: 'slow', modelStore: undefined }), { taskQueue: gh.worker.taskQueue });
-    const st = await eventually('restored pods waiting', async () => ((await handle.query(drillStatusQuery)).phase === 'verifying' ? handle.query(drillStatusQuery) : undefined), 60_000);
-    expect((await h.kube.core.readNamespace({ name: st.isolatedNamespace })).metadata?.labels).toMatchObject({ 'autoglm.dev/dr-drill': 'true' });
+    const handle = await startDrill(gh.worker.client, drill({ service: 'slow', modelStore: undefined }), {
+      taskQueue: gh.worker.taskQueue,
+    });
+    const st = await eventually(
+      'restored pods waiting',
+      async () => ((await handle.query(drillStatusQuery)).phase === 'verifying' ? handle.query(drillStatusQuery) : undefined),
+      60_000,
+    );
+    expect((await h.kube.core.readNamespace({ name: st.isolatedNamespace })).metadata?.labels).toMatchObject({
+      'autoglm.dev/dr-drill': 'true',
+    });
     // Isolated as stored by the API server: only its own pods and the worker's namespaces (an empty `from` would admit everyone).
-    const isolation = toWire(await h.kube.objects.read({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'dr-drill-isolation', namespace: st.isolatedNamespace } })) as unknown as { spec: { ingress: { from?: unknown[] }[] } };
-    expect(isolation.spec.ingress).toEqual([{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'autoglm.dev/dr-access': 'true' } } }] }]);
+    const isolation = toWire(
+      await h.kube.objects.read({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'dr-drill-isolation', namespace: st.isolatedNamespace },
+      }),
+    ) as unknown as { spec: { ingress: { from?: unknown[] }[] } };
+    expect(isolation.spec.ingress).toEqual([
+      { from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'autoglm.dev/dr-access': 'true' } } }] },
+    ]);
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     await namespaceGone(st.isolatedNamespace);

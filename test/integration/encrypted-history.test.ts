@@ -23,12 +23,22 @@ describe('encrypted workflow history', () => {
     await deleteNamespace(kube, ns);
   });
 
-  it('stores every payload sealed, and the project\'s clients read them', async () => {
-    const handle = await startRelease(worker.client, {
-      service: 'llm', namespace: ns, version: 'v1', image: `registry.local/m@sha256:${createHash('sha256').update(ns).digest('hex')}`,
-      model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '1s', HF_TOKEN: MARKER } },
-      rollout: { steps: [{ weight: 50 }] },
-    }, { taskQueue: worker.taskQueue, requestedBy: `alice ${MARKER}` });
+  it("stores every payload sealed, and the project's clients read them", async () => {
+    const handle = await startRelease(
+      worker.client,
+      {
+        service: 'llm',
+        namespace: ns,
+        version: 'v1',
+        image: `registry.local/m@sha256:${createHash('sha256').update(ns).digest('hex')}`,
+        model: { name: 'm' },
+        gpu: { pool: 'l4', perReplica: 1 },
+        replicas: 1,
+        container: { env: { SIM_MODEL_LOAD_DELAY: '1s', HF_TOKEN: MARKER } },
+        rollout: { steps: [{ weight: 50 }] },
+      },
+      { taskQueue: worker.taskQueue, requestedBy: `alice ${MARKER}` },
+    );
     const result = await handle.result();
     expect(result).toMatchObject({ outcome: 'promoted', version: 'v1' }); // decoded by the client's codec
 

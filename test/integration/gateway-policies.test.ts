@@ -26,11 +26,15 @@ describe('gateway policies on a model route', () => {
 
   const chat = (headers: Record<string, string>) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${testStack().modelWorld!.routerUrl}/v1/chat/completions`, { method: 'POST', headers: { host, 'content-type': 'application/json', ...headers } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        `${testStack().modelWorld!.routerUrl}/v1/chat/completions`,
+        { method: 'POST', headers: { host, 'content-type': 'application/json', ...headers } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.end(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'open settings' }], max_tokens: 1 }));
     });
@@ -47,14 +51,27 @@ describe('gateway policies on a model route', () => {
     await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
     issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
     sign = (claims, opts = {}) =>
-      new jose.SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'idp-1' }).setIssuer(issuer).setIssuedAt().setExpirationTime(opts.expiresIn ?? '5m')
+      new jose.SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+        .setIssuer(issuer)
+        .setIssuedAt()
+        .setExpirationTime(opts.expiresIn ?? '5m')
         .sign(opts.key === 'other' ? otherKey.privateKey : idpKey.privateKey);
 
     // A release through a Gateway API route named after the service, as the policies target it.
     const spec = {
-      service: 'autoglm', namespace: h.ns, version: 'v1', image: `registry.local/m@sha256:${createHash('sha256').update('gw').digest('hex')}`,
-      model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_TTFT_MS: '5' } },
-      rollout: { traffic: { kind: 'gateway-api' as const, gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [host] }, steps: [{ weight: 50 }] },
+      service: 'autoglm',
+      namespace: h.ns,
+      version: 'v1',
+      image: `registry.local/m@sha256:${createHash('sha256').update('gw').digest('hex')}`,
+      model: { name: 'm' },
+      gpu: { pool: 'l4', perReplica: 1 },
+      replicas: 1,
+      container: { env: { SIM_TTFT_MS: '5' } },
+      rollout: {
+        traffic: { kind: 'gateway-api' as const, gateway: { name: 'local', namespace: 'gateway-system' }, hostnames: [host] },
+        steps: [{ weight: 50 }],
+      },
     };
     expect((await (await startRelease(h.worker.client, spec, { taskQueue: h.worker.taskQueue })).result()).outcome).toBe('promoted');
     expect((await chat({})).status).toBe(200); // open before the policies
@@ -63,7 +80,18 @@ describe('gateway policies on a model route', () => {
     const text = readFileSync(POLICY, 'utf8').replaceAll('https://auth.example.com', issuer).replace('requests: 600', 'requests: 4');
     const file = join(mkdtempSync(join(tmpdir(), 'gw-')), 'policy.yaml');
     writeFileSync(file, text);
-    await run(KUBECTL, ['apply', '--server-side', '--validate=strict', '--field-manager=autoglm-test', '-n', h.ns, '-f', file, '--kubeconfig', testStack().kubernetes.kubeconfig]);
+    await run(KUBECTL, [
+      'apply',
+      '--server-side',
+      '--validate=strict',
+      '--field-manager=autoglm-test',
+      '-n',
+      h.ns,
+      '-f',
+      file,
+      '--kubeconfig',
+      testStack().kubernetes.kubeconfig,
+    ]);
     // The router sees them through its watch.
     for (let i = 0; i < 50 && (await chat({})).status !== 401; i++) await new Promise((r) => setTimeout(r, 100));
   });
@@ -74,7 +102,9 @@ describe('gateway policies on a model route', () => {
     expect(none).toMatchObject({ status: 401, body: 'Jwt is missing' });
     expect((await chat({ authorization: `Bearer ${await sign({ sub: 'alice', aud: 'autoglm' }, { key: 'other' })}` })).status).toBe(401);
     expect((await chat({ authorization: `Bearer ${await sign({ sub: 'alice', aud: 'someone-else' })}` })).body).toMatch(/aud/);
-    expect((await chat({ authorization: `Bearer ${await sign({ sub: 'alice', aud: 'autoglm' }, { expiresIn: '-1m' })}` })).body).toMatch(/exp/);
+    expect((await chat({ authorization: `Bearer ${await sign({ sub: 'alice', aud: 'autoglm' }, { expiresIn: '-1m' })}` })).body).toMatch(
+      /exp/,
+    );
     const ok = await chat({ authorization: `Bearer ${await sign({ sub: 'alice', aud: 'autoglm' })}` });
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.body)).toMatchObject({ object: 'chat.completion' });

@@ -14,12 +14,25 @@ describe('GitHub deployments and statuses', () => {
   const h = useReleaseHarness('gh', 'test');
 
   const spec = (version: string, over: Partial<ServiceSpecInput> = {}): ServiceSpecInput => ({
-    service: 'llm', namespace: h.ns, version, environment: 'staging',
+    service: 'llm',
+    namespace: h.ns,
+    version,
+    environment: 'staging',
     image: `registry.local/m@sha256:${createHash('sha256').update(version).digest('hex')}`,
-    model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
-    rollout: { steps: [{ weight: 50 }] }, ...over,
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 2 },
+    replicas: 2,
+    container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+    rollout: { steps: [{ weight: 50 }] },
+    ...over,
   });
-  const target = (ref: string) => ({ owner: 'zai-org', repo: 'Open-AutoGLM', ref, logUrl: 'http://temporal.local/release', environmentUrl: 'http://llm.models.local' });
+  const target = (ref: string) => ({
+    owner: 'zai-org',
+    repo: 'Open-AutoGLM',
+    ref,
+    logUrl: 'http://temporal.local/release',
+    environmentUrl: 'http://llm.models.local',
+  });
   const statesOf = (deploymentId: number) => github.statuses.get(deploymentId)!.map((s) => [s.state, s.description]);
   const release = (s: ServiceSpecInput, ref: string, w = gh.worker) =>
     startRelease(w.client, s, { taskQueue: w.taskQueue, requestedBy: 'github:delivery-1', github: target(ref) }).then((hd) => hd.result());
@@ -29,8 +42,14 @@ describe('GitHub deployments and statuses', () => {
     expect(result.outcome).toBe('promoted');
     const [d] = github.deployments.filter((x) => x.ref === 'v1.0.0');
     expect(d).toMatchObject({ environment: 'staging', production_environment: false });
-    expect(statesOf(d!.id as number)).toEqual([['in_progress', 'v1 started by github:delivery-1'], ['success', 'v1 promoted (initial)']]);
-    expect(github.statuses.get(d!.id as number)![1]).toMatchObject({ log_url: 'http://temporal.local/release', environment_url: 'http://llm.models.local' });
+    expect(statesOf(d!.id as number)).toEqual([
+      ['in_progress', 'v1 started by github:delivery-1'],
+      ['success', 'v1 promoted (initial)'],
+    ]);
+    expect(github.statuses.get(d!.id as number)![1]).toMatchObject({
+      log_url: 'http://temporal.local/release',
+      environment_url: 'http://llm.models.local',
+    });
   });
 
   it('reports a refusal as a failure with the reason', async () => {
@@ -57,7 +76,10 @@ describe('GitHub deployments and statuses', () => {
   it('writes no check run with a token (GitHub lets only Apps), and a failing one with App credentials', async () => {
     expect(github.checkRuns.filter((r) => r.head_sha === github.shaOf('v2.0.0'))).toHaveLength(0);
     const asApp = await startTestWorker('it-gh-app', {
-      GITHUB_API_URL: github.url, GITHUB_TOKEN: '', GITHUB_APP_ID: String(github.app.id), GITHUB_APP_PRIVATE_KEY: github.app.privateKey,
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: '',
+      GITHUB_APP_ID: String(github.app.id),
+      GITHUB_APP_PRIVATE_KEY: github.app.privateKey,
       GITHUB_APP_INSTALLATION_ID: String(github.app.installationId),
     });
     try {
@@ -87,11 +109,15 @@ describe('GitHub deployments and statuses', () => {
     }
   });
 
-  it('is checked against GitHub\'s description: a status GitHub does not know is refused', async () => {
+  it("is checked against GitHub's description: a status GitHub does not know is refused", async () => {
     const res = await fetch(`${github.url}/repos/zai-org/Open-AutoGLM/deployments/1000/statuses`, {
-      method: 'POST', headers: { authorization: `token ${github.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ state: 'done' }),
+      method: 'POST',
+      headers: { authorization: `token ${github.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'done' }),
     });
     expect(res.status).toBe(422);
-    expect(github.violations.splice(0)).toEqual([expect.stringMatching(/request body: \/state must be equal to one of the allowed values/)]);
+    expect(github.violations.splice(0)).toEqual([
+      expect.stringMatching(/request body: \/state must be equal to one of the allowed values/),
+    ]);
   });
 });

@@ -33,24 +33,45 @@ describe('GitHub webhook receiver', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'autoglm-wh-'));
     const spec: ServiceSpecInput = {
-      service: 'llm', namespace: h.ns, version: 'placeholder', environment: 'production', image: `registry.local/open-autoglm@${digest('x')}`,
-      model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+      service: 'llm',
+      namespace: h.ns,
+      version: 'placeholder',
+      environment: 'production',
+      image: `registry.local/open-autoglm@${digest('x')}`,
+      model: { name: 'm' },
+      gpu: { pool: 'l4', perReplica: 2 },
+      replicas: 2,
+      container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
       rollout: { steps: [{ weight: 50 }] },
     };
     writeFileSync(join(dir, 'service.yaml'), stringify(spec));
-    writeFileSync(join(dir, 'webhook.yaml'), stringify({
-      repositories: { [REPO]: { spec: 'service.yaml', environmentUrl: 'http://llm.models.local' } },
-      logUrl: 'http://temporal.local/namespaces/default/workflows/{workflowId}',
-    }));
+    writeFileSync(
+      join(dir, 'webhook.yaml'),
+      stringify({
+        repositories: { [REPO]: { spec: 'service.yaml', environmentUrl: 'http://llm.models.local' } },
+        logUrl: 'http://temporal.local/namespaces/default/workflows/{workflowId}',
+      }),
+    );
     const config = loadReceiverConfig(join(dir, 'webhook.yaml'), SECRET);
-    receiver = await startReceiver(config, { client: gh.worker.client, taskQueue: gh.worker.taskQueue, logger: quiet }, { host: '127.0.0.1', port: 0 });
+    receiver = await startReceiver(
+      config,
+      { client: gh.worker.client, taskQueue: gh.worker.taskQueue, logger: quiet },
+      { host: '127.0.0.1', port: 0 },
+    );
     sender = new WebhookSender(receiver.url, SECRET);
   });
   afterAll(() => receiver?.close());
 
   const deploymentsOf = (tag: string) => github.deployments.filter((d) => d.ref === tag);
   const releaseResult = () => releaseHandle(gh.worker.client, h.ns, 'llm').result();
-  const triggerExists = (tag: string) => gh.worker.client.workflow.getHandle(githubReleaseWorkflowId('zai-org', NAME, tag)).describe().then(() => true, () => false);
+  const triggerExists = (tag: string) =>
+    gh.worker.client.workflow
+      .getHandle(githubReleaseWorkflowId('zai-org', NAME, tag))
+      .describe()
+      .then(
+        () => true,
+        () => false,
+      );
 
   it('starts a release from a signed release.published and reports it to success, riding out GitHub 5xx', async () => {
     github.inject({ status: 502, times: 2 });
@@ -59,18 +80,28 @@ describe('GitHub webhook receiver', () => {
     expect(d.response).toMatchObject({ result: 'started', releaseWorkflowId: `release:${h.ns}.llm` });
     const result = await releaseResult();
     expect(result).toMatchObject({ outcome: 'promoted', version: 'v1.0.0' });
-    const images = (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items.map((x) => x.spec!.template.spec!.containers[0]!.image);
+    const images = (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items.map(
+      (x) => x.spec!.template.spec!.containers[0]!.image,
+    );
     expect(images).toEqual([`registry.local/open-autoglm@${digest('v1.0.0')}`]); // the release's image, not the spec file's
     const [dep] = deploymentsOf('v1.0.0');
     const states = github.statuses.get(dep!.id as number)!;
     expect(states.map((s) => s.state)).toEqual(['in_progress', 'success']);
-    expect(states[0]).toMatchObject({ description: 'v1.0.0 started by github:release-bot', log_url: `http://temporal.local/namespaces/default/workflows/${encodeURIComponent(`release:${h.ns}.llm`)}` });
+    expect(states[0]).toMatchObject({
+      description: 'v1.0.0 started by github:release-bot',
+      log_url: `http://temporal.local/namespaces/default/workflows/${encodeURIComponent(`release:${h.ns}.llm`)}`,
+    });
     const trigger = await gh.worker.client.workflow.getHandle(githubReleaseWorkflowId('zai-org', NAME, 'v1.0.0')).describe();
     expect(trigger.memo).toMatchObject({ delivery: d.guid });
     // The report: a check run on the commit the tag resolved to, completed with the outcome.
     const runs = github.checkRuns.filter((r) => r.head_sha === github.shaOf('v1.0.0'));
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ name: 'autoglm-deploy / production', status: 'completed', conclusion: 'success', output: { title: 'v1.0.0 promoted (initial)' } });
+    expect(runs[0]).toMatchObject({
+      name: 'autoglm-deploy / production',
+      status: 'completed',
+      conclusion: 'success',
+      output: { title: 'v1.0.0 promoted (initial)' },
+    });
     expect((runs[0]!.output as { summary: string }).summary).toContain(`| Service | \`${h.ns}/llm\` |`);
     // Authenticated as the App: JWTs for the installation lookup and token, then installation tokens.
     expect(github.jwtsSeen.length).toBeGreaterThanOrEqual(1);

@@ -41,10 +41,14 @@ describe('GPU pools on kwok nodes', () => {
   });
   afterAll(() => deleteNamespace(kube, ns));
 
-  const podsOf = async (app: string): Promise<V1Pod[]> => (await kube.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
+  const podsOf = async (app: string): Promise<V1Pod[]> =>
+    (await kube.core.listNamespacedPod({ namespace: ns, labelSelector: `app=${app}` })).items;
 
   it('places a GPU pod on its pool and makes it Ready only after the model-load delay', async () => {
-    await kube.apps.createNamespacedDeployment({ namespace: ns, body: modelDeployment('l4-model', ns, { pool: 'l4', gpus: 4, loadDelay: '3s' }) });
+    await kube.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: modelDeployment('l4-model', ns, { pool: 'l4', gpus: 4, loadDelay: '3s' }),
+    });
 
     const running = await eventually('pod running', async () => {
       const [pod] = await podsOf('l4-model');
@@ -68,9 +72,13 @@ describe('GPU pools on kwok nodes', () => {
   });
 
   it('refuses a pod that asks for more GPUs than any node has, with FailedScheduling', async () => {
-    await kube.apps.createNamespacedDeployment({ namespace: ns, body: modelDeployment('too-big', ns, { pool: 'a100', gpus: 16, loadDelay: '0s' }) });
+    await kube.apps.createNamespacedDeployment({
+      namespace: ns,
+      body: modelDeployment('too-big', ns, { pool: 'a100', gpus: 16, loadDelay: '0s' }),
+    });
     const event = await eventually('FailedScheduling event', async () => {
-      const events: CoreV1Event[] = (await kube.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'reason=FailedScheduling' })).items;
+      const events: CoreV1Event[] = (await kube.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'reason=FailedScheduling' }))
+        .items;
       return events.find((e) => e.involvedObject.name?.startsWith('too-big-'));
     });
     expect(event.message).toContain('Insufficient nvidia.com/gpu');

@@ -24,7 +24,12 @@ describe('infra/k8s manifests', () => {
     const { stdout } = await run(KUBECTL, ['kustomize', join(K8S, 'overlays', overlay)]);
     const file = join(mkdtempSync(join(tmpdir(), 'k8s-')), `${overlay}.yaml`);
     writeFileSync(file, stdout.replace(/^(\s+)namespace: models$/gm, `$1namespace: ${ns}`));
-    return { file, kinds: parseAllDocuments(stdout).map((d) => (d.toJS() as { kind: string }).kind).sort() };
+    return {
+      file,
+      kinds: parseAllDocuments(stdout)
+        .map((d) => (d.toJS() as { kind: string }).kind)
+        .sort(),
+    };
   };
   beforeAll(async () => {
     kube = testKube();
@@ -34,8 +39,26 @@ describe('infra/k8s manifests', () => {
 
   it.each(['local', 'production'])('the %s overlay passes server-side validation', async (overlay) => {
     const { file, kinds } = await render(overlay);
-    expect(kinds).toEqual(['BackendTrafficPolicy', 'Deployment', 'HTTPRoute', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PersistentVolumeClaim', 'PodDisruptionBudget', 'SecurityPolicy', 'Service']);
-    const { stdout } = await kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=autoglm-test', '-f', file);
+    expect(kinds).toEqual([
+      'BackendTrafficPolicy',
+      'Deployment',
+      'HTTPRoute',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'PersistentVolumeClaim',
+      'PodDisruptionBudget',
+      'SecurityPolicy',
+      'Service',
+    ]);
+    const { stdout } = await kubectl(
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '--validate=strict',
+      '--field-manager=autoglm-test',
+      '-f',
+      file,
+    );
     expect(stdout.trim().split('\n')).toHaveLength(9);
   });
 
@@ -47,7 +70,11 @@ describe('infra/k8s manifests', () => {
     expect(c.resources?.limits?.['nvidia.com/gpu']).toBe('8');
     expect(c.startupProbe?.failureThreshold).toBe(90);
     expect(d.spec!.template.spec!.nodeSelector).toEqual({ pool: 'a100' });
-    const hpa = await kube.objects.read({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'autoglm', namespace: ns } }) as unknown as { spec: { metrics: { type: string }[] } };
+    const hpa = (await kube.objects.read({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'autoglm', namespace: ns },
+    })) as unknown as { spec: { metrics: { type: string }[] } };
     expect(hpa.spec.metrics.map((m) => m.type)).toEqual(['Resource', 'Resource', 'Pods']);
   });
 
@@ -55,8 +82,28 @@ describe('infra/k8s manifests', () => {
     const text = readFileSync(join(K8S, '..', 'worker', 'deployment.yaml'), 'utf8');
     const file = join(mkdtempSync(join(tmpdir(), 'k8s-')), 'worker.yaml');
     writeFileSync(file, text.replace(/^(\s+)namespace: autoglm-system$/gm, `$1namespace: ${ns}`));
-    const { stdout } = await kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=autoglm-test', '-o', 'json', '-f', file);
-    const d = JSON.parse(stdout) as { metadata: { labels: Record<string, string> }; spec: { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] } } } };
+    const { stdout } = await kubectl(
+      'apply',
+      '--server-side',
+      '--dry-run=server',
+      '--validate=strict',
+      '--field-manager=autoglm-test',
+      '-o',
+      'json',
+      '-f',
+      file,
+    );
+    const d = JSON.parse(stdout) as {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        template: {
+          spec: {
+            serviceAccountName: string;
+            containers: { env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[];
+          };
+        };
+      };
+    };
     expect(d.spec.template.spec.serviceAccountName).toBe('autoglm-worker');
     const env = new Map(d.spec.template.spec.containers[0]!.env.map((e) => [e.name, e]));
     expect(env.get('AUTOGLM_BUILD_ID')?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['app.kubernetes.io/version']");
@@ -68,7 +115,12 @@ describe('infra/k8s manifests', () => {
 
   it('refuses a manifest the API server would not take (the check can fail)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'k8s-')), 'bad.yaml');
-    writeFileSync(file, `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: bad, namespace: ${ns} }\nspec: { maxUnavailable: 1, selectr: {} }\n`);
-    await expect(kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', file)).rejects.toThrow(/\.spec\.selectr: field not declared in schema/);
+    writeFileSync(
+      file,
+      `apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: { name: bad, namespace: ${ns} }\nspec: { maxUnavailable: 1, selectr: {} }\n`,
+    );
+    await expect(kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '-f', file)).rejects.toThrow(
+      /\.spec\.selectr: field not declared in schema/,
+    );
   });
 });

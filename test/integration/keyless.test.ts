@@ -45,14 +45,21 @@ describe('supply chain: keyless sigstore bundles', () => {
   it('matches a subject pattern against the whole subject', async () => {
     const image = await signed('pattern');
     const tags = String.raw`https://github\.com/zai-org/Open-AutoGLM/\.github/workflows/release\.yml@refs/tags/v.*`;
-    await expect(verifyImage({ image, cosignKeys: [], keyless: [{ issuer: GITHUB_ACTIONS_ISSUER, subjectRegExp: tags }] })).resolves.toBeDefined();
+    await expect(
+      verifyImage({ image, cosignKeys: [], keyless: [{ issuer: GITHUB_ACTIONS_ISSUER, subjectRegExp: tags }] }),
+    ).resolves.toBeDefined();
     // Anchored: a pattern matching only part of the subject is not enough.
-    const err = await typeOf(verifyImage({ image, cosignKeys: [], keyless: [{ issuer: GITHUB_ACTIONS_ISSUER, subjectRegExp: 'zai-org/Open-AutoGLM' }] }));
+    const err = await typeOf(
+      verifyImage({ image, cosignKeys: [], keyless: [{ issuer: GITHUB_ACTIONS_ISSUER, subjectRegExp: 'zai-org/Open-AutoGLM' }] }),
+    );
     expect(err.type).toBe(ErrorType.IdentityMismatch);
   });
 
   it.each([
-    ['another workflow', { subject: 'https://github.com/someone/fork/.github/workflows/release.yml@refs/heads/main', issuer: GITHUB_ACTIONS_ISSUER }],
+    [
+      'another workflow',
+      { subject: 'https://github.com/someone/fork/.github/workflows/release.yml@refs/heads/main', issuer: GITHUB_ACTIONS_ISSUER },
+    ],
     ['another issuer', { subject: WORKFLOW, issuer: 'https://accounts.example.com' }],
   ])('refuses a valid bundle from %s (IdentityMismatch)', async (_name, identity) => {
     const image = await signed(`identity-${identity.issuer.length}-${identity.subject.length}`, identity);
@@ -100,7 +107,10 @@ describe('supply chain: keyless sigstore bundles', () => {
 
   describe('SLSA provenance signed keyless', () => {
     const provenance = (repository: string) => ({
-      buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: { workflow: { repository, ref: 'refs/tags/v2.0.0', path: '.github/workflows/release.yml' } } },
+      buildDefinition: {
+        buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+        externalParameters: { workflow: { repository, ref: 'refs/tags/v2.0.0', path: '.github/workflows/release.yml' } },
+      },
       runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' } },
     });
     const want = { repository: 'https://github.com/zai-org/Open-AutoGLM', refPrefix: 'refs/tags/', builders: [] };
@@ -113,27 +123,47 @@ describe('supply chain: keyless sigstore bundles', () => {
 
       const fork = await signed('prov-fork');
       await attestImageKeyless(sigstore, fork, 'https://slsa.dev/provenance/v1', provenance('https://github.com/someone/fork'), releaser);
-      expect((await typeOf(verifyImage({ image: fork, cosignKeys: [], keyless: policy, provenance: want }))).type).toBe(ErrorType.ProvenanceMismatch);
+      expect((await typeOf(verifyImage({ image: fork, cosignKeys: [], keyless: policy, provenance: want }))).type).toBe(
+        ErrorType.ProvenanceMismatch,
+      );
     });
   });
 
   describe('enforcement per environment', () => {
     it('under warn, deploys the pinned image and reports every failed check', async () => {
       const image = await unsigned('warned');
-      const verified = await verifyImage({ image, cosignKeys: [], keyless: policy, provenance: { repository: 'https://github.com/x/y', builders: [] }, enforcement: 'warn' });
+      const verified = await verifyImage({
+        image,
+        cosignKeys: [],
+        keyless: policy,
+        provenance: { repository: 'https://github.com/x/y', builders: [] },
+        enforcement: 'warn',
+      });
       expect(verified.reference).toBe(image);
       expect(verified.violations?.map((v) => v.type)).toEqual([ErrorType.NoSignature, ErrorType.MissingAttestation]);
     });
 
     const h = useReleaseHarness('kl', 'file');
     const spec = (image: string, environment: string) => ({
-      service: 'llm', namespace: h.ns, environment, version: 'v1', image, model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1,
-      rollout: { steps: [{ weight: 50 }] }, supplyChain: { keyless: policy, enforcement: { staging: 'warn' as const } },
+      service: 'llm',
+      namespace: h.ns,
+      environment,
+      version: 'v1',
+      image,
+      model: { name: 'm' },
+      gpu: { pool: 'l4', perReplica: 1 },
+      replicas: 1,
+      rollout: { steps: [{ weight: 50 }] },
+      supplyChain: { keyless: policy, enforcement: { staging: 'warn' as const } },
     });
 
     it('in the pipeline: staging (warn) deploys an unsigned image with its violations in the status; production refuses it', async () => {
       const image = await unsigned('release-warn');
-      const refused = await (await startRelease(h.worker.client, spec(image, 'production'), { taskQueue: h.worker.taskQueue })).result().catch((e: unknown) => e);
+      const refused = await (
+        await startRelease(h.worker.client, spec(image, 'production'), { taskQueue: h.worker.taskQueue })
+      )
+        .result()
+        .catch((e: unknown) => e);
       expect(String((refused as Error & { cause?: Error }).cause?.message)).toMatch(/^image refused: .*no cosign signature/);
       expect((await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items).toHaveLength(0);
 
@@ -144,9 +174,13 @@ describe('supply chain: keyless sigstore bundles', () => {
 
     it('in the pipeline: a keyless-signed image is deployed by digest with the worker configured from the stack', async () => {
       const image = await signed('release-keyless');
-      const result = await (await startRelease(h.worker.client, { ...spec(image, 'production'), version: 'v2' }, { taskQueue: h.worker.taskQueue })).result();
+      const result = await (
+        await startRelease(h.worker.client, { ...spec(image, 'production'), version: 'v2' }, { taskQueue: h.worker.taskQueue })
+      ).result();
       expect(result.status.image).toMatchObject({ reference: image, signatures: [{ format: 'bundle', identity: releaser }] });
-      const images = (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items.map((d) => d.spec!.template.spec!.containers[0]!.image);
+      const images = (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items.map(
+        (d) => d.spec!.template.spec!.containers[0]!.image,
+      );
       expect(images).toEqual([image]);
     });
   });

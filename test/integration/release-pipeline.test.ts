@@ -19,10 +19,21 @@ const digestOf = (version: string) => `sha256:${createHash('sha256').update(vers
 describe('releasePipeline on the local stack', () => {
   const h = useReleaseHarness('rel', 'test');
 
-  const spec = (version: string, over: Partial<ServiceSpecInput> & { pool?: string; gpus?: number; steps?: ServiceSpecInput['rollout']['steps']; allowSwap?: boolean } = {}): ServiceSpecInput => {
+  const spec = (
+    version: string,
+    over: Partial<ServiceSpecInput> & {
+      pool?: string;
+      gpus?: number;
+      steps?: ServiceSpecInput['rollout']['steps'];
+      allowSwap?: boolean;
+    } = {},
+  ): ServiceSpecInput => {
     const { pool = 'l4', gpus = 2, steps = [{ weight: 50, bake: '1s' }], allowSwap = true, ...rest } = over;
     return {
-      service: 'llm', namespace: h.ns, version, image: `registry.local/autoglm/model-server@${digestOf(version)}`,
+      service: 'llm',
+      namespace: h.ns,
+      version,
+      image: `registry.local/autoglm/model-server@${digestOf(version)}`,
       model: { name: 'open-autoglm-7b', loadBudget: '2m' },
       gpu: { pool, perReplica: gpus },
       replicas: 2,
@@ -36,10 +47,14 @@ describe('releasePipeline on the local stack', () => {
   const state = () => readServiceState(h.kube, h.ns, 'llm');
   const start = (s: ServiceSpecInput) => startRelease(h.worker.client, s, { taskQueue: h.worker.taskQueue });
   const waitPhase = (handle: Awaited<ReturnType<typeof start>>, phase: ReleaseStatus['phase']) =>
-    eventually(`phase ${phase}`, async () => {
-      const st = await handle.query(statusQuery);
-      return st.phase === phase ? st : undefined;
-    }, 90_000);
+    eventually(
+      `phase ${phase}`,
+      async () => {
+        const st = await handle.query(statusQuery);
+        return st.phase === phase ? st : undefined;
+      },
+      90_000,
+    );
   const failureOf = async (p: Promise<unknown>) => {
     const err = await p.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -60,7 +75,11 @@ describe('releasePipeline on the local stack', () => {
   });
 
   it('applies the PodDisruptionBudget and NetworkPolicy when a release is promoted, never before, and an aborted one leaves them', async () => {
-    const pdb = () => h.kube.objects.read({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'llm', namespace: h.ns } }).then((o) => o as unknown as { spec: { maxUnavailable: number } }, () => undefined);
+    const pdb = () =>
+      h.kube.objects.read({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'llm', namespace: h.ns } }).then(
+        (o) => o as unknown as { spec: { maxUnavailable: number } },
+        () => undefined,
+      );
     await release(spec('v1'));
     const objects = { disruptionBudget: { maxUnavailable: 1 }, networkPolicy: { allowNamespaces: ['monitoring'] } };
     const v2 = await start(spec('v2', { ...objects, steps: [{ weight: 50, gate: 'manual' }] }));
@@ -69,7 +88,13 @@ describe('releasePipeline on the local stack', () => {
     await v2.executeUpdate(promoteUpdate, { args: [{ approver: 'ci' }] });
     expect((await v2.result()).outcome).toBe('promoted');
     expect((await pdb())?.spec.maxUnavailable).toBe(1);
-    const np = toWire(await h.kube.objects.read({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'llm-ingress', namespace: h.ns } })) as unknown as { metadata: { managedFields: { manager: string; operation: string }[] }; spec: { ingress: { from: unknown[] }[] } };
+    const np = toWire(
+      await h.kube.objects.read({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'llm-ingress', namespace: h.ns },
+      }),
+    ) as unknown as { metadata: { managedFields: { manager: string; operation: string }[] }; spec: { ingress: { from: unknown[] }[] } };
     expect(np.spec.ingress[0]!.from).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
       { namespaceSelector: { matchLabels: { 'autoglm.dev/dr-access': 'true' } } },
@@ -122,7 +147,9 @@ describe('releasePipeline on the local stack', () => {
     await release(spec('v1'));
     const handle = await start(spec('v2', { steps: [{ weight: 50, gate: 'manual' }] }));
     await handle.signal(pauseSignal, { reason: 'change freeze' });
-    const paused = await eventually('paused', async () => ((await handle.query(statusQuery)).paused ? handle.query(statusQuery) : undefined));
+    const paused = await eventually('paused', async () =>
+      (await handle.query(statusQuery)).paused ? handle.query(statusQuery) : undefined,
+    );
     expect(paused.lastReason).toBe('paused: change freeze');
     // A promote is refused while the release is not at a gate.
     await expect(handle.executeUpdate(promoteUpdate, { args: [{ approver: 'bob' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
@@ -157,11 +184,13 @@ describe('releasePipeline on the local stack', () => {
       body: {
         metadata: { name: 'gpu-thief' },
         spec: {
-          replicas: 2, selector: { matchLabels: { app: 'thief' } },
+          replicas: 2,
+          selector: { matchLabels: { app: 'thief' } },
           template: {
             metadata: { labels: { app: 'thief' } },
             spec: {
-              nodeSelector: { pool: 'a100' }, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+              nodeSelector: { pool: 'a100' },
+              tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
               containers: [{ name: 'c', image: 'thief', resources: { limits: { 'nvidia.com/gpu': '4' } } }],
             },
           },

@@ -18,48 +18,94 @@ describe('on-call rollback', () => {
   const h = useReleaseHarness('rb', 'file');
 
   const spec = (version: string, steps: ServiceSpecInput['rollout']['steps'] = [{ weight: 50 }]): ServiceSpecInput => ({
-    service: 'llm', namespace: h.ns, version, environment: 'production',
+    service: 'llm',
+    namespace: h.ns,
+    version,
+    environment: 'production',
     image: `registry.local/m@sha256:${createHash('sha256').update(version).digest('hex')}`,
-    model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 2 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps },
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 2 },
+    replicas: 2,
+    container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+    rollout: { steps },
   });
   const release = (s: ServiceSpecInput) =>
-    startRelease(gh.worker.client, s, { taskQueue: gh.worker.taskQueue, requestedBy: 'ci', github: { owner: 'zai-org', repo: 'Open-AutoGLM', ref: `${s.version}.0` } });
-  const history = async () => JSON.parse((await h.kube.core.readNamespacedConfigMap({ namespace: h.ns, name: historyConfigMapName('llm') })).data!['history.json']!) as RevisionRecord[];
-  const versionsDeployed = async () => (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items.map((d) => d.metadata!.labels!['app.kubernetes.io/version']);
+    startRelease(gh.worker.client, s, {
+      taskQueue: gh.worker.taskQueue,
+      requestedBy: 'ci',
+      github: { owner: 'zai-org', repo: 'Open-AutoGLM', ref: `${s.version}.0` },
+    });
+  const history = async () =>
+    JSON.parse(
+      (await h.kube.core.readNamespacedConfigMap({ namespace: h.ns, name: historyConfigMapName('llm') })).data!['history.json']!,
+    ) as RevisionRecord[];
+  const versionsDeployed = async () =>
+    (await h.kube.apps.listNamespacedDeployment({ namespace: h.ns })).items.map((d) => d.metadata!.labels!['app.kubernetes.io/version']);
 
   it('preempts a running release and ends on the previous revision with no canary left', async () => {
     await (await release(spec('v1'))).result();
     await (await release(spec('v2'))).result();
-    expect((await history()).map((r) => [r.version, r.kind])).toEqual([['v2', 'release'], ['v1', 'release']]);
+    expect((await history()).map((r) => [r.version, r.kind])).toEqual([
+      ['v2', 'release'],
+      ['v1', 'release'],
+    ]);
     const v3 = await release(spec('v3', [{ weight: 50, gate: 'manual' }]));
-    await eventually('v3 at its gate', async () => ((await v3.query(statusQuery)).phase === 'awaiting-promotion' ? true : undefined), 60_000);
+    await eventually(
+      'v3 at its gate',
+      async () => ((await v3.query(statusQuery)).phase === 'awaiting-promotion' ? true : undefined),
+      60_000,
+    );
 
-    const rollback = await startRollback(gh.worker.client, { namespace: h.ns, service: 'llm', reason: 'p99 regression', requestedBy: 'alice' }, { taskQueue: gh.worker.taskQueue });
+    const rollback = await startRollback(
+      gh.worker.client,
+      { namespace: h.ns, service: 'llm', reason: 'p99 regression', requestedBy: 'alice' },
+      { taskQueue: gh.worker.taskQueue },
+    );
     // Never two workflows changing the service: a release asked for meanwhile is refused.
     await expect(release(spec('v4'))).rejects.toBeInstanceOf(ReleaseInProgressError);
-    const again = await startRollback(gh.worker.client, { namespace: h.ns, service: 'llm', reason: 'p99 regression', requestedBy: 'bob' }, { taskQueue: gh.worker.taskQueue });
+    const again = await startRollback(
+      gh.worker.client,
+      { namespace: h.ns, service: 'llm', reason: 'p99 regression', requestedBy: 'bob' },
+      { taskQueue: gh.worker.taskQueue },
+    );
     expect(again.firstExecutionRunId).toBe(rollback.firstExecutionRunId); // attached, not a second rollback
     const result = await rollback.result();
 
     expect(result.outcome).toBe('rolled-back');
-    expect(result.status).toMatchObject({ preempted: { version: 'v3', phase: 'awaiting-promotion' }, target: { version: 'v1' }, requestedBy: 'alice' });
+    expect(result.status).toMatchObject({
+      preempted: { version: 'v3', phase: 'awaiting-promotion' },
+      target: { version: 'v1' },
+      requestedBy: 'alice',
+    });
     expect(result.release).toMatchObject({ outcome: 'promoted', version: 'v1' });
     expect(result.release!.status.weights).toEqual({ stable: 0, canary: 100 });
     expect(await versionsDeployed()).toEqual(['v1']);
     const preempted = await gh.worker.client.workflow.getHandle(v3.workflowId, v3.firstExecutionRunId).result();
-    expect(preempted).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by alice: preempted by an on-call rollback: p99 regression' });
+    expect(preempted).toMatchObject({
+      outcome: 'rolled-back',
+      reason: 'aborted by alice: preempted by an on-call rollback: p99 regression',
+    });
     const [newest] = await history();
     expect(newest).toMatchObject({ version: 'v1', kind: 'rollback', by: 'alice', reason: 'p99 regression' });
 
     // GitHub: v3's deployment failed with the reason; v1's ref deployed again, said by whom.
-    const statesOf = (ref: string) => github.deployments.filter((d) => d.ref === ref).map((d) => github.statuses.get(d.id as number)!.map((s) => `${s.state}: ${s.description}`));
+    const statesOf = (ref: string) =>
+      github.deployments
+        .filter((d) => d.ref === ref)
+        .map((d) => github.statuses.get(d.id as number)!.map((s) => `${s.state}: ${s.description}`));
     expect(statesOf('v3.0').at(-1)!.at(-1)).toMatch(/^failure: rolled back: aborted by alice: preempted by an on-call rollback/);
     expect(statesOf('v1.0').at(-1)).toEqual(['in_progress: v1 started by alice (on-call rollback)', 'success: v1 promoted (surge)']);
   });
 
   it('is harmless when started again after it ended', async () => {
     const before = await history();
-    const r = await (await startRollback(gh.worker.client, { namespace: h.ns, service: 'llm', reason: 'again', requestedBy: 'bob' }, { taskQueue: gh.worker.taskQueue })).result();
+    const r = await (
+      await startRollback(
+        gh.worker.client,
+        { namespace: h.ns, service: 'llm', reason: 'again', requestedBy: 'bob' },
+        { taskQueue: gh.worker.taskQueue },
+      )
+    ).result();
     expect(r.outcome).toBe('unchanged');
     expect(r.status.lastReason).toMatch(/v1 \(.+\) is serving: restored by alice/);
     expect(await history()).toEqual(before);
@@ -67,7 +113,15 @@ describe('on-call rollback', () => {
   });
 
   it('refuses a revision the history does not have, changing nothing', async () => {
-    const err = await (await startRollback(gh.worker.client, { namespace: h.ns, service: 'llm', to: 'v9', reason: 'typo', requestedBy: 'bob' }, { taskQueue: gh.worker.taskQueue })).result().catch((e: unknown) => e);
+    const err = await (
+      await startRollback(
+        gh.worker.client,
+        { namespace: h.ns, service: 'llm', to: 'v9', reason: 'typo', requestedBy: 'bob' },
+        { taskQueue: gh.worker.taskQueue },
+      )
+    )
+      .result()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause?.message).toMatch(/revision v9 is not in the service's history \(known: v1 .*, v2 .*, v1 /);
     expect(await versionsDeployed()).toEqual(['v1']);

@@ -35,7 +35,10 @@ describe('supply chain: digest pinning and cosign signatures', () => {
   });
 
   it.each([
-    [['legacy', 'bundle'], ['legacy', 'bundle']],
+    [
+      ['legacy', 'bundle'],
+      ['legacy', 'bundle'],
+    ],
     [['legacy'], ['legacy']],
     [['bundle'], ['bundle']],
   ] as const)('accepts an image signed in %j, reporting %j', async (formats, expected) => {
@@ -68,7 +71,12 @@ describe('supply chain: digest pinning and cosign signatures', () => {
 
   it('refuses a signature made for another digest, copied next to this image', async () => {
     const signed = await publish('copied-sig', ['legacy']);
-    const other = await publishImage(testStack(), { repository: 'sc/copied-sig', tag: 'v2', sign: [], files: { 'etc/content': 'tampered\n' } });
+    const other = await publishImage(testStack(), {
+      repository: 'sc/copied-sig',
+      tag: 'v2',
+      sign: [],
+      files: { 'etc/content': 'tampered\n' },
+    });
     const repo = `${testStack().registry.host}/sc/copied-sig`;
     await crane('copy', `${repo}:${signed.digest.replace(':', '-')}.sig`, `${repo}:${other.digest.replace(':', '-')}.sig`);
     const err = await typeOf(verifyImage({ image: other.reference, cosignKeys: [key] }));
@@ -78,7 +86,12 @@ describe('supply chain: digest pinning and cosign signatures', () => {
 
   it('follows a re-tagged image to its new digest, and finds it unsigned', async () => {
     const signed = await publish('retagged', ['legacy']);
-    const swapped: PublishedImage = await publishImage(testStack(), { repository: 'sc/retagged', tag: 'v1', sign: [], files: { 'etc/content': 'swapped\n' } });
+    const swapped: PublishedImage = await publishImage(testStack(), {
+      repository: 'sc/retagged',
+      tag: 'v1',
+      sign: [],
+      files: { 'etc/content': 'swapped\n' },
+    });
     expect(swapped.digest).not.toBe(signed.digest);
     const err = await typeOf(verifyImage({ image: signed.tagged, cosignKeys: [key] }));
     expect(err.type).toBe(ErrorType.NoSignature);
@@ -105,14 +118,27 @@ describe('supply chain: digest pinning and cosign signatures', () => {
   });
 
   describe('SLSA provenance (cosign attest)', () => {
-    const policy = { repository: 'https://github.com/zai-org/Open-AutoGLM', refPrefix: 'refs/tags/', builders: ['https://github.com/actions/runner/github-hosted'] };
+    const policy = {
+      repository: 'https://github.com/zai-org/Open-AutoGLM',
+      refPrefix: 'refs/tags/',
+      builders: ['https://github.com/actions/runner/github-hosted'],
+    };
     const provenance = (repository: string) => ({
-      buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: { workflow: { repository, ref: 'refs/tags/v2.0.0', path: '.github/workflows/release.yml' } } },
+      buildDefinition: {
+        buildType: 'https://actions.github.io/buildtypes/workflow/v1',
+        externalParameters: { workflow: { repository, ref: 'refs/tags/v2.0.0', path: '.github/workflows/release.yml' } },
+      },
       runDetails: { builder: { id: 'https://github.com/actions/runner/github-hosted' } },
     });
     const attested = async (name: string, repository: string, format: 'legacy' | 'bundle', signingKey?: SigningKey) => {
       const image = await publish(name, ['legacy']);
-      await attestImage(image.reference, signingKey ?? (await stackSigningKey(testStack())), provenance(repository), 'slsaprovenance1', format);
+      await attestImage(
+        image.reference,
+        signingKey ?? (await stackSigningKey(testStack())),
+        provenance(repository),
+        'slsaprovenance1',
+        format,
+      );
       return image;
     };
 
@@ -131,10 +157,16 @@ describe('supply chain: digest pinning and cosign signatures', () => {
 
     it('refuses an image with no provenance, or one attested by another key', async () => {
       const none = await publish('prov-none', ['legacy']);
-      expect((await typeOf(verifyImage({ image: none.reference, cosignKeys: [key], provenance: policy }))).type).toBe(ErrorType.MissingAttestation);
+      expect((await typeOf(verifyImage({ image: none.reference, cosignKeys: [key], provenance: policy }))).type).toBe(
+        ErrorType.MissingAttestation,
+      );
       const dir = mkdtempSync(join(tmpdir(), 'attester-'));
       await run(bin('cosign'), ['generate-key-pair', '--output-key-prefix', join(dir, 'k')], { env: { COSIGN_PASSWORD: 'p' } });
-      const other = await attested('prov-other-key', policy.repository, 'legacy', { privateKeyPath: join(dir, 'k.key'), publicKeyPath: join(dir, 'k.pub'), password: 'p' });
+      const other = await attested('prov-other-key', policy.repository, 'legacy', {
+        privateKeyPath: join(dir, 'k.key'),
+        publicKeyPath: join(dir, 'k.pub'),
+        password: 'p',
+      });
       const err = await typeOf(verifyImage({ image: other.reference, cosignKeys: [key], provenance: policy }));
       expect(err.type).toBe(ErrorType.MissingAttestation);
       expect(err.message).toMatch(/not signed by a trusted signer/);
@@ -144,13 +176,24 @@ describe('supply chain: digest pinning and cosign signatures', () => {
   describe('in the release pipeline', () => {
     const h = useReleaseHarness('sc', 'file');
     const spec = (image: string) => ({
-      service: 'llm', namespace: h.ns, version: 'v1', image, model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1,
-      rollout: { steps: [{ weight: 50 }] }, supplyChain: { cosignKeys: [key] },
+      service: 'llm',
+      namespace: h.ns,
+      version: 'v1',
+      image,
+      model: { name: 'm' },
+      gpu: { pool: 'l4', perReplica: 1 },
+      replicas: 1,
+      rollout: { steps: [{ weight: 50 }] },
+      supplyChain: { cosignKeys: [key] },
     });
 
     it('refuses an unsigned image before anything reaches the cluster', async () => {
       const image = await publish('release-unsigned', []);
-      const err = await (await startRelease(h.worker.client, spec(image.tagged), { taskQueue: h.worker.taskQueue })).result().catch((e: unknown) => e);
+      const err = await (
+        await startRelease(h.worker.client, spec(image.tagged), { taskQueue: h.worker.taskQueue })
+      )
+        .result()
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
       expect(cause.type).toBe(ErrorType.NoSignature);

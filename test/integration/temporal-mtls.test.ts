@@ -19,7 +19,13 @@ describe('mTLS to Temporal', () => {
     pki = makePki();
     proxy = await startMtlsProxy(pki, testStack().temporal.address);
     ns = await createTestNamespace(testKube(), 'mtls');
-    tlsEnv = { TEMPORAL_ADDRESS: proxy.address, TEMPORAL_TLS_CA: pki.caCert, TEMPORAL_TLS_SERVER_NAME: pki.serverName, TEMPORAL_TLS_CERT: pki.client.cert, TEMPORAL_TLS_KEY: pki.client.key };
+    tlsEnv = {
+      TEMPORAL_ADDRESS: proxy.address,
+      TEMPORAL_TLS_CA: pki.caCert,
+      TEMPORAL_TLS_SERVER_NAME: pki.serverName,
+      TEMPORAL_TLS_CERT: pki.client.cert,
+      TEMPORAL_TLS_KEY: pki.client.key,
+    };
   });
   afterAll(async () => {
     await proxy?.close();
@@ -33,13 +39,29 @@ describe('mTLS to Temporal', () => {
       // already installed in this process
     }
     const taskQueue = `it-mtls-${randomBytes(3).toString('hex')}`;
-    const { worker, client, close } = await workerWithClient({ taskQueue, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv(), ...tlsEnv });
+    const { worker, client, close } = await workerWithClient(
+      { taskQueue, shutdownGraceMs: '2s' },
+      { ...process.env, ...testStackEnv(), ...tlsEnv },
+    );
     try {
       await worker.runUntil(async () => {
-        const result = await (await startRelease(client, {
-          service: 'llm', namespace: ns, version: 'v1', image: `registry.local/m@sha256:${createHash('sha256').update('mtls').digest('hex')}`,
-          model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps: [{ weight: 50 }] },
-        }, { taskQueue })).result();
+        const result = await (
+          await startRelease(
+            client,
+            {
+              service: 'llm',
+              namespace: ns,
+              version: 'v1',
+              image: `registry.local/m@sha256:${createHash('sha256').update('mtls').digest('hex')}`,
+              model: { name: 'm' },
+              gpu: { pool: 'l4', perReplica: 1 },
+              replicas: 1,
+              container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+              rollout: { steps: [{ weight: 50 }] },
+            },
+            { taskQueue },
+          )
+        ).result();
         expect(result.outcome).toBe('promoted');
         // The CLI, configured like the temporal CLI, reads it through the same front (the worker answers the query).
         const st = await cli(['release', 'status', '-s', 'llm', '-n', ns, '--json'], { ...tlsEnv, AUTOGLM_TASK_QUEUE: taskQueue });
@@ -54,7 +76,11 @@ describe('mTLS to Temporal', () => {
 
   it('is refused without a client certificate from the CA', async () => {
     const before = proxy.handshakesRefused();
-    const stranger = await cli(['release', 'status', '-s', 'llm', '-n', ns], { ...tlsEnv, TEMPORAL_TLS_CERT: pki.stranger.cert, TEMPORAL_TLS_KEY: pki.stranger.key });
+    const stranger = await cli(['release', 'status', '-s', 'llm', '-n', ns], {
+      ...tlsEnv,
+      TEMPORAL_TLS_CERT: pki.stranger.cert,
+      TEMPORAL_TLS_KEY: pki.stranger.key,
+    });
     expect(stranger.code).toBe(4);
     expect(stranger.err).toMatch(/cannot reach Temporal at 127\.0\.0\.1:\d+/);
     const none = await cli(['release', 'status', '-s', 'llm', '-n', ns], { ...tlsEnv, TEMPORAL_TLS_CERT: '', TEMPORAL_TLS_KEY: '' });
@@ -65,6 +91,8 @@ describe('mTLS to Temporal', () => {
   it('refuses half a certificate pair in one line (exit 2)', async () => {
     const r = await cli(['release', 'status', '-s', 'llm', '-n', ns], { ...tlsEnv, TEMPORAL_TLS_KEY: '' });
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe('autoglm-deploy: invalid Temporal TLS settings: certFile: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+    expect(r.err.trim()).toBe(
+      'autoglm-deploy: invalid Temporal TLS settings: certFile: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together',
+    );
   });
 });

@@ -19,7 +19,8 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const KUBECTL = join(homedir(), '.cache', 'autoglm-deploy', 'bin', 'kubectl');
 const SA = 'system:serviceaccount:autoglm-system:autoglm-worker';
-const manifests = (file: string) => parseAllDocuments(readFileSync(join(ROOT, 'infra', 'worker', file), 'utf8')).map((d) => d.toJS() as KubeObject);
+const manifests = (file: string) =>
+  parseAllDocuments(readFileSync(join(ROOT, 'infra', 'worker', file), 'utf8')).map((d) => d.toJS() as KubeObject);
 
 // The worker as a least-privilege service: infra/worker/rbac.yaml grants what the activities use
 // and nothing more, and a release passes with the worker holding only that ServiceAccount's token.
@@ -27,18 +28,29 @@ describe('worker RBAC', () => {
   let kube: Kube;
   let ns: string;
   let worker: TestWorker | undefined;
-  const kubectl = (...args: string[]) => run(KUBECTL, [...args, '--kubeconfig', testStack().kubernetes.kubeconfig]).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
+  const kubectl = (...args: string[]) =>
+    run(KUBECTL, [...args, '--kubeconfig', testStack().kubernetes.kubeconfig]).then(
+      (r) => r.stdout,
+      (e: { stdout?: string }) => e.stdout ?? '',
+    );
 
   // Cluster-wide, so it must not outlive the drill test (the stack is reused by later runs).
   const removeDrillRbac = () =>
-    Promise.all(manifests('dr-drill-rbac.yaml').map((o) => kube.objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name } }).catch(() => undefined)));
+    Promise.all(
+      manifests('dr-drill-rbac.yaml').map((o) =>
+        kube.objects.delete({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name } }).catch(() => undefined),
+      ),
+    );
 
   beforeAll(async () => {
     kube = testKube();
     await removeDrillRbac();
     ns = await createTestNamespace(kube, 'rbac');
     await applyObjects(kube, manifests('rbac.yaml'));
-    await applyObjects(kube, manifests('service-namespace-binding.yaml').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } })));
+    await applyObjects(
+      kube,
+      manifests('service-namespace-binding.yaml').map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } })),
+    );
   });
   afterAll(async () => {
     await removeDrillRbac();
@@ -54,7 +66,9 @@ describe('worker RBAC', () => {
       if (m) granted.set(m[1]!, m[2]!.split(' ').sort().join(' '));
     }
     const expected = new Map<string, string>();
-    const roles = manifests('rbac.yaml').filter((o) => o.kind === 'ClusterRole') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }[];
+    const roles = manifests('rbac.yaml').filter((o) => o.kind === 'ClusterRole') as unknown as {
+      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+    }[];
     for (const rule of roles.flatMap((r) => r.rules)) {
       for (const res of rule.resources) {
         // kubectl's notation: deployments.apps, deployments.apps/scale, pods
@@ -79,26 +93,58 @@ describe('worker RBAC', () => {
     await no('create', 'clusterrolebindings');
   });
 
-  it('releases with only the ServiceAccount\'s token', async () => {
-    const token = (await kube.core.createNamespacedServiceAccountToken({ namespace: 'autoglm-system', name: 'autoglm-worker', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status!.token;
-    const admin = parse(readFileSync(testStack().kubernetes.kubeconfig, 'utf8')) as { clusters: { name: string; cluster: Record<string, string> }[] };
+  it("releases with only the ServiceAccount's token", async () => {
+    const token = (
+      await kube.core.createNamespacedServiceAccountToken({
+        namespace: 'autoglm-system',
+        name: 'autoglm-worker',
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      })
+    ).status!.token;
+    const admin = parse(readFileSync(testStack().kubernetes.kubeconfig, 'utf8')) as {
+      clusters: { name: string; cluster: Record<string, string> }[];
+    };
     const file = join(mkdtempSync(join(tmpdir(), 'rbac-')), 'kubeconfig');
-    writeFileSync(file, stringify({
-      apiVersion: 'v1', kind: 'Config', clusters: admin.clusters, 'current-context': 'worker',
-      contexts: [{ name: 'worker', context: { cluster: admin.clusters[0]!.name, user: 'autoglm-worker' } }], users: [{ name: 'autoglm-worker', user: { token } }],
-    }));
+    writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: admin.clusters,
+        'current-context': 'worker',
+        contexts: [{ name: 'worker', context: { cluster: admin.clusters[0]!.name, user: 'autoglm-worker' } }],
+        users: [{ name: 'autoglm-worker', user: { token } }],
+      }),
+    );
     worker = await startTestWorker('it-rbac', { KUBECONFIG: file });
     const spec = (version: string) => ({
-      service: 'llm', namespace: ns, version, image: `registry.local/m@sha256:${createHash('sha256').update(version + ns).digest('hex')}`,
-      model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 2, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps: [{ weight: 50 }] },
+      service: 'llm',
+      namespace: ns,
+      version,
+      image: `registry.local/m@sha256:${createHash('sha256')
+        .update(version + ns)
+        .digest('hex')}`,
+      model: { name: 'm' },
+      gpu: { pool: 'l4', perReplica: 1 },
+      replicas: 2,
+      container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+      rollout: { steps: [{ weight: 50 }] },
     });
-    expect(await (await startRelease(worker.client, spec('v1'), { taskQueue: worker.taskQueue })).result()).toMatchObject({ outcome: 'promoted' });
-    expect(await (await startRelease(worker.client, spec('v2'), { taskQueue: worker.taskQueue })).result()).toMatchObject({ outcome: 'promoted', mode: 'surge' });
+    expect(await (await startRelease(worker.client, spec('v1'), { taskQueue: worker.taskQueue })).result()).toMatchObject({
+      outcome: 'promoted',
+    });
+    expect(await (await startRelease(worker.client, spec('v2'), { taskQueue: worker.taskQueue })).result()).toMatchObject({
+      outcome: 'promoted',
+      mode: 'surge',
+    });
   });
 
-  it("runs a DR drill with only that token once infra/worker/dr-drill-rbac.yaml lets it bind the service role in the copy", async () => {
+  it('runs a DR drill with only that token once infra/worker/dr-drill-rbac.yaml lets it bind the service role in the copy', async () => {
     const store = mkdtempSync(join(tmpdir(), 'rbac-backups-'));
-    const drill = async () => (await startDrill(worker!.client, { namespace: ns, service: 'llm', backupStore: { path: store } }, { taskQueue: worker!.taskQueue })).result();
+    const drill = async () =>
+      (
+        await startDrill(worker!.client, { namespace: ns, service: 'llm', backupStore: { path: store } }, { taskQueue: worker!.taskQueue })
+      ).result();
     // Without it: refused with the reason and the remedy, the copy removed.
     const refused = await drill().catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorkflowFailedError);

@@ -21,7 +21,12 @@ describe('worker process on the Temporal dev server', () => {
   beforeAll(async () => {
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    worker = await startWorkerProcess({ ...testStackEnv(), AUTOGLM_TASK_QUEUE: taskQueue, AUTOGLM_SHUTDOWN_GRACE: '5s', AUTOGLM_METRICS_ADDRESS: `127.0.0.1:${port}` });
+    worker = await startWorkerProcess({
+      ...testStackEnv(),
+      AUTOGLM_TASK_QUEUE: taskQueue,
+      AUTOGLM_SHUTDOWN_GRACE: '5s',
+      AUTOGLM_METRICS_ADDRESS: `127.0.0.1:${port}`,
+    });
     connection = await Connection.connect({ address: testStack().temporal.address });
     client = new Client({ connection });
   });
@@ -59,19 +64,35 @@ describe('worker process on the Temporal dev server', () => {
     expect(err.cause?.message).toMatch(/pools: name at least one pool/);
   });
 
-  it('exports the SDK\'s and the pipeline\'s metrics for Prometheus', async () => {
+  it("exports the SDK's and the pipeline's metrics for Prometheus", async () => {
     const kube = testKube();
     const ns = await createTestNamespace(kube, 'metrics');
     try {
-      const release = await startRelease(client, {
-        service: 'llm', namespace: ns, version: 'v1', image: `registry.local/m@sha256:${'e'.repeat(64)}`, environment: 'staging',
-        model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps: [{ weight: 50 }] },
-      }, { taskQueue });
+      const release = await startRelease(
+        client,
+        {
+          service: 'llm',
+          namespace: ns,
+          version: 'v1',
+          image: `registry.local/m@sha256:${'e'.repeat(64)}`,
+          environment: 'staging',
+          model: { name: 'm' },
+          gpu: { pool: 'l4', perReplica: 1 },
+          replicas: 1,
+          container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+          rollout: { steps: [{ weight: 50 }] },
+        },
+        { taskQueue },
+      );
       expect(await release.result()).toMatchObject({ outcome: 'promoted' });
-      const text = await eventually('the release counted', async () => {
-        const t = await (await fetch(metricsUrl)).text();
-        return /autoglm_releases\{[^}]*outcome="promoted"/.test(t) ? t : undefined;
-      }, 30_000);
+      const text = await eventually(
+        'the release counted',
+        async () => {
+          const t = await (await fetch(metricsUrl)).text();
+          return /autoglm_releases\{[^}]*outcome="promoted"/.test(t) ? t : undefined;
+        },
+        30_000,
+      );
       expect(text).toMatch(/autoglm_releases\{[^}]*environment="staging"[^}]*\} 1/);
       expect(text).toMatch(/autoglm_release_phase_duration_bucket\{[^}]*phase="deploying"/);
       expect(text).toMatch(/temporal_workflow_completed\{/); // the SDK's own

@@ -23,21 +23,46 @@ describe('worker upgrade during a release (Worker Versioning)', () => {
     } catch {
       // already installed in this process
     }
-    const { worker, client, close } = await workerWithClient({ taskQueue, buildId, deploymentName, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv() });
+    const { worker, client, close } = await workerWithClient(
+      { taskQueue, buildId, deploymentName, shutdownGraceMs: '2s' },
+      { ...process.env, ...testStackEnv() },
+    );
     const running = worker.run();
-    const handle = { client, stop: async () => { worker.shutdown(); await running; await close(); } };
+    const handle = {
+      client,
+      stop: async () => {
+        worker.shutdown();
+        await running;
+        await close();
+      },
+    };
     workers.push(handle);
     return handle;
   }
   /** What an operator does after the new build's workers are up: `temporal worker deployment set-current-version`. */
   const setCurrent = (client: Client, buildId: string) =>
-    eventually(`build ${buildId} current`, () =>
-      client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId, identity: 'it' }).then(() => true, () => undefined), 30_000);
+    eventually(
+      `build ${buildId} current`,
+      () =>
+        client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId, identity: 'it' }).then(
+          () => true,
+          () => undefined,
+        ),
+      30_000,
+    );
   const buildsOf = async (handle: WorkflowHandle) => {
     const history = await handle.fetchHistory();
-    return [...new Set(history.events!.flatMap((e) => { const b = e.workflowTaskCompletedEventAttributes?.deploymentVersion?.buildId; return b ? [b] : []; }))];
+    return [
+      ...new Set(
+        history.events!.flatMap((e) => {
+          const b = e.workflowTaskCompletedEventAttributes?.deploymentVersion?.buildId;
+          return b ? [b] : [];
+        }),
+      ),
+    ];
   };
-  const pinnedTo = async (handle: WorkflowHandle) => (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId;
+  const pinnedTo = async (handle: WorkflowHandle) =>
+    (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId;
 
   beforeAll(async () => {
     h.ns = await createTestNamespace(testKube(), 'upg');
@@ -48,8 +73,17 @@ describe('worker upgrade during a release (Worker Versioning)', () => {
   });
 
   const spec = (service: string, version: string, steps: ServiceSpecInput['rollout']['steps']): ServiceSpecInput => ({
-    service, namespace: h.ns, version, image: `registry.local/m@sha256:${createHash('sha256').update(service + version).digest('hex')}`,
-    model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } }, rollout: { steps },
+    service,
+    namespace: h.ns,
+    version,
+    image: `registry.local/m@sha256:${createHash('sha256')
+      .update(service + version)
+      .digest('hex')}`,
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 1 },
+    replicas: 1,
+    container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
+    rollout: { steps },
   });
 
   it('finishes the release in flight on the build that started it; new releases run on the new build', async () => {
@@ -57,7 +91,11 @@ describe('worker upgrade during a release (Worker Versioning)', () => {
     await setCurrent(a.client, 'build-a');
     await (await startRelease(a.client, spec('llm', 'v1', [{ weight: 50 }]), { taskQueue })).result();
     const inFlight = await startRelease(a.client, spec('llm', 'v2', [{ weight: 50, gate: 'manual' }]), { taskQueue });
-    await eventually('v2 at its gate', async () => ((await inFlight.query(statusQuery)).phase === 'awaiting-promotion' ? true : undefined), 60_000);
+    await eventually(
+      'v2 at its gate',
+      async () => ((await inFlight.query(statusQuery)).phase === 'awaiting-promotion' ? true : undefined),
+      60_000,
+    );
 
     // The upgrade: build B's workers come up beside A's and B becomes current.
     const b = await startBuild('build-b');

@@ -27,7 +27,9 @@ describe('replay of recorded workflow histories', () => {
     const secrets = [/ghs_|ghp_|github_pat_/, /PRIVATE KEY/, /COSIGN_PASSWORD|GITHUB_TOKEN=/];
     for (const file of files) {
       const raw = readFileSync(join(HISTORIES, file), 'utf8');
-      const decoded = [...raw.matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join('\n');
+      const decoded = [...raw.matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)]
+        .map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'))
+        .join('\n');
       for (const secret of secrets) expect({ file, found: secret.test(raw) || secret.test(decoded) }).toEqual({ file, found: false });
     }
   });

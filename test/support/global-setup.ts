@@ -7,5 +7,7 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as { __autoglmStartedStack?: boolean }).__autoglmStartedStack = !wasUp;
   const started = Date.now();
   await stackUp(TEST_STACK);
-  process.stderr.write(`\n[stack] "${TEST_STACK}" ${wasUp ? 'was already up' : 'started'} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
+  process.stderr.write(
+    `\n[stack] "${TEST_STACK}" ${wasUp ? 'was already up' : 'started'} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
+  );
 }

@@ -14,7 +14,17 @@ export async function createTestNamespace(kube: Kube, prefix: string): Promise<s
 /** Deletes the namespace and waits until it is gone, so its pods no longer hold GPUs for the next test. */
 export async function deleteNamespace(kube: Kube, name: string): Promise<void> {
   await kube.core.deleteNamespace({ name }).catch(() => undefined);
-  await eventually(`namespace ${name} deleted`, async () => ((await kube.core.readNamespace({ name }).then(() => true, () => false)) ? undefined : true), 60_000);
+  await eventually(
+    `namespace ${name} deleted`,
+    async () =>
+      (await kube.core.readNamespace({ name }).then(
+        () => true,
+        () => false,
+      ))
+        ? undefined
+        : true,
+    60_000,
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -25,21 +25,85 @@ const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, {
 export function makePki(serverName = 'temporal.autoglm.test'): MtlsPki {
   const dir = mkdtempSync(join(tmpdir(), 'mtls-'));
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=autoglm test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=autoglm test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
+    dir,
+  );
   const leaf = (name: string, cn: string, ext: string[]) => {
     openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
     writeFileSync(join(dir, `${name}.ext`), ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature', ...ext].join('\n'));
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`], dir);
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+      ],
+      dir,
+    );
   };
   leaf('server', serverName, [`subjectAltName=DNS:${serverName}`, 'extendedKeyUsage=serverAuth']);
   leaf('client', 'autoglm-worker', ['extendedKeyUsage=clientAuth']);
-  openssl(['req', '-x509', ...ec, '-keyout', 'stranger.key', '-out', 'stranger.crt', '-days', '2', '-subj', '/CN=stranger', '-addext', 'extendedKeyUsage=clientAuth'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'stranger.key',
+      '-out',
+      'stranger.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=stranger',
+      '-addext',
+      'extendedKeyUsage=clientAuth',
+    ],
+    dir,
+  );
   const p = (f: string) => join(dir, f);
-  return { dir, caCert: p('ca.crt'), serverName, client: { cert: p('client.crt'), key: p('client.key') }, stranger: { cert: p('stranger.crt'), key: p('stranger.key') } };
+  return {
+    dir,
+    caCert: p('ca.crt'),
+    serverName,
+    client: { cert: p('client.crt'), key: p('client.key') },
+    stranger: { cert: p('stranger.crt'), key: p('stranger.key') },
+  };
 }
 
 /** Listens on 127.0.0.1 (a free port); resolves with its address and a close function. */
-export async function startMtlsProxy(pki: MtlsPki, upstream: string): Promise<{ address: string; handshakesRefused: () => number; close: () => Promise<void> }> {
+export async function startMtlsProxy(
+  pki: MtlsPki,
+  upstream: string,
+): Promise<{ address: string; handshakesRefused: () => number; close: () => Promise<void> }> {
   const [host, port] = [upstream.slice(0, upstream.lastIndexOf(':')), Number(upstream.slice(upstream.lastIndexOf(':') + 1))];
   let refused = 0;
   const sockets = new Set<TLSSocket>();

@@ -22,7 +22,10 @@ export async function startTestWorker(prefix: string, envOverrides: Record<strin
     // already installed in this process
   }
   const taskQueue = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const { worker, client, close } = await workerWithClient({ taskQueue, shutdownGraceMs: '2s' }, { ...process.env, ...testStackEnv(), ...envOverrides });
+  const { worker, client, close } = await workerWithClient(
+    { taskQueue, shutdownGraceMs: '2s' },
+    { ...process.env, ...testStackEnv(), ...envOverrides },
+  );
   const running = worker.run();
   return {
     client,

@@ -6,7 +6,12 @@ const slos = { p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 };
 const healthy = (): RawAnalysis => ({
   canary: { requests: 120, p95E2eSeconds: 1.1, errorRatio: 0, gpuMemory: 0.62, kvCache: 0.1, queue: 0 },
   queries: {},
-  errorRatioByWindow: Object.fromEntries(analysis.burnRate.windows.flatMap((w) => [[w.long, 0], [w.short, 0]])),
+  errorRatioByWindow: Object.fromEntries(
+    analysis.burnRate.windows.flatMap((w) => [
+      [w.long, 0],
+      [w.short, 0],
+    ]),
+  ),
   series: { e2e: { canary: [1.0, 1.1, 0.9, 1.05, 1.0], baseline: [1.0, 0.95, 1.1, 1.0, 1.02, 0.98], query: 'q' } },
 });
 
@@ -18,16 +23,34 @@ describe('canary checks and the decision', () => {
   });
 
   it.each`
-    name                             | change                                                                          | action        | reason
-    ${'P95 over the SLO'}            | ${(r: RawAnalysis) => { r.canary.p95E2eSeconds = 2.4; }}                        | ${'rollback'} | ${/P95 latency 2400 ms > 2000 ms/}
-    ${'error rate over the SLO'}     | ${(r: RawAnalysis) => { r.canary.errorRatio = 0.08; }}                          | ${'rollback'} | ${/error rate 8.00% > 5.00%/}
-    ${'GPU memory over the SLO'}     | ${(r: RawAnalysis) => { r.canary.gpuMemory = 0.95; }}                           | ${'rollback'} | ${/GPU memory 95.00% > 90.00%/}
-    ${'error budget burning fast'}   | ${(r: RawAnalysis) => { r.errorRatioByWindow = { 120000: 0.1, 15000: 0.2, 600000: 0.01, 60000: 0.01 }; }} | ${'rollback'} | ${/error budget burn 2m\/15s: burn 20.0× \/ 40.0× > 14.4×/}
-    ${'too little canary traffic'}   | ${(r: RawAnalysis) => { r.canary.requests = 3; }}                               | ${'hold'}     | ${/canary answered 3 requests in 1m/}
-    ${'no latency data'}             | ${(r: RawAnalysis) => { delete r.canary.p95E2eSeconds; }}                       | ${'hold'}     | ${/P95 latency: no data/}
-    ${'NaN from 0/0'}                | ${(r: RawAnalysis) => { r.canary.errorRatio = NaN; }}                           | ${'hold'}     | ${/error rate: no data/}
-    ${'Prometheus unreachable'}      | ${(r: RawAnalysis) => { r.unreachable = 'connect ECONNREFUSED'; }}              | ${'hold'}     | ${/Prometheus could not be queried: connect ECONNREFUSED/}
-    ${'canary slower than baseline'} | ${(r: RawAnalysis) => { r.series.e2e = { canary: [1.6, 1.7, 1.65, 1.8, 1.75, 1.7, 1.72, 1.69, 1.66], baseline: [1.0, 0.95, 1.1, 1.0, 1.02, 0.98, 1.01, 0.99, 1.03], query: 'q' }; }} | ${'rollback'} | ${/canary vs baseline: e2e: median 1700 ms vs 1000 ms \(\+70%\), Mann-Whitney U=81/}
+    name | change | action | reason
+    ${'P95 over the SLO'} | ${(r: RawAnalysis) => {
+      r.canary.p95E2eSeconds = 2.4;
+    }} | ${'rollback'} | ${/P95 latency 2400 ms > 2000 ms/}
+    ${'error rate over the SLO'} | ${(r: RawAnalysis) => {
+      r.canary.errorRatio = 0.08;
+    }} | ${'rollback'} | ${/error rate 8.00% > 5.00%/}
+    ${'GPU memory over the SLO'} | ${(r: RawAnalysis) => {
+      r.canary.gpuMemory = 0.95;
+    }} | ${'rollback'} | ${/GPU memory 95.00% > 90.00%/}
+    ${'error budget burning fast'} | ${(r: RawAnalysis) => {
+      r.errorRatioByWindow = { 120000: 0.1, 15000: 0.2, 600000: 0.01, 60000: 0.01 };
+    }} | ${'rollback'} | ${/error budget burn 2m\/15s: burn 20.0× \/ 40.0× > 14.4×/}
+    ${'too little canary traffic'} | ${(r: RawAnalysis) => {
+      r.canary.requests = 3;
+    }} | ${'hold'} | ${/canary answered 3 requests in 1m/}
+    ${'no latency data'} | ${(r: RawAnalysis) => {
+      delete r.canary.p95E2eSeconds;
+    }} | ${'hold'} | ${/P95 latency: no data/}
+    ${'NaN from 0/0'} | ${(r: RawAnalysis) => {
+      r.canary.errorRatio = NaN;
+    }} | ${'hold'} | ${/error rate: no data/}
+    ${'Prometheus unreachable'} | ${(r: RawAnalysis) => {
+      r.unreachable = 'connect ECONNREFUSED';
+    }} | ${'hold'} | ${/Prometheus could not be queried: connect ECONNREFUSED/}
+    ${'canary slower than baseline'} | ${(r: RawAnalysis) => {
+      r.series.e2e = { canary: [1.6, 1.7, 1.65, 1.8, 1.75, 1.7, 1.72, 1.69, 1.66], baseline: [1.0, 0.95, 1.1, 1.0, 1.02, 0.98, 1.01, 0.99, 1.03], query: 'q' };
+    }} | ${'rollback'} | ${/canary vs baseline: e2e: median 1700 ms vs 1000 ms \(\+70%\), Mann-Whitney U=81/}
   `('$name → $action', ({ change, action, reason }) => {
     const raw = healthy();
     change(raw);

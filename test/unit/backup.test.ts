@@ -22,7 +22,7 @@ describe('backup secrets', () => {
     expect(unseal([other, key], sealed, 'ns/api-key')).toEqual({ token: 'hunter2-secret' });
   });
 
-  it('refuses a tampered envelope, another object\'s context, and an unknown key', () => {
+  it("refuses a tampered envelope, another object's context, and an unknown key", () => {
     const sealed = seal(key, { token: 't' }, 'ns/a');
     const flipped = Buffer.from(sealed.ciphertext, 'base64');
     flipped[0] = flipped[0]! ^ 1;
@@ -45,9 +45,17 @@ describe('backup store', () => {
 
   it('writes a whole backup, returns the same one when asked again, and restores the files checked', async () => {
     const dir = join(root, 'ns/llm/b1');
-    const m = await writeBackup(at('b1'), { backupId: 'b1', namespace: 'ns', service: 'llm', objects: [{ kind: 'Service' }], modelDir: models });
+    const m = await writeBackup(at('b1'), {
+      backupId: 'b1',
+      namespace: 'ns',
+      service: 'llm',
+      objects: [{ kind: 'Service' }],
+      modelDir: models,
+    });
     expect(m.files.map((f) => f.path)).toEqual(['tokenizer/vocab.json', 'weights.bin']);
-    expect((await store.list('ns/llm/b1/')).map((o) => o.key)).toEqual(['manifest.json', 'manifest.sha256', 'model/tokenizer/vocab.json', 'model/weights.bin', 'objects.json'].map((k) => `ns/llm/b1/${k}`));
+    expect((await store.list('ns/llm/b1/')).map((o) => o.key)).toEqual(
+      ['manifest.json', 'manifest.sha256', 'model/tokenizer/vocab.json', 'model/weights.bin', 'objects.json'].map((k) => `ns/llm/b1/${k}`),
+    );
     expect(existsSync(join(dir, 'manifest.sha256'))).toBe(true);
     expect(await writeBackup(at('b1'), { backupId: 'b1', namespace: 'ns', service: 'llm', objects: [], modelDir: models })).toEqual(m); // idempotent
     const { manifest, objects } = await readBackup(at('b1'));
@@ -59,11 +67,19 @@ describe('backup store', () => {
 
   it('names what is corrupt or missing', async () => {
     const dir = join(root, 'ns/llm/b2');
-    const m = await writeBackup(at('b2'), { backupId: 'b2', namespace: 'ns', service: 'llm', objects: [{ kind: 'Service' }], modelDir: models });
+    const m = await writeBackup(at('b2'), {
+      backupId: 'b2',
+      namespace: 'ns',
+      service: 'llm',
+      objects: [{ kind: 'Service' }],
+      modelDir: models,
+    });
     writeFileSync(join(dir, 'objects.json'), '[{"kind":"Secret"}]');
     await expect(readBackup(at('b2'))).rejects.toThrow(/corrupt: objects.json does not match its checksum/);
     writeFileSync(join(dir, 'model', 'weights.bin'), 'x');
-    await expect(restoreFiles(at('b2'), m, join(root, 'r2'))).rejects.toThrow(/model file weights.bin: checksum .* \(1 B\), the manifest says .* \(65536 B\)/);
+    await expect(restoreFiles(at('b2'), m, join(root, 'r2'))).rejects.toThrow(
+      /model file weights.bin: checksum .* \(1 B\), the manifest says .* \(65536 B\)/,
+    );
     writeFileSync(join(dir, 'manifest.json'), '{}');
     await expect(readBackup(at('b2'))).rejects.toThrow(/manifest.json does not match manifest.sha256/);
     await expect(readBackup(at('nope'))).rejects.toMatchObject({ type: 'BackupNotFound' });
@@ -91,7 +107,10 @@ describe('directory store', () => {
     expect(text).toBe('hello');
     expect(await store.get('a/none')).toBeUndefined();
     await store.put('a/d.txt', Buffer.from('x'));
-    expect(await store.list('a/')).toEqual([{ key: 'a/b/c.txt', size: 5 }, { key: 'a/d.txt', size: 1 }]);
+    expect(await store.list('a/')).toEqual([
+      { key: 'a/b/c.txt', size: 5 },
+      { key: 'a/d.txt', size: 1 },
+    ]);
     expect(await store.verify('a/b/c.txt', put.sha256)).toBe(true);
     expect(await store.verify('a/d.txt', put.sha256)).toBe(false);
     expect(await store.verify('a/none', put.sha256)).toBe(false);
@@ -109,7 +128,12 @@ describe('restore into isolation', () => {
   it('moves every object, detaches routes from their gateways, and fences the namespace', () => {
     const objects: BackedUpObject[] = [
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'llm', namespace: 'prod' } },
-      { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'llm', namespace: 'prod' }, spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], hostnames: ['llm.example.com'] } },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'llm', namespace: 'prod' },
+        spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], hostnames: ['llm.example.com'] },
+      },
     ];
     const out = intoIsolatedNamespace(objects, 'dr-llm-1');
     expect(out.every((o) => o.metadata?.namespace === 'dr-llm-1')).toBe(true);
@@ -121,7 +145,13 @@ describe('restore into isolation', () => {
 
 describe('backups from before objects were stored in wire form', () => {
   it("read a NetworkPolicy's model-form `_from` as `from`, and leave wire-form objects alone", () => {
-    const np = (key: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'llm-ingress', namespace: 'ns' }, spec: { podSelector: {}, ingress: [{ [key]: [{ namespaceSelector: { matchLabels: { a: 'b' } } }], ports: [{ port: 8000 }] }] } }) as unknown as BackedUpObject;
+    const np = (key: string) =>
+      ({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'llm-ingress', namespace: 'ns' },
+        spec: { podSelector: {}, ingress: [{ [key]: [{ namespaceSelector: { matchLabels: { a: 'b' } } }], ports: [{ port: 8000 }] }] },
+      }) as unknown as BackedUpObject;
     expect(fromOlderBackup(np('_from'))).toEqual(np('from'));
     expect(fromOlderBackup(np('from'))).toEqual(np('from'));
     expect(intoIsolatedNamespace([np('_from')], 'dr-1')[1]!.spec).toEqual(np('from').spec);
@@ -131,13 +161,38 @@ describe('backups from before objects were stored in wire form', () => {
 describe('drill figures and report', () => {
   const targets = { rtoMs: 300_000, rpoMs: 60_000 };
   it('RPO is the newest change the backup lacks, zero when none', () => {
-    expect(drillFigures(42_000, '2026-11-23T10:00:00Z', '2026-11-23T09:59:00Z', targets)).toEqual({ rtoMs: 42_000, rpoMs: 0, targets, meetsRto: true, meetsRpo: true });
-    expect(drillFigures(400_000, '2026-11-23T10:00:00Z', '2026-11-23T10:01:30Z', targets)).toMatchObject({ rpoMs: 90_000, meetsRto: false, meetsRpo: false });
+    expect(drillFigures(42_000, '2026-11-23T10:00:00Z', '2026-11-23T09:59:00Z', targets)).toEqual({
+      rtoMs: 42_000,
+      rpoMs: 0,
+      targets,
+      meetsRto: true,
+      meetsRpo: true,
+    });
+    expect(drillFigures(400_000, '2026-11-23T10:00:00Z', '2026-11-23T10:01:30Z', targets)).toMatchObject({
+      rpoMs: 90_000,
+      meetsRto: false,
+      meetsRpo: false,
+    });
   });
 
   it('titles the outcome and lays out the figures', () => {
-    const backup = { backupId: 'b', takenAt: 't', newestDataAt: 't', objects: 5, files: 2, bytes: 3 * 2 ** 20, durationMs: 1500, taken: true };
-    const missed = drillReport({ namespace: 'ns', service: 'llm', isolatedNamespace: 'dr-llm-x', backup, figures: drillFigures(400_000, '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z', targets) });
+    const backup = {
+      backupId: 'b',
+      takenAt: 't',
+      newestDataAt: 't',
+      objects: 5,
+      files: 2,
+      bytes: 3 * 2 ** 20,
+      durationMs: 1500,
+      taken: true,
+    };
+    const missed = drillReport({
+      namespace: 'ns',
+      service: 'llm',
+      isolatedNamespace: 'dr-llm-x',
+      backup,
+      figures: drillFigures(400_000, '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z', targets),
+    });
     expect(missed.title).toBe('DR drill missed its targets: ns/llm');
     expect(missed.body).toContain('| RTO (restore start → serving) | 400.0 s — target 300.0 s ❌ |');
     expect(missed.body).toContain('| Backup size | 5 objects, 2 model files, 3.0 MiB |');
@@ -148,8 +203,10 @@ describe('drill figures and report', () => {
 });
 
 describe('the example drill spec', () => {
-  it('is valid, with the seeds\' targets', () => {
-    const spec = DrillSpec.parse(parseDocument(readFileSync(join(__dirname, '..', '..', 'examples', 'drills', 'autoglm.yaml'), 'utf8')).toJS());
+  it("is valid, with the seeds' targets", () => {
+    const spec = DrillSpec.parse(
+      parseDocument(readFileSync(join(__dirname, '..', '..', 'examples', 'drills', 'autoglm.yaml'), 'utf8')).toJS(),
+    );
     expect(spec).toMatchObject({ service: 'autoglm', targets: { rto: 300_000, rpo: 60_000 } });
   });
 });

@@ -1,10 +1,21 @@
 import { parseGpuQuantity, podGpuRequest, podsThatFit, summarizePool, type NodeView, type PodView } from '../../core/gpu-capacity';
 
 const node = (name: string, pool: string, gpus: number, extra: Partial<NodeView> = {}): NodeView => ({
-  name, labels: { pool }, allocatableGpus: gpus, ready: true, unschedulable: false, ...extra,
+  name,
+  labels: { pool },
+  allocatableGpus: gpus,
+  ready: true,
+  unschedulable: false,
+  ...extra,
 });
 const pod = (nodeName: string | undefined, gpus: number[], extra: Partial<PodView> = {}): PodView => ({
-  name: 'p', namespace: 'ns', nodeName, phase: 'Running', containers: gpus.map((g) => ({ gpus: g })), initContainers: [], ...extra,
+  name: 'p',
+  namespace: 'ns',
+  nodeName,
+  phase: 'Running',
+  containers: gpus.map((g) => ({ gpus: g })),
+  initContainers: [],
+  ...extra,
 });
 
 describe('parseGpuQuantity', () => {
@@ -23,13 +34,13 @@ describe('parseGpuQuantity', () => {
 
 describe('podGpuRequest', () => {
   it.each`
-    name                                   | containers | init      | sidecars  | expected
-    ${'sum of app containers'}             | ${[4, 2]}  | ${[]}     | ${[]}     | ${6}
-    ${'init container larger than apps'}   | ${[1]}     | ${[4]}    | ${[]}     | ${4}
-    ${'init smaller than apps'}            | ${[4]}     | ${[2]}    | ${[]}     | ${4}
-    ${'sidecar counts with the apps'}      | ${[2]}     | ${[]}     | ${[1]}    | ${3}
-    ${'sidecar counts with an init too'}   | ${[1]}     | ${[4]}    | ${[1]}    | ${5}
-    ${'no GPUs'}                           | ${[0]}     | ${[]}     | ${[]}     | ${0}
+    name                                 | containers | init   | sidecars | expected
+    ${'sum of app containers'}           | ${[4, 2]}  | ${[]}  | ${[]}    | ${6}
+    ${'init container larger than apps'} | ${[1]}     | ${[4]} | ${[]}    | ${4}
+    ${'init smaller than apps'}          | ${[4]}     | ${[2]} | ${[]}    | ${4}
+    ${'sidecar counts with the apps'}    | ${[2]}     | ${[]}  | ${[1]}   | ${3}
+    ${'sidecar counts with an init too'} | ${[1]}     | ${[4]} | ${[1]}   | ${5}
+    ${'no GPUs'}                         | ${[0]}     | ${[]}  | ${[]}    | ${0}
   `('$name → $expected', ({ containers, init, sidecars, expected }) => {
     const g = (xs: number[]) => xs.map((gpus) => ({ gpus }));
     expect(podGpuRequest({ containers: g(containers), initContainers: g(init), sidecars: g(sidecars) })).toBe(expected);
@@ -39,10 +50,13 @@ describe('podGpuRequest', () => {
 describe('summarizePool', () => {
   const nodes = [node('a-0', 'a100', 8), node('a-1', 'a100', 8), node('l-0', 'l4', 4)];
 
-  it('counts only the pool\'s nodes and the pods bound to them', () => {
+  it("counts only the pool's nodes and the pods bound to them", () => {
     const cap = summarizePool('a100', 'pool', nodes, [pod('a-0', [8]), pod('a-1', [2]), pod('l-0', [4]), pod(undefined, [8])]);
     expect(cap).toMatchObject({ pool: 'a100', allocatable: 16, requested: 10, free: 6, largestFreeOnOneNode: 6 });
-    expect(cap.nodes.map((n) => [n.name, n.free])).toEqual([['a-0', 0], ['a-1', 6]]);
+    expect(cap.nodes.map((n) => [n.name, n.free])).toEqual([
+      ['a-0', 0],
+      ['a-1', 6],
+    ]);
   });
 
   it('ignores finished pods: they hold no GPUs', () => {
@@ -51,7 +65,12 @@ describe('summarizePool', () => {
   });
 
   it('gives no free GPUs on cordoned or NotReady nodes', () => {
-    const cap = summarizePool('a100', 'pool', [node('a-0', 'a100', 8, { unschedulable: true }), node('a-1', 'a100', 8, { ready: false })], []);
+    const cap = summarizePool(
+      'a100',
+      'pool',
+      [node('a-0', 'a100', 8, { unschedulable: true }), node('a-1', 'a100', 8, { ready: false })],
+      [],
+    );
     expect(cap).toMatchObject({ allocatable: 16, requested: 0, free: 0, largestFreeOnOneNode: 0 });
     expect(cap.nodes.every((n) => !n.schedulable)).toBe(true);
   });
@@ -73,14 +92,19 @@ describe('summarizePool', () => {
 
 describe('podsThatFit', () => {
   it.each`
-    frees        | perPod | fit
-    ${[8, 8]}    | ${8}   | ${2}
-    ${[6, 6]}    | ${8}   | ${0}
-    ${[6, 6]}    | ${4}   | ${2}
-    ${[8, 3]}    | ${2}   | ${5}
-    ${[]}        | ${1}   | ${0}
+    frees     | perPod | fit
+    ${[8, 8]} | ${8}   | ${2}
+    ${[6, 6]} | ${8}   | ${0}
+    ${[6, 6]} | ${4}   | ${2}
+    ${[8, 3]} | ${2}   | ${5}
+    ${[]}     | ${1}   | ${0}
   `('free $frees, $perPod GPUs per pod → $fit pods (no pod spans nodes)', ({ frees, perPod, fit }) => {
-    const cap = summarizePool('p', 'pool', (frees as number[]).map((f, i) => node(`n${i}`, 'p', f)), []);
+    const cap = summarizePool(
+      'p',
+      'pool',
+      (frees as number[]).map((f, i) => node(`n${i}`, 'p', f)),
+      [],
+    );
     expect(podsThatFit(cap, perPod)).toBe(fit);
   });
 

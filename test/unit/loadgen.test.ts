@@ -60,7 +60,15 @@ describe('open loop against a real (simulated) server', () => {
   let url: URL;
   beforeAll(async () => {
     // One request at a time, 50 ms each: 20 req/s at most.
-    server = new SimServer(behaviourFromEnv({ MODEL_NAME: 'm', SIM_TTFT_MS: '50', SIM_TTFT_SIGMA: '0', SIM_TOKENS_PER_SECOND: '100000', SIM_MAX_CONCURRENCY: '1' }));
+    server = new SimServer(
+      behaviourFromEnv({
+        MODEL_NAME: 'm',
+        SIM_TTFT_MS: '50',
+        SIM_TTFT_SIGMA: '0',
+        SIM_TOKENS_PER_SECOND: '100000',
+        SIM_MAX_CONCURRENCY: '1',
+      }),
+    );
     url = new URL(`http://127.0.0.1:${await server.listen()}`);
   });
   afterAll(() => server.close());
@@ -68,9 +76,25 @@ describe('open loop against a real (simulated) server', () => {
 
   it('counts the queueing of an overloaded server (no coordinated omission), where a closed loop hides it', async () => {
     const open = new LoadStats({});
-    await runLoad({ endpoint: { url }, model: 'm', profile: profile({ mode: 'constant', rate: 40 }), fromMs: 0, toMs: 2000, seed: 1, stats: open });
+    await runLoad({
+      endpoint: { url },
+      model: 'm',
+      profile: profile({ mode: 'constant', rate: 40 }),
+      fromMs: 0,
+      toMs: 2000,
+      seed: 1,
+      stats: open,
+    });
     const closed = new LoadStats({});
-    await runLoad({ endpoint: { url }, model: 'm', profile: profile({ mode: 'concurrency', concurrency: 1 }), fromMs: 0, toMs: 2000, seed: 1, stats: closed });
+    await runLoad({
+      endpoint: { url },
+      model: 'm',
+      profile: profile({ mode: 'concurrency', concurrency: 1 }),
+      fromMs: 0,
+      toMs: 2000,
+      seed: 1,
+      stats: closed,
+    });
     const o = open.summary();
     const c = closed.summary();
     expect(o.completed).toBe([...arrivals('constant', 40, 0, 2000, seededRandom(1))].length); // every scheduled request was sent and answered, late
@@ -93,8 +117,18 @@ describe('the load-test activity after a worker restart', () => {
   it('resumes from its last heartbeat: the remaining time only, keeping what it had measured', async () => {
     const { runLoadTest } = createModelServiceActivities({ urlTemplate: `http://127.0.0.1:${port}` });
     const input = {
-      namespace: 'ns', targetService: 'llm', model: 'm', durationMs: 3000, slo: {}, title: 't',
-      profile: LoadProfile.parse({ mode: 'constant', rate: 50, promptTokens: { mean: 8, stddev: 0 }, outputTokens: { mean: 4, stddev: 0 } }),
+      namespace: 'ns',
+      targetService: 'llm',
+      model: 'm',
+      durationMs: 3000,
+      slo: {},
+      title: 't',
+      profile: LoadProfile.parse({
+        mode: 'constant',
+        rate: 50,
+        promptTokens: { mean: 8, stddev: 0 },
+        outputTokens: { mean: 4, stddev: 0 },
+      }),
     };
     const first = new MockActivityEnvironment();
     let last: { elapsedMs: number; stats: { completed: number }; resumed: number } | undefined;
@@ -108,7 +142,9 @@ describe('the load-test activity after a worker restart', () => {
     expect(last!.stats.completed).toBeGreaterThan(0);
 
     const started = Date.now();
-    const resumed = (await new MockActivityEnvironment({ heartbeatDetails: last }).run(runLoadTest, input)) as Awaited<ReturnType<typeof runLoadTest>>;
+    const resumed = (await new MockActivityEnvironment({ heartbeatDetails: last }).run(runLoadTest, input)) as Awaited<
+      ReturnType<typeof runLoadTest>
+    >;
     expect(resumed.resumed).toBe(1);
     expect(Date.now() - started).toBeLessThan(3000 - last!.elapsedMs + 700); // only what was left
     // 50 req/s over the whole 3 s, those before the heartbeat kept, those after it sent again.

@@ -11,15 +11,15 @@ const smallD = [1.9, 2.2, 2.8, 2.1, 2.6, 3.0, 2.4];
 
 describe('Mann-Whitney U against SciPy', () => {
   it.each`
-    name                                     | x            | y            | alternative    | method          | u     | p                       | used
-    ${'docs example, exact'}                 | ${males}     | ${females}   | ${'two-sided'} | ${'auto'}       | ${17} | ${0.1111111111111111}   | ${'exact'}
-    ${'docs example, asymptotic'}            | ${males}     | ${females}   | ${'two-sided'} | ${'asymptotic'} | ${17} | ${0.11134688653314041}  | ${'asymptotic'}
-    ${'ties: normal approx., two-sided'}     | ${withTiesA} | ${withTiesB} | ${'two-sided'} | ${'auto'}       | ${83} | ${0.13657742724880367}  | ${'asymptotic'}
-    ${'ties: greater'}                       | ${withTiesA} | ${withTiesB} | ${'greater'}   | ${'auto'}       | ${83} | ${0.06828871362440184}  | ${'asymptotic'}
-    ${'ties: less'}                          | ${withTiesA} | ${withTiesB} | ${'less'}      | ${'auto'}       | ${83} | ${0.9400056073691933}   | ${'asymptotic'}
-    ${'small, no ties: exact two-sided'}     | ${smallC}    | ${smallD}    | ${'two-sided'} | ${'auto'}       | ${39} | ${0.008158508158508158} | ${'exact'}
-    ${'small, no ties: exact greater'}       | ${smallC}    | ${smallD}    | ${'greater'}   | ${'auto'}       | ${39} | ${0.004079254079254079} | ${'exact'}
-    ${'small, no ties: exact less'}          | ${smallC}    | ${smallD}    | ${'less'}      | ${'auto'}       | ${39} | ${0.9976689976689977}   | ${'exact'}
+    name                                 | x            | y            | alternative    | method          | u     | p                       | used
+    ${'docs example, exact'}             | ${males}     | ${females}   | ${'two-sided'} | ${'auto'}       | ${17} | ${0.1111111111111111}   | ${'exact'}
+    ${'docs example, asymptotic'}        | ${males}     | ${females}   | ${'two-sided'} | ${'asymptotic'} | ${17} | ${0.11134688653314041}  | ${'asymptotic'}
+    ${'ties: normal approx., two-sided'} | ${withTiesA} | ${withTiesB} | ${'two-sided'} | ${'auto'}       | ${83} | ${0.13657742724880367}  | ${'asymptotic'}
+    ${'ties: greater'}                   | ${withTiesA} | ${withTiesB} | ${'greater'}   | ${'auto'}       | ${83} | ${0.06828871362440184}  | ${'asymptotic'}
+    ${'ties: less'}                      | ${withTiesA} | ${withTiesB} | ${'less'}      | ${'auto'}       | ${83} | ${0.9400056073691933}   | ${'asymptotic'}
+    ${'small, no ties: exact two-sided'} | ${smallC}    | ${smallD}    | ${'two-sided'} | ${'auto'}       | ${39} | ${0.008158508158508158} | ${'exact'}
+    ${'small, no ties: exact greater'}   | ${smallC}    | ${smallD}    | ${'greater'}   | ${'auto'}       | ${39} | ${0.004079254079254079} | ${'exact'}
+    ${'small, no ties: exact less'}      | ${smallC}    | ${smallD}    | ${'less'}      | ${'auto'}       | ${39} | ${0.9976689976689977}   | ${'exact'}
   `('$name: U = $u, p = $p', ({ x, y, alternative, method, u, p, used }) => {
     const r = mannWhitneyU(x, y, alternative, method);
     expect(r.u).toBe(u);

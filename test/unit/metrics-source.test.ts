@@ -14,7 +14,24 @@ const ANSWERS: Record<string, { status: number; body: unknown }> = {
   empty: { status: 200, body: { status: 'success', data: { resultType: 'vector', result: [] } } },
   nan: { status: 200, body: { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, 'NaN'] }] } } },
   scalar: { status: 200, body: { status: 'success', data: { resultType: 'scalar', result: [1, '7'] } } },
-  series: { status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '1'], [2, '2.5']] }] } } },
+  series: {
+    status: 200,
+    body: {
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [
+          {
+            metric: {},
+            values: [
+              [1, '1'],
+              [2, '2.5'],
+            ],
+          },
+        ],
+      },
+    },
+  },
   'bad(': { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error' } },
   down: { status: 503, body: { status: 'error', error: 'overloaded' } },
 };
@@ -80,7 +97,10 @@ describe('gatherAnalysis over any source', () => {
   /** Another source with its own dialect: the analysis asks it only through the interface. */
   const DIALECT: QueryDialect = {
     name: 'table',
-    trackQueries: (_l, t) => Object.fromEntries(Object.keys(PROMQL.trackQueries(AnalysisSpec.parse({}).labels, t, 60_000)).map((k) => [k, `${k}@${t.revision}`])) as never,
+    trackQueries: (_l, t) =>
+      Object.fromEntries(
+        Object.keys(PROMQL.trackQueries(AnalysisSpec.parse({}).labels, t, 60_000)).map((k) => [k, `${k}@${t.revision}`]),
+      ) as never,
     errorRatio: (_l, t, w) => `errors@${t.revision}/${w}`,
     comparison: (m, _l, t) => `series:${m}@${t.revision}`,
   };
@@ -94,8 +114,11 @@ describe('gatherAnalysis over any source', () => {
   const slos = { p95LatencyMs: 2000, errorRate: 0.05, gpuMemoryUtilization: 0.9 };
   const input = { namespace: 'models', service: 'llm', canaryRevision: 'c', stableRevision: 's', slos, analysis };
 
-  it('asks in the source\'s dialect and judges purely: a slow canary is rolled back with its query as evidence', async () => {
-    const source = table({ 'requests@c': 200, 'p95E2eSeconds@c': 3.2, 'errorRatio@c': 0, 'gpuMemory@c': 0.5, 'errors@c': 0 }, { 'series:e2e@c': [3, 3.1, 3.2, 3.3, 3.1, 3.2], 'series:e2e@s': [1, 1.1, 0.9, 1, 1.05, 0.95] });
+  it("asks in the source's dialect and judges purely: a slow canary is rolled back with its query as evidence", async () => {
+    const source = table(
+      { 'requests@c': 200, 'p95E2eSeconds@c': 3.2, 'errorRatio@c': 0, 'gpuMemory@c': 0.5, 'errors@c': 0 },
+      { 'series:e2e@c': [3, 3.1, 3.2, 3.3, 3.1, 3.2], 'series:e2e@s': [1, 1.1, 0.9, 1, 1.05, 0.95] },
+    );
     const raw = await gatherAnalysis(source, input, 1000);
     expect(raw.queries.p95E2eSeconds).toBe('p95E2eSeconds@c');
     expect(raw.series.e2e).toEqual({ canary: [3, 3.1, 3.2, 3.3, 3.1, 3.2], baseline: [1, 1.1, 0.9, 1, 1.05, 0.95], query: 'series:e2e@c' });

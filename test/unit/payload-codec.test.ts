@@ -42,7 +42,9 @@ describe('AES-GCM payload codec', () => {
 
   it('is configured from the key settings, or not at all', () => {
     expect(payloadDataConverter(undefined, '')).toBeUndefined();
-    expect(payloadDataConverter(randomBytes(32).toString('base64'), ` ${randomBytes(32).toString('base64')} `)?.payloadCodecs).toHaveLength(1);
+    expect(payloadDataConverter(randomBytes(32).toString('base64'), ` ${randomBytes(32).toString('base64')} `)?.payloadCodecs).toHaveLength(
+      1,
+    );
     expect(() => payloadDataConverter('c2hvcnQ=')).toThrow(/32 bytes/);
   });
 });

@@ -14,8 +14,15 @@ const event = (body: string | null, over: Record<string, unknown> = {}) => ({
 describe('parsePublishedRelease', () => {
   it('reads the repository, tag, pinned image and sender', () => {
     expect(parsePublishedRelease(event(`Notes.\n\nimage: registry.example.com/open-autoglm@${DIGEST}\n`))).toEqual({
-      owner: 'zai-org', repo: 'Open-AutoGLM', tag: 'v1.2.0', image: `registry.example.com/open-autoglm@${DIGEST}`, version: 'v1.2.0',
-      prerelease: false, url: 'https://github.com/zai-org/Open-AutoGLM/releases/tag/v1.2.0', sender: 'alice', installationId: 42,
+      owner: 'zai-org',
+      repo: 'Open-AutoGLM',
+      tag: 'v1.2.0',
+      image: `registry.example.com/open-autoglm@${DIGEST}`,
+      version: 'v1.2.0',
+      prerelease: false,
+      url: 'https://github.com/zai-org/Open-AutoGLM/releases/tag/v1.2.0',
+      sender: 'alice',
+      installationId: 42,
     });
   });
 
@@ -34,7 +41,13 @@ describe('parsePublishedRelease', () => {
   });
 
   it('names the field of a payload that is not a release event', () => {
-    const err = (() => { try { parsePublishedRelease(event('x', { repository: { full_name: 'nope' } })); } catch (e) { return e as Error; } })();
+    const err = (() => {
+      try {
+        parsePublishedRelease(event('x', { repository: { full_name: 'nope' } }));
+      } catch (e) {
+        return e as Error;
+      }
+    })();
     expect(err).toBeInstanceOf(MalformedReleaseError);
     expect(err!.message).toMatch(/repository/);
   });
@@ -43,7 +56,10 @@ describe('parsePublishedRelease', () => {
 describe('loadReceiverConfig', () => {
   const dir = mkdtempSync(join(tmpdir(), 'autoglm-rc-'));
   const write = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
-  write('svc.yaml', `service: llm\nnamespace: models\nversion: v0\nimage: registry.example.com/m@${DIGEST}\nmodel: { name: m }\ngpu: { pool: l4, perReplica: 1 }\nreplicas: 1\nrollout: { steps: [{ weight: 50 }] }\n`);
+  write(
+    'svc.yaml',
+    `service: llm\nnamespace: models\nversion: v0\nimage: registry.example.com/m@${DIGEST}\nmodel: { name: m }\ngpu: { pool: l4, perReplica: 1 }\nreplicas: 1\nrollout: { steps: [{ weight: 50 }] }\n`,
+  );
 
   it('loads each repository with its spec, by lower-case name', () => {
     const c = loadReceiverConfig(write('ok.yaml', 'repositories:\n  Zai-Org/Open-AutoGLM: { spec: svc.yaml }\n'), 's3cret');

@@ -1,8 +1,27 @@
 import { appendRevision, chooseRollbackTarget, rollbackSpec, type RevisionRecord } from '../../core/revision-history';
 
 const rec = (version: string, kind: RevisionRecord['kind'] = 'release', madeBy = `release:ns.llm/${version}-${kind}`): RevisionRecord => ({
-  revision: `r-${version}`, version, image: `registry.example.com/m@sha256:${version}`, kind, at: '2026-11-23T10:00:00Z', madeBy,
-  spec: { service: 'llm', namespace: 'ns', version, image: 'x', model: { name: 'm' }, gpu: { pool: 'l4', perReplica: 1 }, replicas: 1, rollout: { steps: [{ weight: 25, bake: '5m' }, { weight: 50, gate: 'manual' }] } },
+  revision: `r-${version}`,
+  version,
+  image: `registry.example.com/m@sha256:${version}`,
+  kind,
+  at: '2026-11-23T10:00:00Z',
+  madeBy,
+  spec: {
+    service: 'llm',
+    namespace: 'ns',
+    version,
+    image: 'x',
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 1 },
+    replicas: 1,
+    rollout: {
+      steps: [
+        { weight: 25, bake: '5m' },
+        { weight: 50, gate: 'manual' },
+      ],
+    },
+  },
   ...(kind === 'rollback' ? { by: 'alice' } : {}),
 });
 
@@ -30,7 +49,10 @@ describe('revision history', () => {
 
   it('changes nothing when asked again after a rollback restored the serving revision', () => {
     const h = [rec('v1', 'rollback'), rec('v2'), rec('v1')];
-    expect(chooseRollbackTarget(h, 'r-v1')).toEqual({ kind: 'unchanged', reason: 'v1 (r-v1) is serving: restored by alice at 2026-11-23T10:00:00Z' });
+    expect(chooseRollbackTarget(h, 'r-v1')).toEqual({
+      kind: 'unchanged',
+      reason: 'v1 (r-v1) is serving: restored by alice at 2026-11-23T10:00:00Z',
+    });
   });
 
   it('takes a named revision or version, and says what is known when it is not', () => {
@@ -38,19 +60,25 @@ describe('revision history', () => {
     expect(chooseRollbackTarget(h, 'r-v3', 'v1')).toMatchObject({ kind: 'target', record: { revision: 'r-v1' } });
     expect(chooseRollbackTarget(h, 'r-v3', 'r-v2')).toMatchObject({ kind: 'target', record: { version: 'v2' } });
     expect(chooseRollbackTarget(h, 'r-v3', 'v3')).toMatchObject({ kind: 'unchanged' });
-    expect(chooseRollbackTarget(h, 'r-v3', 'v9')).toEqual({ kind: 'impossible', reason: 'revision v9 is not in the service\'s history (known: v3 (r-v3), v2 (r-v2), v1 (r-v1))' });
+    expect(chooseRollbackTarget(h, 'r-v3', 'v9')).toEqual({
+      kind: 'impossible',
+      reason: "revision v9 is not in the service's history (known: v3 (r-v3), v2 (r-v2), v1 (r-v1))",
+    });
   });
 
   it('has nothing to go back to from the first revision or an empty history', () => {
     expect(chooseRollbackTarget([rec('v1')], 'r-v1')).toMatchObject({ kind: 'impossible' });
-    expect(chooseRollbackTarget([], undefined)).toMatchObject({ kind: 'impossible', reason: 'the service has no serving revision and no history' });
+    expect(chooseRollbackTarget([], undefined)).toMatchObject({
+      kind: 'impossible',
+      reason: 'the service has no serving revision and no history',
+    });
   });
 
   it('a serving revision the history never saw (deployed before it): the newest recorded one', () => {
     expect(chooseRollbackTarget([rec('v2'), rec('v1')], 'r-other')).toMatchObject({ kind: 'target', record: { version: 'v2' } });
   });
 
-  it('redeploys through the revision\'s own steps without bake or gate, everything else as recorded', () => {
+  it("redeploys through the revision's own steps without bake or gate, everything else as recorded", () => {
     const s = rollbackSpec(rec('v1').spec);
     expect(s.rollout.steps).toEqual([{ weight: 25 }, { weight: 50 }]);
     expect(s).toMatchObject({ version: 'v1', replicas: 1, gpu: { pool: 'l4' } });

@@ -3,27 +3,46 @@ import { planPromotion, planRollout, type BlockedPlan, type PlanInput, type Roll
 
 /** A pool of `nodes` nodes × `perNode` GPUs with `used` GPUs taken on each node, in order. */
 function pool(perNode: number, used: number[]) {
-  const nodes = used.map((_, i) => ({ name: `n${i}`, labels: { pool: 'a100' }, allocatableGpus: perNode, ready: true, unschedulable: false }));
-  const pods = used.map((u, i) => ({ name: `p${i}`, namespace: 'x', nodeName: `n${i}`, phase: 'Running', containers: [{ gpus: u }], initContainers: [] }));
+  const nodes = used.map((_, i) => ({
+    name: `n${i}`,
+    labels: { pool: 'a100' },
+    allocatableGpus: perNode,
+    ready: true,
+    unschedulable: false,
+  }));
+  const pods = used.map((u, i) => ({
+    name: `p${i}`,
+    namespace: 'x',
+    nodeName: `n${i}`,
+    phase: 'Running',
+    containers: [{ gpus: u }],
+    initContainers: [],
+  }));
   return summarizePool('a100', 'pool', nodes, pods);
 }
 
 const input = (over: Partial<PlanInput>): PlanInput => ({
-  replicas: 4, stableReplicas: 4, gpusPerReplica: 4, stableGpusPerReplica: 4,
-  steps: [{ weight: 25 }, { weight: 50 }], exactWeights: false, allowSwap: true,
-  capacity: pool(8, [8, 8]), ...over,
+  replicas: 4,
+  stableReplicas: 4,
+  gpusPerReplica: 4,
+  stableGpusPerReplica: 4,
+  steps: [{ weight: 25 }, { weight: 50 }],
+  exactWeights: false,
+  allowSwap: true,
+  capacity: pool(8, [8, 8]),
+  ...over,
 });
 
 describe('planRollout', () => {
   it.each`
-    name                                    | over                                                                   | mode         | firstStep
-    ${'room for the canary: surge'}         | ${{ capacity: pool(8, [8, 8, 0]) }}                                    | ${'surge'}   | ${{ canaryReplicas: 1, stableReplicas: 4, order: 'canary-first' }}
-    ${'full pool: swap'}                    | ${{}}                                                                  | ${'swap'}    | ${{ canaryReplicas: 1, stableReplicas: 3, order: 'stable-first' }}
-    ${'full pool, swap not allowed'}        | ${{ allowSwap: false }}                                                | ${'blocked'} | ${undefined}
-    ${'bigger canary pods cannot swap'}     | ${{ gpusPerReplica: 8 }}                                               | ${'blocked'} | ${undefined}
-    ${'first release with room'}            | ${{ stableReplicas: 0, capacity: pool(8, [0, 0]) }}                    | ${'initial'} | ${undefined}
-    ${'first release without room'}         | ${{ stableReplicas: 0, replicas: 5, capacity: pool(8, [0, 0]) }}       | ${'blocked'} | ${undefined}
-    ${'one stable pod, full pool'}          | ${{ replicas: 1, stableReplicas: 1, steps: [{ weight: 50 }] }}         | ${'blocked'} | ${undefined}
+    name                                | over                                                             | mode         | firstStep
+    ${'room for the canary: surge'}     | ${{ capacity: pool(8, [8, 8, 0]) }}                              | ${'surge'}   | ${{ canaryReplicas: 1, stableReplicas: 4, order: 'canary-first' }}
+    ${'full pool: swap'}                | ${{}}                                                            | ${'swap'}    | ${{ canaryReplicas: 1, stableReplicas: 3, order: 'stable-first' }}
+    ${'full pool, swap not allowed'}    | ${{ allowSwap: false }}                                          | ${'blocked'} | ${undefined}
+    ${'bigger canary pods cannot swap'} | ${{ gpusPerReplica: 8 }}                                         | ${'blocked'} | ${undefined}
+    ${'first release with room'}        | ${{ stableReplicas: 0, capacity: pool(8, [0, 0]) }}              | ${'initial'} | ${undefined}
+    ${'first release without room'}     | ${{ stableReplicas: 0, replicas: 5, capacity: pool(8, [0, 0]) }} | ${'blocked'} | ${undefined}
+    ${'one stable pod, full pool'}      | ${{ replicas: 1, stableReplicas: 1, steps: [{ weight: 50 }] }}   | ${'blocked'} | ${undefined}
   `('$name → $mode', ({ over, mode, firstStep }) => {
     const plan = planRollout(input(over));
     expect(plan.mode).toBe(mode);
@@ -41,7 +60,10 @@ describe('planRollout', () => {
 
   it('uses free room first and swaps only what is missing', () => {
     const plan = planRollout(input({ capacity: pool(8, [8, 4]) })) as RolloutPlan; // 1 pod fits
-    expect(plan.steps.map((s) => [s.canaryReplicas, s.stableReplicas])).toEqual([[1, 4], [2, 3]]);
+    expect(plan.steps.map((s) => [s.canaryReplicas, s.stableReplicas])).toEqual([
+      [1, 4],
+      [2, 3],
+    ]);
     expect(plan.steps.map((s) => s.order)).toEqual(['canary-first', 'stable-first']);
   });
 
@@ -53,13 +75,26 @@ describe('planRollout', () => {
   });
 
   it('honours explicit replica steps, bake times and manual gates', () => {
-    const plan = planRollout(input({ capacity: pool(8, [8, 8, 0, 0]), steps: [{ replicas: 2, gate: 'manual' }, { weight: 75, bake: 1000 }] })) as RolloutPlan;
+    const plan = planRollout(
+      input({
+        capacity: pool(8, [8, 8, 0, 0]),
+        steps: [
+          { replicas: 2, gate: 'manual' },
+          { weight: 75, bake: 1000 },
+        ],
+      }),
+    ) as RolloutPlan;
     expect(plan.steps[0]).toMatchObject({ canaryReplicas: 2, gate: 'manual' });
     expect(plan.steps[1]).toMatchObject({ canaryReplicas: 3, bakeMs: 1000 });
   });
 
   it('never plans a state with more pods than the pool holds', () => {
-    for (const used of [[8, 8], [8, 4], [4, 4], [8, 8, 0]]) {
+    for (const used of [
+      [8, 8],
+      [8, 4],
+      [4, 4],
+      [8, 8, 0],
+    ]) {
       const capacity = pool(8, used);
       const plan = planRollout(input({ capacity }));
       if (plan.mode === 'blocked') continue;
@@ -71,11 +106,11 @@ describe('planRollout', () => {
 
 describe('planPromotion', () => {
   it.each`
-    name                        | n    | stable | canary | budget | moves
-    ${'room for everything'}    | ${4} | ${4}   | ${2}   | ${8}   | ${[[4, 0]]}
-    ${'no room: one by one'}    | ${3} | ${2}   | ${1}   | ${3}   | ${[[2, 1], [3, 0]]}
-    ${'some room'}              | ${4} | ${4}   | ${1}   | ${6}   | ${[[2, 2], [4, 0]]}
-    ${'canary already full'}    | ${2} | ${1}   | ${2}   | ${3}   | ${[[2, 0]]}
+    name                     | n    | stable | canary | budget | moves
+    ${'room for everything'} | ${4} | ${4}   | ${2}   | ${8}   | ${[[4, 0]]}
+    ${'no room: one by one'} | ${3} | ${2}   | ${1}   | ${3}   | ${[[2, 1], [3, 0]]}
+    ${'some room'}           | ${4} | ${4}   | ${1}   | ${6}   | ${[[2, 2], [4, 0]]}
+    ${'canary already full'} | ${2} | ${1}   | ${2}   | ${3}   | ${[[2, 0]]}
   `('$name', ({ n, stable, canary, budget, moves }) => {
     const plan = planPromotion(n, stable, canary, budget);
     expect(plan.map((m) => [m.canaryReplicas, m.stableReplicas])).toEqual(moves);

@@ -9,7 +9,8 @@ async function serve(env: Record<string, string>, startedAt = Date.now()) {
   servers.push(s);
   const port = await s.listen();
   const url = (p: string) => `http://127.0.0.1:${port}${p}`;
-  const post = (p: string, body: unknown) => fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (p: string, body: unknown) =>
+    fetch(url(p), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { s, url, post };
 }
 afterAll(() => Promise.all(servers.map((s) => s.close())));
@@ -41,7 +42,12 @@ describe('simulated model server', () => {
     const a = await serve({});
     const b = await serve({ SIM_ANSWER_SALT: 'v2' });
     const ask = async (srv: typeof a) => {
-      const res = await srv.post('/v1/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'capital of France?' }], max_tokens: 8, temperature: 0 });
+      const res = await srv.post('/v1/chat/completions', {
+        model: 'm',
+        messages: [{ role: 'user', content: 'capital of France?' }],
+        max_tokens: 8,
+        temperature: 0,
+      });
       return ((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
     };
     const first = await ask(a);
@@ -56,7 +62,9 @@ describe('simulated model server', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const events = (await res.text()).split('\n\n').filter(Boolean);
     expect(events[events.length - 1]).toBe('data: [DONE]');
-    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')) as { choices: { text: string; finish_reason: string | null }[] });
+    const chunks = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e.replace(/^data: /, '')) as { choices: { text: string; finish_reason: string | null }[] });
     expect(chunks).toHaveLength(5);
     expect(chunks[4]!.choices[0]!.finish_reason).toBe('length');
   });
@@ -71,8 +79,15 @@ describe('simulated model server', () => {
     const { url, post } = await serve({});
     await Promise.all([1, 2, 3].map(() => post('/v1/completions', { prompt: 'abcdefgh', max_tokens: 4 }).then((r) => r.text())));
     const text = await (await fetch(url('/metrics'))).text();
-    for (const name of ['vllm:time_to_first_token_seconds_bucket', 'vllm:e2e_request_latency_seconds_count', 'vllm:inter_token_latency_seconds_sum',
-      'vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'DCGM_FI_DEV_FB_USED']) {
+    for (const name of [
+      'vllm:time_to_first_token_seconds_bucket',
+      'vllm:e2e_request_latency_seconds_count',
+      'vllm:inter_token_latency_seconds_sum',
+      'vllm:num_requests_running',
+      'vllm:num_requests_waiting',
+      'vllm:kv_cache_usage_perc',
+      'DCGM_FI_DEV_FB_USED',
+    ]) {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/vllm:request_success_total\{finished_reason="length",model_name="m"\} 3/);
@@ -83,7 +98,9 @@ describe('simulated model server', () => {
   it('fails the configured share of requests with HTTP 500, counted as 5xx', async () => {
     const { url, post } = await serve({ SIM_ERROR_RATE: '1' });
     expect((await post('/v1/completions', { prompt: 'x', max_tokens: 1 })).status).toBe(500);
-    expect(await (await fetch(url('/metrics'))).text()).toMatch(/http_requests_total\{method="POST",status="5xx",handler="\/v1\/completions",model_name="m"\} 1/);
+    expect(await (await fetch(url('/metrics'))).text()).toMatch(
+      /http_requests_total\{method="POST",status="5xx",handler="\/v1\/completions",model_name="m"\} 1/,
+    );
   });
 
   it('queues requests beyond its concurrency limit', async () => {
@@ -96,7 +113,12 @@ describe('simulated model server', () => {
   });
 
   it('reports GPU memory as DCGM does, and the fault changes it after its onset', async () => {
-    const { url } = await serve({ SIM_GPU_MEMORY_MIB: '1000', SIM_GPU_MEMORY_UTILIZATION: '0.5', SIM_FAULT_AFTER: '0s', SIM_FAULT_GPU_MEMORY_UTILIZATION: '0.95' });
+    const { url } = await serve({
+      SIM_GPU_MEMORY_MIB: '1000',
+      SIM_GPU_MEMORY_UTILIZATION: '0.5',
+      SIM_FAULT_AFTER: '0s',
+      SIM_FAULT_GPU_MEMORY_UTILIZATION: '0.95',
+    });
     const text = await (await fetch(url('/metrics'))).text();
     expect(text).toMatch(/DCGM_FI_DEV_FB_USED\{gpu="0",model_name="m"\} 950/);
     expect(text).toMatch(/DCGM_FI_DEV_FB_FREE\{gpu="0",model_name="m"\} 50/);
@@ -106,7 +128,9 @@ describe('simulated model server', () => {
     const { url, post } = await serve({ RESPONSE_CACHE: 'true', SIM_TTFT_MS: '200', SIM_TOKENS_PER_SECOND: '100' });
     const ask = async (body: Record<string, unknown>) => {
       const t0 = Date.now();
-      const res = (await (await post('/v1/completions', { prompt: 'open settings', max_tokens: 5, ...body })).json()) as { choices: { text: string }[] };
+      const res = (await (await post('/v1/completions', { prompt: 'open settings', max_tokens: 5, ...body })).json()) as {
+        choices: { text: string }[];
+      };
       return { text: res.choices[0]!.text, ms: Date.now() - t0 };
     };
     const first = await ask({ temperature: 0 });

@@ -7,7 +7,9 @@ import { loadWorkerConfig, workerTemporalTls } from '../../worker/config';
 describe('TLS to Temporal', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tls-'));
   const file = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
-  const crt = file('c.crt', 'CERT'), key = file('c.key', 'KEY'), ca = file('ca.crt', 'CA');
+  const crt = file('c.crt', 'CERT'),
+    key = file('c.key', 'KEY'),
+    ca = file('ca.crt', 'CA');
 
   it('is plain gRPC unless something asks for TLS', () => {
     expect(temporalTlsFromEnv({})).toBeUndefined();
@@ -23,7 +25,9 @@ describe('TLS to Temporal', () => {
   });
 
   it('names a file it cannot read, and refuses half a pair', () => {
-    expect(() => temporalTlsFromEnv({ TEMPORAL_TLS_CERT: join(dir, 'nope.crt'), TEMPORAL_TLS_KEY: key })).toThrow(new TemporalTlsError(`cannot read the Temporal TLS certificate ${join(dir, 'nope.crt')}: ENOENT`));
+    expect(() => temporalTlsFromEnv({ TEMPORAL_TLS_CERT: join(dir, 'nope.crt'), TEMPORAL_TLS_KEY: key })).toThrow(
+      new TemporalTlsError(`cannot read the Temporal TLS certificate ${join(dir, 'nope.crt')}: ENOENT`),
+    );
     expect(() => temporalTlsFromEnv({ TEMPORAL_TLS_KEY: key })).toThrow(/TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together/);
   });
 });

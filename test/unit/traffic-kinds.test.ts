@@ -7,10 +7,21 @@ import { TRAFFIC_KINDS, TRAFFIC_OBJECT_TYPES, currentSplit, isolatedCopy, traffi
 const IMAGE = `registry.example/llm@sha256:${'a'.repeat(64)}`;
 const spec = (traffic?: ServiceSpecInput['rollout']['traffic'], over: Partial<ServiceSpecInput> = {}) =>
   ServiceSpec.parse({
-    service: 'llm', namespace: 'models', version: 'v2', image: IMAGE, model: { name: 'm' }, gpu: { pool: 'a100', perReplica: 1 }, replicas: 2,
-    rollout: { steps: [{ weight: 50 }], ...(traffic ? { traffic } : {}) }, ...over,
+    service: 'llm',
+    namespace: 'models',
+    version: 'v2',
+    image: IMAGE,
+    model: { name: 'm' },
+    gpu: { pool: 'a100', perReplica: 1 },
+    replicas: 2,
+    rollout: { steps: [{ weight: 50 }], ...(traffic ? { traffic } : {}) },
+    ...over,
   });
-const GATEWAY: ServiceSpecInput['rollout']['traffic'] = { kind: 'gateway-api', gateway: { name: 'edge', namespace: 'gw' }, hostnames: ['llm.example'] };
+const GATEWAY: ServiceSpecInput['rollout']['traffic'] = {
+  kind: 'gateway-api',
+  gateway: { name: 'edge', namespace: 'gw' },
+  hostnames: ['llm.example'],
+};
 const target = (canaryWeight: number) => ({ stableRevision: 'old', canaryRevision: 'new', canaryWeight });
 
 /** What a kind renders for a split, read back by the kinds (the objects as the cluster would return them). */
@@ -23,24 +34,29 @@ function roundTrip(s: ServiceSpec, canaryWeight: number, before: KubeObject[] = 
 
 describe('traffic kinds', () => {
   it.each`
-    name                 | traffic      | weight | split
-    ${'replica-ratio 0'} | ${undefined} | ${0}   | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 0 }}
-    ${'replica-ratio 40'} | ${undefined} | ${40} | ${{ stableRevision: 'old', canaryRevision: 'new' }}
+    name                   | traffic      | weight | split
+    ${'replica-ratio 0'}   | ${undefined} | ${0}   | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 0 }}
+    ${'replica-ratio 40'}  | ${undefined} | ${40}  | ${{ stableRevision: 'old', canaryRevision: 'new' }}
     ${'replica-ratio 100'} | ${undefined} | ${100} | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 100 }}
-    ${'gateway-api 0'}   | ${GATEWAY}   | ${0}   | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 0 }}
-    ${'gateway-api 25'}  | ${GATEWAY}   | ${25}  | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 25 }}
-    ${'gateway-api 100'} | ${GATEWAY}   | ${100} | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 100 }}
+    ${'gateway-api 0'}     | ${GATEWAY}   | ${0}   | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 0 }}
+    ${'gateway-api 25'}    | ${GATEWAY}   | ${25}  | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 25 }}
+    ${'gateway-api 100'}   | ${GATEWAY}   | ${100} | ${{ stableRevision: 'old', canaryRevision: 'new', canaryWeight: 100 }}
   `('$name: the split rendered is the split read back', ({ traffic, weight, split }) => {
     // replica-ratio leaves the main Service to select every revision between 0 and 100: the split follows the pods.
     const main = renderService(spec(), 'main', 'old');
     expect(roundTrip(spec(traffic), weight, [main]).split).toEqual(split);
   });
 
-  it('gateway-api weights are exact and clamped; replica-ratio weights are the pods\' share', () => {
+  it("gateway-api weights are exact and clamped; replica-ratio weights are the pods' share", () => {
     expect(TRAFFIC_KINDS['gateway-api'].exactWeights).toBe(true);
     expect(TRAFFIC_KINDS['replica-ratio'].exactWeights).toBe(false);
     const route = roundTrip(spec(GATEWAY), 140).rendered.find((o) => o.kind === 'HTTPRoute')!;
-    expect((route.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]!.backendRefs.map((b) => [b.name, b.weight])).toEqual([['llm-stable', 0], ['llm-canary', 100]]);
+    expect(
+      (route.spec as { rules: { backendRefs: { name: string; weight: number }[] }[] }).rules[0]!.backendRefs.map((b) => [b.name, b.weight]),
+    ).toEqual([
+      ['llm-stable', 0],
+      ['llm-canary', 100],
+    ]);
   });
 
   it('after promotion every object points at the new revision alone', () => {
@@ -56,11 +72,14 @@ describe('traffic kinds', () => {
     expect(currentSplit([], 'llm')).toBeUndefined();
   });
 
-  it('owned objects: every kind\'s, once each, so a rollback after a kind change deletes what the release made', () => {
+  it("owned objects: every kind's, once each, so a rollback after a kind change deletes what the release made", () => {
     expect(TRAFFIC_OBJECT_TYPES.map((t) => t.kind)).toEqual(['Service', 'HTTPRoute']);
     const created = createdByRelease([renderService(spec(), 'main', 'old')], 'models', 'llm', 'new');
     expect(created.traffic.map((r) => `${r.kind}/${r.name}`)).toEqual(['Service/llm-stable', 'Service/llm-canary', 'HTTPRoute/llm']);
-    const snapshot = [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm-old', namespace: 'models' } }, ...roundTrip(spec(GATEWAY), 0).rendered];
+    const snapshot = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm-old', namespace: 'models' } },
+      ...roundTrip(spec(GATEWAY), 0).rendered,
+    ];
     expect(trafficObjects(snapshot).map((o) => o.kind)).toEqual(['Service', 'Service', 'HTTPRoute']);
   });
 
@@ -74,7 +93,9 @@ describe('traffic kinds', () => {
   it('the NetworkPolicy lets in the namespaces the traffic kind sends from', () => {
     const sources = (s: ServiceSpec) => {
       const np = renderServiceObjects(s).find((o) => o.kind === 'NetworkPolicy')!;
-      return (np.spec as { ingress: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[] }).ingress[0]!.from.map((f) => Object.values(f.namespaceSelector.matchLabels)[0]);
+      return (np.spec as { ingress: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }[] }).ingress[0]!.from.map(
+        (f) => Object.values(f.namespaceSelector.matchLabels)[0],
+      );
     };
     expect(sources(spec(GATEWAY, { networkPolicy: { allowNamespaces: ['ops'] } }))).toEqual(['gw', 'ops', 'true']);
     expect(sources(spec(undefined, { networkPolicy: { allowNamespaces: ['ops'] } }))).toEqual(['ops', 'true']);

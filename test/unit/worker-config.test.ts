@@ -3,8 +3,17 @@ import { ConfigError, loadWorkerConfig } from '../../worker/config';
 describe('worker configuration', () => {
   it('has defaults for everything', () => {
     expect(loadWorkerConfig({}, {})).toEqual({
-      temporalAddress: '127.0.0.1:7233', namespace: 'default', taskQueue: 'autoglm-deploy', shutdownGraceMs: 30_000, logLevel: 'INFO', insecureRegistries: [],
-      serviceUrl: 'http://{service}.{namespace}.svc:{port}', githubApiUrl: 'https://api.github.com', backupPreviousKeys: '', payloadPreviousKeys: '', deploymentName: 'autoglm-deploy',
+      temporalAddress: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'autoglm-deploy',
+      shutdownGraceMs: 30_000,
+      logLevel: 'INFO',
+      insecureRegistries: [],
+      serviceUrl: 'http://{service}.{namespace}.svc:{port}',
+      githubApiUrl: 'https://api.github.com',
+      backupPreviousKeys: '',
+      payloadPreviousKeys: '',
+      deploymentName: 'autoglm-deploy',
     });
   });
 
@@ -29,16 +38,16 @@ describe('worker configuration', () => {
   });
 
   it.each`
-    input                                   | field
-    ${{ temporalAddress: 'no-port' }}       | ${'temporalAddress'}
-    ${{ shutdownGraceMs: 'soon' }}          | ${'shutdownGraceMs'}
-    ${{ logLevel: 'LOUD' }}                 | ${'logLevel'}
-    ${{ githubAppId: '42' }}                | ${'githubAppId'}
+    input                                                           | field
+    ${{ temporalAddress: 'no-port' }}                               | ${'temporalAddress'}
+    ${{ shutdownGraceMs: 'soon' }}                                  | ${'shutdownGraceMs'}
+    ${{ logLevel: 'LOUD' }}                                         | ${'logLevel'}
+    ${{ githubAppId: '42' }}                                        | ${'githubAppId'}
     ${{ githubAppId: 'my-app', githubAppPrivateKeyFile: '/k.pem' }} | ${'githubAppId'}
-    ${{ githubAppPrivateKey: 'hunter2' }}   | ${'githubAppPrivateKey'}
-    ${{ temporalTlsCert: '/tls/c.pem' }}    | ${'temporalTlsCert'}
-    ${{ temporalTlsKey: '/tls/k.pem' }}     | ${'temporalTlsCert'}
-    ${{ temporalTls: 'yes' }}               | ${'temporalTls'}
+    ${{ githubAppPrivateKey: 'hunter2' }}                           | ${'githubAppPrivateKey'}
+    ${{ temporalTlsCert: '/tls/c.pem' }}                            | ${'temporalTlsCert'}
+    ${{ temporalTlsKey: '/tls/k.pem' }}                             | ${'temporalTlsCert'}
+    ${{ temporalTls: 'yes' }}                                       | ${'temporalTls'}
   `('refuses $input naming $field', ({ input, field }) => {
     expect(() => loadWorkerConfig(input, {})).toThrow(ConfigError);
     expect(() => loadWorkerConfig(input, {})).toThrow(new RegExp(`${field}:`));

@@ -20,7 +20,13 @@ const healthy = (): RawAnalysis => ({
   series: {},
 });
 const slow = (): RawAnalysis => ({ ...healthy(), canary: { ...healthy().canary, p95E2eSeconds: 3.2 } });
-const silent = (): RawAnalysis => ({ canary: {}, queries: {}, errorRatioByWindow: {}, series: {}, unreachable: 'connect ECONNREFUSED 127.0.0.1:9090' });
+const silent = (): RawAnalysis => ({
+  canary: {},
+  queries: {},
+  errorRatioByWindow: {},
+  series: {},
+  unreachable: 'connect ECONNREFUSED 127.0.0.1:9090',
+});
 
 /** Fake activities: the cluster, plus analyses answered by `script(n)` for the n-th check. */
 function world(script: (n: number) => RawAnalysis, golden?: { stable: string; canary: string }) {
@@ -38,21 +44,32 @@ function world(script: (n: number) => RawAnalysis, golden?: { stable: string; ca
     goldenPrompts: async (input: { prompts: string[] }) => {
       cluster.calls.push({ name: 'goldenPrompts', input });
       const same = !golden || golden.stable === golden.canary;
-      return { compared: input.prompts.length, mismatches: same ? [] : input.prompts.map((prompt) => ({ prompt, ...golden! })), failures: [] };
+      return {
+        compared: input.prompts.length,
+        mismatches: same ? [] : input.prompts.map((prompt) => ({ prompt, ...golden! })),
+        failures: [],
+      };
     },
   };
   return { cluster, activities, checks: () => n };
 }
 
 const spec = (analysis: object = {}, bake = '1m'): ServiceSpecInput => ({
-  service: 'llm', namespace: 'ns', version: 'v2', image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' }, gpu: { pool: 'a100', perReplica: 8 }, replicas: 2,
+  service: 'llm',
+  namespace: 'ns',
+  version: 'v2',
+  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
+  model: { name: 'm', loadBudget: '10m' },
+  gpu: { pool: 'a100', perReplica: 8 },
+  replicas: 2,
   rollout: { steps: [{ weight: 50, bake }] },
   analysis: { interval: '5s', noDataBudget: '30s', ...analysis },
 });
 
 const run = (w: ReturnType<typeof world>, s: ServiceSpecInput) =>
-  ts.withWorker(w.activities, (taskQueue) => ts.env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: s }] }));
+  ts.withWorker(w.activities, (taskQueue) =>
+    ts.env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: s }] }),
+  );
 
 const failure = async (p: Promise<unknown>) => {
   const err = await p.catch((e: unknown) => e);
@@ -76,13 +93,26 @@ describe('canary analysis in the release workflow (time skipping)', () => {
     expect(err.message).toMatch(/^release rolled back: analysis at step 1: P95 latency 3200 ms > 2000 ms/);
     expect(w.checks()).toBe(4);
     // The evidence is in the failure itself, not only in the status query.
-    const [details] = err.details as [{ analysis: { decision: { action: string }; checks: { name: string; value?: number; threshold?: number; query?: string }[] } }];
-    expect(details).toMatchObject({ outcome: 'rolled-back', failedIn: 'canary', reason: expect.stringMatching(/^analysis at step 1: P95 latency/) });
+    const [details] = err.details as [
+      { analysis: { decision: { action: string }; checks: { name: string; value?: number; threshold?: number; query?: string }[] } },
+    ];
+    expect(details).toMatchObject({
+      outcome: 'rolled-back',
+      failedIn: 'canary',
+      reason: expect.stringMatching(/^analysis at step 1: P95 latency/),
+    });
     expect(details.analysis.decision.action).toBe('rollback');
-    expect(details.analysis.checks.find((c) => c.name === 'P95 latency')).toMatchObject({ value: 3200, threshold: 2000, query: 'histogram_quantile(0.95, …)' });
+    expect(details.analysis.checks.find((c) => c.name === 'P95 latency')).toMatchObject({
+      value: 3200,
+      threshold: 2000,
+      query: 'histogram_quantile(0.95, …)',
+    });
     // Traffic to the stable is the first thing after the verdict.
     const names = w.cluster.calls.map((c) => c.name);
-    expect(names.slice(names.lastIndexOf('analyzeCanary') + 1, names.lastIndexOf('analyzeCanary') + 3)).toEqual(['applyObjects', 'deleteObjects']);
+    expect(names.slice(names.lastIndexOf('analyzeCanary') + 1, names.lastIndexOf('analyzeCanary') + 3)).toEqual([
+      'applyObjects',
+      'deleteObjects',
+    ]);
   });
 
   it('never promotes on missing data: holds past the bake, then rolls back when the budget is spent', async () => {
@@ -103,7 +133,11 @@ describe('canary analysis in the release workflow (time skipping)', () => {
   it('with onNoData: pause, waits for a person instead of rolling back', async () => {
     const w = world((n) => (n < 8 ? silent() : healthy()));
     const result = await ts.withWorker(w.activities, async (taskQueue) => {
-      const handle = await ts.env.client.workflow.start('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ onNoData: 'pause' }, '10s') }] });
+      const handle = await ts.env.client.workflow.start('releasePipeline', {
+        taskQueue,
+        workflowId: releaseWorkflowId('ns', 'llm'),
+        args: [{ spec: spec({ onNoData: 'pause' }, '10s') }],
+      });
       for (;;) {
         const st = await handle.query(statusQuery);
         if (st.paused) {
@@ -122,7 +156,9 @@ describe('canary analysis in the release workflow (time skipping)', () => {
     const w = world(healthy, { stable: 'tap settings', canary: 'open search' });
     const err = await failure(run(w, spec({ goldenPrompts: ['Open the settings app'] })));
     expect(err.type).toBe(ErrorType.AnalysisFailed);
-    expect(err.message).toMatch(/1 of 1 golden prompts answered differently at temperature 0 \(first: "Open the settings app": stable "tap settings…", canary "open search…"\)/);
+    expect(err.message).toMatch(
+      /1 of 1 golden prompts answered differently at temperature 0 \(first: "Open the settings app": stable "tap settings…", canary "open search…"\)/,
+    );
     expect(w.checks()).toBe(0);
   });
 });

@@ -11,16 +11,44 @@ type Activities = ReturnType<typeof createKubernetesActivities> & ReturnType<typ
  * Scripted activities for workflow control-flow tests: a pool of `nodes` × 8 GPUs, a stable
  * revision of `stableReplicas` pods, and a log of every call in order.
  */
-export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stableReplicas: number; failWait?: (input: { selector: string; replicas: number }) => Error | undefined }) {
+export function fakeCluster(opts: {
+  nodes: number;
+  usedPerNode: number[];
+  stableReplicas: number;
+  failWait?: (input: { selector: string; replicas: number }) => Error | undefined;
+}) {
   const calls: { name: string; input: unknown }[] = [];
   const snapshot: KubeObject[] = [
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm-stable01', namespace: 'ns' }, spec: { replicas: opts.stableReplicas } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'llm', namespace: 'ns' }, spec: { selector: { 'autoglm.dev/revision': 'stable01' } } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'llm-stable01', namespace: 'ns' },
+      spec: { replicas: opts.stableReplicas },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'llm', namespace: 'ns' },
+      spec: { selector: { 'autoglm.dev/revision': 'stable01' } },
+    },
   ];
   const state: ServiceState = {
-    namespace: 'ns', service: 'llm', stableRevision: 'stable01', snapshot,
+    namespace: 'ns',
+    service: 'llm',
+    stableRevision: 'stable01',
+    snapshot,
     revisions: opts.stableReplicas
-      ? [{ deployment: 'llm-stable01', revision: 'stable01', version: 'v1', image: 'img@sha256:0', replicas: opts.stableReplicas, readyReplicas: opts.stableReplicas, gpusPerReplica: 8 }]
+      ? [
+          {
+            deployment: 'llm-stable01',
+            revision: 'stable01',
+            version: 'v1',
+            image: 'img@sha256:0',
+            replicas: opts.stableReplicas,
+            readyReplicas: opts.stableReplicas,
+            gpusPerReplica: 8,
+          },
+        ]
       : [],
   };
   const history: RevisionRecord[] = [];
@@ -34,8 +62,21 @@ export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stable
     },
     readPoolCapacity: async (input) => {
       calls.push({ name: 'readPoolCapacity', input });
-      const nodes = opts.usedPerNode.map((_, i) => ({ name: `n${i}`, labels: { pool: 'a100' }, allocatableGpus: 8, ready: true, unschedulable: false }));
-      const pods = opts.usedPerNode.map((u, i) => ({ name: `p${i}`, namespace: 'ns', nodeName: `n${i}`, phase: 'Running', containers: [{ gpus: u }], initContainers: [] }));
+      const nodes = opts.usedPerNode.map((_, i) => ({
+        name: `n${i}`,
+        labels: { pool: 'a100' },
+        allocatableGpus: 8,
+        ready: true,
+        unschedulable: false,
+      }));
+      const pods = opts.usedPerNode.map((u, i) => ({
+        name: `p${i}`,
+        namespace: 'ns',
+        nodeName: `n${i}`,
+        phase: 'Running',
+        containers: [{ gpus: u }],
+        initContainers: [],
+      }));
       return summarizePool('a100', 'pool', nodes, pods);
     },
     applyObjects: log('applyObjects'),
@@ -59,7 +100,8 @@ export function fakeCluster(opts: { nodes: number; usedPerNode: number[]; stable
     settleTraffic: log('settleTraffic'),
     readTrafficSplit: async (input) => {
       calls.push({ name: 'readTrafficSplit', input });
-      const last = calls.filter((c) => c.name === 'setTrafficWeights').at(-1)?.input as { target: { stableRevision: string; canaryRevision: string; canaryWeight: number } } | undefined;
+      const last = calls.filter((c) => c.name === 'setTrafficWeights').at(-1)?.input as
+        { target: { stableRevision: string; canaryRevision: string; canaryWeight: number } } | undefined;
       return last ? last.target : { stableRevision: 'stable01', canaryWeight: 0 };
     },
   };

@@ -10,12 +10,22 @@ import { useTimeSkipping } from './time-skipping';
 // Control flow of releasePipeline with scripted activities, on Temporal's time-skipping test
 // server: hours of bake time and gate timeouts pass at once. Canary analysis is off here (its own file).
 const ts = useTimeSkipping();
-const env = { get client() { return ts.env.client; } };
-const withWorker = <T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>) => ts.withWorker(cluster.activities, fn);
+const env = {
+  get client() {
+    return ts.env.client;
+  },
+};
+const withWorker = <T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>) =>
+  ts.withWorker(cluster.activities, fn);
 
 const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
-  service: 'llm', namespace: 'ns', version: 'v2', image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' }, gpu: { pool: 'a100', perReplica: 8 }, replicas: 2,
+  service: 'llm',
+  namespace: 'ns',
+  version: 'v2',
+  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
+  model: { name: 'm', loadBudget: '10m' },
+  gpu: { pool: 'a100', perReplica: 8 },
+  replicas: 2,
   rollout: { steps: [{ weight: 50, bake: '2h' }], ...over },
   analysis: { enabled: false },
 });
@@ -35,13 +45,21 @@ describe('releasePipeline control flow (time skipping)', () => {
     expect(scales[0]).toMatchObject({ deployment: 'llm-stable01', replicas: 1 });
     expect(scales[1]!.deployment).not.toBe('llm-stable01');
     expect(names(cluster).slice(-3)).toEqual(['settleTraffic', 'deleteObjects', 'recordRevision']);
-    expect(cluster.history[0]).toMatchObject({ kind: 'release', version: expect.any(String), madeBy: expect.stringMatching(/^release:ns\.llm\//) });
+    expect(cluster.history[0]).toMatchObject({
+      kind: 'release',
+      version: expect.any(String),
+      madeBy: expect.stringMatching(/^release:ns\.llm\//),
+    });
   });
 
   it('refuses a blocked plan before any change', async () => {
     const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
     const err = await withWorker(cluster, (taskQueue) =>
-      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ allowSwap: false }) }] }),
+      env.client.workflow.execute('releasePipeline', {
+        taskQueue,
+        workflowId: releaseWorkflowId('ns', 'llm'),
+        args: [{ spec: spec({ allowSwap: false }) }],
+      }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const refused = (err as WorkflowFailedError).cause as ApplicationFailure;
@@ -55,7 +73,11 @@ describe('releasePipeline control flow (time skipping)', () => {
   it('an abort during the bake rolls back at once: traffic to stable first, then the canary goes, then the stable is restored', async () => {
     const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
     const result = await withWorker(cluster, async (taskQueue) => {
-      const handle = await env.client.workflow.start('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ steps: [{ weight: 50, bake: '10h' }] }) }] });
+      const handle = await env.client.workflow.start('releasePipeline', {
+        taskQueue,
+        workflowId: releaseWorkflowId('ns', 'llm'),
+        args: [{ spec: spec({ steps: [{ weight: 50, bake: '10h' }] }) }],
+      });
       for (;;) {
         if ((await handle.query(statusQuery)).weights.canary === 50) break;
         await new Promise((r) => setTimeout(r, 50));
@@ -66,7 +88,16 @@ describe('releasePipeline control flow (time skipping)', () => {
     expect(result).toMatchObject({ outcome: 'rolled-back', reason: 'aborted by carol: operator' });
     expect(result.status.timings.canary ?? 0).toBeLessThan(10 * 3600_000); // did not sit out the bake
     const afterAbort = cluster.calls.slice(cluster.calls.findIndex((c) => c.name === 'setTrafficWeights') + 1).map((c) => c.name);
-    expect(afterAbort).toEqual(['applyObjects', 'deleteObjects', 'scaleRevision', 'waitForRevision', 'deleteObjects', 'applyObjects', 'scaleRevision', 'waitForRevision']);
+    expect(afterAbort).toEqual([
+      'applyObjects',
+      'deleteObjects',
+      'scaleRevision',
+      'waitForRevision',
+      'deleteObjects',
+      'applyObjects',
+      'scaleRevision',
+      'waitForRevision',
+    ]);
     const restored = cluster.calls.filter((c) => c.name === 'applyObjects').pop()!.input as { objects: { kind: string }[] };
     expect(restored.objects.map((o) => o.kind)).toEqual(['Deployment']);
   });
@@ -74,7 +105,11 @@ describe('releasePipeline control flow (time skipping)', () => {
   it('a manual gate nobody promotes times out and rolls back', async () => {
     const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
     const err = await withWorker(cluster, (taskQueue) =>
-      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: spec({ steps: [{ weight: 50, gate: 'manual' }], gateTimeout: '3h' }) }] }),
+      env.client.workflow.execute('releasePipeline', {
+        taskQueue,
+        workflowId: releaseWorkflowId('ns', 'llm'),
+        args: [{ spec: spec({ steps: [{ weight: 50, gate: 'manual' }], gateTimeout: '3h' }) }],
+      }),
     ).catch((e: unknown) => e);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe(ErrorType.GateTimeout);
@@ -85,18 +120,32 @@ describe('releasePipeline control flow (time skipping)', () => {
 
   it('a step whose pods cannot be scheduled fails with that reason and rolls back', async () => {
     const cluster = fakeCluster({
-      nodes: 2, usedPerNode: [8, 0], stableReplicas: 1,
-      failWait: (input) => (input.replicas === 1 && !input.selector.includes('stable01')
-        ? ApplicationFailure.nonRetryable('pod x cannot be scheduled: 0/5 nodes are available: 2 Insufficient nvidia.com/gpu', ErrorType.GpuCapacityExhausted)
-        : undefined),
+      nodes: 2,
+      usedPerNode: [8, 0],
+      stableReplicas: 1,
+      failWait: (input) =>
+        input.replicas === 1 && !input.selector.includes('stable01')
+          ? ApplicationFailure.nonRetryable(
+              'pod x cannot be scheduled: 0/5 nodes are available: 2 Insufficient nvidia.com/gpu',
+              ErrorType.GpuCapacityExhausted,
+            )
+          : undefined,
     });
     const err = await withWorker(cluster, (taskQueue) =>
-      env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: { ...spec(), replicas: 1 } }] }),
+      env.client.workflow.execute('releasePipeline', {
+        taskQueue,
+        workflowId: releaseWorkflowId('ns', 'llm'),
+        args: [{ spec: { ...spec(), replicas: 1 } }],
+      }),
     ).catch((e: unknown) => e);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause.type).toBe(ErrorType.GpuCapacityExhausted);
     expect(cause.message).toMatch(/release rolled back: .*Insufficient nvidia\.com\/gpu/);
-    expect(cause.details?.[0]).toMatchObject({ outcome: 'rolled-back', failedIn: 'canary', reason: expect.stringMatching(/Insufficient nvidia\.com\/gpu/) });
+    expect(cause.details?.[0]).toMatchObject({
+      outcome: 'rolled-back',
+      failedIn: 'canary',
+      reason: expect.stringMatching(/Insufficient nvidia\.com\/gpu/),
+    });
     expect(names(cluster)).not.toContain('setTrafficWeights'); // traffic never moved
   });
 });

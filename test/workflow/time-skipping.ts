@@ -16,7 +16,9 @@ export function useTimeSkipping() {
     } catch {
       // already installed in this process
     }
-    ctx.env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } } });
+    ctx.env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: bin('temporal-test-server') } },
+    });
     ctx.bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new JsonLogger('WARN') });
   });
   afterAll(() => ctx.env?.teardown());

@@ -43,7 +43,11 @@ export async function verifySupplyChain(run: ReleaseRun, spec: ServiceSpec): Pro
     });
     spec.image = verified.reference;
     run.status.image = verified;
-    if (verified.violations) log.warn('image deployed despite failed supply-chain checks (enforcement: warn)', { environment: spec.environment, violations: verified.violations });
+    if (verified.violations)
+      log.warn('image deployed despite failed supply-chain checks (enforcement: warn)', {
+        environment: spec.environment,
+        violations: verified.violations,
+      });
   } catch (err) {
     const reason = failureMessage(err);
     throw run.refuse(`image refused: ${reason}`, failureType(err, 'ReleaseFailed'), reason);
@@ -80,7 +84,8 @@ export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: st
     allowSwap: spec.rollout.allowSwap,
     capacity,
   });
-  if (plan.mode === 'blocked') throw run.refuse(plan.reason, ErrorType.GpuCapacityExhausted, plan.reason, { missingGpus: plan.missingGpus });
+  if (plan.mode === 'blocked')
+    throw run.refuse(plan.reason, ErrorType.GpuCapacityExhausted, plan.reason, { missingGpus: plan.missingGpus });
   run.status.mode = plan.mode;
   run.status.plan = plan.summary;
   return { ...found, plan, serviceObjects: await checkServiceObjects(run, spec) };

@@ -43,7 +43,10 @@ export async function rollOut(run: ReleaseRun, r: Rollout): Promise<void> {
   }
   await cluster.settleTraffic({ spec, revision: canary.revision });
   run.status.weights = { stable: 0, canary: 100 };
-  if (stable) await cluster.deleteObjects({ refs: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: stable.deployment }] });
+  if (stable)
+    await cluster.deleteObjects({
+      refs: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: stable.deployment }],
+    });
 }
 
 /**
@@ -51,7 +54,13 @@ export async function rollOut(run: ReleaseRun, r: Rollout): Promise<void> {
  * 503s. Before the stable's last pod goes, all traffic moves to the (ready) canary. Added while
  * releases were in flight: older histories did not make this call, hence the patch.
  */
-async function drainStableBeforeRemoving(run: ReleaseRun, spec: ServiceSpec, move: Pick<PlannedStep, 'stableReplicas'>, stableRevision: string, canaryRevision: string): Promise<void> {
+async function drainStableBeforeRemoving(
+  run: ReleaseRun,
+  spec: ServiceSpec,
+  move: Pick<PlannedStep, 'stableReplicas'>,
+  stableRevision: string,
+  canaryRevision: string,
+): Promise<void> {
   if (move.stableReplicas > 0 || run.status.weights.stable === 0 || run.status.replicas.canary.ready === 0) return;
   if (!patched('drain-stable-before-removing')) return;
   await setWeights(run, spec, stableRevision, canaryRevision, 100);
@@ -69,7 +78,12 @@ async function runStep(run: ReleaseRun, { spec, plan, canary }: Rollout, step: P
   } else if (step.bakeMs) {
     // Added while releases were in flight (they only slept): hence the patch.
     if (spec.analysis.enabled && patched('canary-analysis')) {
-      await observeStep(run, spec, { index: step.index, bakeMs: step.bakeMs, canaryRevision: canary.revision, stableRevision: stable.revision });
+      await observeStep(run, spec, {
+        index: step.index,
+        bakeMs: step.bakeMs,
+        canaryRevision: canary.revision,
+        stableRevision: stable.revision,
+      });
     } else {
       await sleep(step.bakeMs);
     }
@@ -82,12 +96,22 @@ async function awaitPromotion(run: ReleaseRun, spec: ServiceSpec, step: PlannedS
   run.promoteRequested = false;
   const promoted = await condition(() => run.promoteRequested, spec.rollout.gateTimeout);
   run.awaitingGate = false;
-  if (!promoted) throw ApplicationFailure.nonRetryable(`no promote within ${spec.rollout.gateTimeout / 1000}s at step ${step.index + 1}`, ErrorType.GateTimeout);
+  if (!promoted)
+    throw ApplicationFailure.nonRetryable(
+      `no promote within ${spec.rollout.gateTimeout / 1000}s at step ${step.index + 1}`,
+      ErrorType.GateTimeout,
+    );
   run.setPhase('canary');
 }
 
 /** Traffic to the stable first, then the canary goes, then the stable as it was: the previous state exactly. */
-export async function rollBack(run: ReleaseRun, before: ServiceState, revision: string, budgetMs: number, gpuResource: string): Promise<void> {
+export async function rollBack(
+  run: ReleaseRun,
+  before: ServiceState,
+  revision: string,
+  budgetMs: number,
+  gpuResource: string,
+): Promise<void> {
   run.setPhase('rolling-back');
   const { namespace, service } = before;
   const created = createdByRelease(before.snapshot, namespace, service, revision);
@@ -99,7 +123,14 @@ export async function rollBack(run: ReleaseRun, before: ServiceState, revision: 
   await cluster.deleteObjects({ refs: created.deployments });
   await cluster.applyObjects({ objects: deploymentObjects(before.snapshot) });
   for (const r of before.revisions) {
-    const track = new Track(namespace, service, r.revision, budgetMs, gpuResource, r.revision === before.stableRevision ? run.status.replicas.stable : { desired: 0, ready: 0 });
+    const track = new Track(
+      namespace,
+      service,
+      r.revision,
+      budgetMs,
+      gpuResource,
+      r.revision === before.stableRevision ? run.status.replicas.stable : { desired: 0, ready: 0 },
+    );
     await track.scaleTo(r.replicas);
   }
   run.setPhase('rolled-back');

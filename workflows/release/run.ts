@@ -23,9 +23,15 @@ export class ReleaseRun implements ObservedRun {
 
   constructor(spec: { service: string; namespace: string; version: string }) {
     this.status = {
-      service: spec.service, namespace: spec.namespace, version: spec.version, phase: 'planning', paused: false,
-      weights: { stable: 100, canary: 0 }, replicas: { stable: { desired: 0, ready: 0 }, canary: { desired: 0, ready: 0 } },
-      startedAt: new Date().toISOString(), timings: {},
+      service: spec.service,
+      namespace: spec.namespace,
+      version: spec.version,
+      phase: 'planning',
+      paused: false,
+      weights: { stable: 100, canary: 0 },
+      replicas: { stable: { desired: 0, ready: 0 }, canary: { desired: 0, ready: 0 } },
+      startedAt: new Date().toISOString(),
+      timings: {},
     };
   }
 
@@ -42,7 +48,11 @@ export class ReleaseRun implements ObservedRun {
         this.promoteRequested = true;
         return { accepted: true as const, step: this.status.step?.index ?? 0 };
       },
-      { validator: (_request: { approver: string }) => { if (!this.awaitingGate) throw new Error(`nothing to promote: the release is ${this.status.phase}, not at a manual gate`); } },
+      {
+        validator: (_request: { approver: string }) => {
+          if (!this.awaitingGate) throw new Error(`nothing to promote: the release is ${this.status.phase}, not at a manual gate`);
+        },
+      },
     );
     setHandler(
       abortUpdate,
@@ -94,7 +104,12 @@ export class ReleaseRun implements ObservedRun {
    * Ends the release as refused, before anything changed: the reason in the status, and a
    * non-retryable failure whose details say so (readers never parse the message).
    */
-  refuse(message: string, type: ErrorType | string, reason = message, extra: Pick<ReleaseFailureDetails, 'missingGpus'> = {}): ApplicationFailure {
+  refuse(
+    message: string,
+    type: ErrorType | string,
+    reason = message,
+    extra: Pick<ReleaseFailureDetails, 'missingGpus'> = {},
+  ): ApplicationFailure {
     const failedIn = this.status.phase;
     this.status.lastReason = reason;
     this.setPhase('failed');

@@ -37,7 +37,11 @@ export class Track {
 }
 
 /** Both tracks to the move's counts, in its order: stable-first frees the GPUs (pods gone, not just terminating) before the canary grows. */
-export async function moveTo(move: Pick<PlannedStep, 'canaryReplicas' | 'stableReplicas' | 'order'>, canary: Track, stable: Track): Promise<void> {
+export async function moveTo(
+  move: Pick<PlannedStep, 'canaryReplicas' | 'stableReplicas' | 'order'>,
+  canary: Track,
+  stable: Track,
+): Promise<void> {
   if (move.order === 'stable-first') {
     await stable.scaleTo(move.stableReplicas);
     await canary.scaleTo(move.canaryReplicas);
@@ -49,7 +53,13 @@ export async function moveTo(move: Pick<PlannedStep, 'canaryReplicas' | 'stableR
 
 export const weightOf = (m: PromotionMove) => Math.round((100 * m.canaryReplicas) / Math.max(1, m.canaryReplicas + m.stableReplicas));
 
-export async function setWeights(run: ReleaseRun, spec: ServiceSpec, stableRevision: string, canaryRevision: string, canaryWeight: number): Promise<void> {
+export async function setWeights(
+  run: ReleaseRun,
+  spec: ServiceSpec,
+  stableRevision: string,
+  canaryRevision: string,
+  canaryWeight: number,
+): Promise<void> {
   await cluster.setTrafficWeights({ spec, target: { stableRevision, canaryRevision, canaryWeight } });
   run.status.weights = { stable: 100 - canaryWeight, canary: canaryWeight };
 }

@@ -4,7 +4,10 @@ import type { RequestTiming } from '../../../core/loadgen/metrics';
 import { postJson, readAll, type ServiceEndpoint } from '../endpoint';
 
 export class RequestError extends Error {
-  constructor(readonly kind: string, message: string) {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,8 +21,24 @@ interface StreamChunk {
  * Sends at once and measures from `intendedAt` (performance.now() time the schedule meant to
  * send): the client's own lateness counts as latency.
  */
-export async function streamCompletion(ep: ServiceEndpoint, model: string, prompt: string, maxTokens: number, intendedAt: number, timeoutMs: number, signal?: AbortSignal, temperature?: number): Promise<RequestTiming> {
-  const body = { model, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true }, ...(temperature !== undefined ? { temperature } : {}) };
+export async function streamCompletion(
+  ep: ServiceEndpoint,
+  model: string,
+  prompt: string,
+  maxTokens: number,
+  intendedAt: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+  temperature?: number,
+): Promise<RequestTiming> {
+  const body = {
+    model,
+    messages: [{ role: 'user', content: prompt }],
+    max_tokens: maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(temperature !== undefined ? { temperature } : {}),
+  };
   let res;
   try {
     res = await postJson(ep, '/v1/chat/completions', body, timeoutMs, signal);

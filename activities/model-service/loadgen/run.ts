@@ -46,17 +46,29 @@ export async function runLoad(run: LoadRun): Promise<void> {
     maxTokens: sampleLength(profile.outputTokens.mean, profile.outputTokens.stddev, r),
   });
   const nextRequest = () =>
-    profile.distinctPrompts === undefined ? sample(random) : sample(seededRandom(run.seed * 100_003 + Math.floor(random() * profile.distinctPrompts)));
+    profile.distinctPrompts === undefined
+      ? sample(random)
+      : sample(seededRandom(run.seed * 100_003 + Math.floor(random() * profile.distinctPrompts)));
 
   const one = async (intendedAt: number): Promise<void> => {
     const counted = intendedAt - start >= profile.warmup;
     const { prompt, maxTokens } = nextRequest();
     if (counted) stats.recordSent();
     try {
-      const timing = await streamCompletion(run.endpoint, run.model, prompt, maxTokens, intendedAt, profile.timeout, run.signal, profile.temperature);
+      const timing = await streamCompletion(
+        run.endpoint,
+        run.model,
+        prompt,
+        maxTokens,
+        intendedAt,
+        profile.timeout,
+        run.signal,
+        profile.temperature,
+      );
       if (counted) stats.recordSuccess(figuresOf(timing));
     } catch (err) {
-      if (counted && !(err instanceof RequestError && err.kind === 'aborted')) stats.recordError(err instanceof RequestError ? err.kind : 'client');
+      if (counted && !(err instanceof RequestError && err.kind === 'aborted'))
+        stats.recordError(err instanceof RequestError ? err.kind : 'client');
     }
   };
   const track = (p: Promise<void>) => {

@@ -13,7 +13,14 @@ const FIGURES = ['ttft', 'tpot', 'itl', 'e2e'] as const;
 type Figure = (typeof FIGURES)[number];
 
 // 32-bit counters: several times faster to record than the packed array, a few hundred KiB each.
-const histogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32, useWebAssembly: false });
+const histogram = () =>
+  hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 3,
+    bitBucketSize: 32,
+    useWebAssembly: false,
+  });
 
 export interface SerializedStats {
   histograms: Record<Figure, string>;
@@ -34,9 +41,22 @@ export class LoadStats {
   errors: Record<string, number> = {};
   measuredMs = 0;
 
-  constructor(private readonly slo: GoodputSlo, from?: SerializedStats) {
-    this.h = Object.fromEntries(FIGURES.map((f) => [f, from ? hdr.decodeFromCompressedBase64(from.histograms[f], 32, false) : histogram()])) as Record<Figure, hdr.Histogram>;
-    if (from) Object.assign(this, { sent: from.sent, completed: from.completed, good: from.good, outputTokens: from.outputTokens, errors: { ...from.errors }, measuredMs: from.measuredMs });
+  constructor(
+    private readonly slo: GoodputSlo,
+    from?: SerializedStats,
+  ) {
+    this.h = Object.fromEntries(
+      FIGURES.map((f) => [f, from ? hdr.decodeFromCompressedBase64(from.histograms[f], 32, false) : histogram()]),
+    ) as Record<Figure, hdr.Histogram>;
+    if (from)
+      Object.assign(this, {
+        sent: from.sent,
+        completed: from.completed,
+        good: from.good,
+        outputTokens: from.outputTokens,
+        errors: { ...from.errors },
+        measuredMs: from.measuredMs,
+      });
   }
 
   recordSent(): void {
@@ -60,7 +80,15 @@ export class LoadStats {
 
   serialize(): SerializedStats {
     const histograms = Object.fromEntries(FIGURES.map((f) => [f, hdr.encodeIntoCompressedBase64(this.h[f])])) as Record<Figure, string>;
-    return { histograms, sent: this.sent, completed: this.completed, good: this.good, outputTokens: this.outputTokens, errors: { ...this.errors }, measuredMs: this.measuredMs };
+    return {
+      histograms,
+      sent: this.sent,
+      completed: this.completed,
+      good: this.good,
+      outputTokens: this.outputTokens,
+      errors: { ...this.errors },
+      measuredMs: this.measuredMs,
+    };
   }
 
   summary(): LoadSummary {
@@ -89,7 +117,11 @@ export class LoadStats {
       tpot: pct('tpot'),
       itl: pct('itl'),
       e2e: pct('e2e'),
-      goodput: { slo: this.slo, requestsPerSecond: this.good / seconds, share: this.completed + failed === 0 ? 0 : this.good / (this.completed + failed) },
+      goodput: {
+        slo: this.slo,
+        requestsPerSecond: this.good / seconds,
+        share: this.completed + failed === 0 ? 0 : this.good / (this.completed + failed),
+      },
     };
   }
 }

@@ -41,7 +41,14 @@ const keys = new Map<string, Promise<SigningKey>>();
 /** The stack's cosign key pair, made on first use (once, even when asked for concurrently); its password sits beside it with mode 0600. */
 export function stackSigningKey(state: StackState, name = 'cosign'): Promise<SigningKey> {
   const id = join(state.dir, name);
-  if (!keys.has(id)) keys.set(id, makeSigningKey(state, name).catch((err: unknown) => { keys.delete(id); throw err; }));
+  if (!keys.has(id))
+    keys.set(
+      id,
+      makeSigningKey(state, name).catch((err: unknown) => {
+        keys.delete(id);
+        throw err;
+      }),
+    );
   return keys.get(id)!;
 }
 
@@ -66,20 +73,47 @@ export async function signImage(reference: string, key: SigningKey, format: Sign
   // Offline key-based signing: no signing config from the public instance, no transparency log.
   await run(
     bin('cosign'),
-    ['sign', '--key', key.privateKeyPath, '--use-signing-config=false', '--tlog-upload=false', `--new-bundle-format=${format === 'bundle'}`, '--yes', reference],
+    [
+      'sign',
+      '--key',
+      key.privateKeyPath,
+      '--use-signing-config=false',
+      '--tlog-upload=false',
+      `--new-bundle-format=${format === 'bundle'}`,
+      '--yes',
+      reference,
+    ],
     { env: { COSIGN_PASSWORD: key.password } },
   );
 }
 
 /** `cosign attest`: a signed in-toto attestation (e.g. SLSA provenance) of the image, in the given format. */
-export async function attestImage(reference: string, key: SigningKey, predicate: object, type: string, format: SignatureFormat): Promise<void> {
+export async function attestImage(
+  reference: string,
+  key: SigningKey,
+  predicate: object,
+  type: string,
+  format: SignatureFormat,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'autoglm-attest-'));
   try {
     writeFileSync(join(dir, 'predicate.json'), JSON.stringify(predicate));
     await run(
       bin('cosign'),
-      ['attest', '--key', key.privateKeyPath, '--use-signing-config=false', '--tlog-upload=false', `--new-bundle-format=${format === 'bundle'}`,
-        '--type', type, '--predicate', join(dir, 'predicate.json'), '--yes', reference],
+      [
+        'attest',
+        '--key',
+        key.privateKeyPath,
+        '--use-signing-config=false',
+        '--tlog-upload=false',
+        `--new-bundle-format=${format === 'bundle'}`,
+        '--type',
+        type,
+        '--predicate',
+        join(dir, 'predicate.json'),
+        '--yes',
+        reference,
+      ],
       { env: { COSIGN_PASSWORD: key.password } },
     );
   } finally {

@@ -23,12 +23,18 @@ async function pushBlob(base: string, content: Buffer): Promise<string> {
   const start = await check(await fetch(`${base}/blobs/uploads/`, { method: 'POST' }), 'start blob upload');
   const location = new URL(start.headers.get('location')!, base);
   location.searchParams.set('digest', digest);
-  await check(await fetch(location, { method: 'PUT', body: content, headers: { 'content-type': 'application/octet-stream' } }), 'upload blob');
+  await check(
+    await fetch(location, { method: 'PUT', body: content, headers: { 'content-type': 'application/octet-stream' } }),
+    'upload blob',
+  );
   return digest;
 }
 
 async function putManifest(base: string, reference: string, mediaType: string, body: Buffer): Promise<void> {
-  await check(await fetch(`${base}/manifests/${reference}`, { method: 'PUT', body, headers: { 'content-type': mediaType } }), `put manifest ${reference}`);
+  await check(
+    await fetch(`${base}/manifests/${reference}`, { method: 'PUT', body, headers: { 'content-type': mediaType } }),
+    `put manifest ${reference}`,
+  );
 }
 
 /** `image` is registry-host/repository@sha256:…; the registry is reached over plain HTTP (loopback). */
@@ -49,7 +55,11 @@ export async function attachBundle(image: string, bundle: object, predicateType:
       config: { mediaType: EMPTY, digest: await pushBlob(base, emptyConfig), size: emptyConfig.length },
       layers: [{ mediaType: BUNDLE, digest: await pushBlob(base, bundleBytes), size: bundleBytes.length }],
       subject: { mediaType: subject.headers.get('content-type') ?? OCI_MANIFEST, digest, size: subjectBody.length },
-      annotations: { 'dev.sigstore.bundle.content': 'dsse-envelope', 'dev.sigstore.bundle.predicateType': predicateType, 'org.opencontainers.image.created': new Date().toISOString() },
+      annotations: {
+        'dev.sigstore.bundle.content': 'dsse-envelope',
+        'dev.sigstore.bundle.predicateType': predicateType,
+        'org.opencontainers.image.created': new Date().toISOString(),
+      },
     }),
   );
   const manifestDigest = sha256(manifest);
@@ -59,7 +69,18 @@ export async function attachBundle(image: string, bundle: object, predicateType:
   const tag = digest.replace(':', '-');
   const existing = await fetch(`${base}/manifests/${tag}`, { headers: { accept: OCI_INDEX } });
   const index = existing.ok ? ((await existing.json()) as { manifests: object[] }) : (await existing.arrayBuffer(), { manifests: [] });
-  index.manifests.push({ mediaType: OCI_MANIFEST, digest: manifestDigest, size: manifest.length, artifactType: BUNDLE, annotations: { 'dev.sigstore.bundle.predicateType': predicateType } });
-  await putManifest(base, tag, OCI_INDEX, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: index.manifests })));
+  index.manifests.push({
+    mediaType: OCI_MANIFEST,
+    digest: manifestDigest,
+    size: manifest.length,
+    artifactType: BUNDLE,
+    annotations: { 'dev.sigstore.bundle.predicateType': predicateType },
+  });
+  await putManifest(
+    base,
+    tag,
+    OCI_INDEX,
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: index.manifests })),
+  );
   return manifestDigest;
 }

@@ -45,7 +45,10 @@ export const Behaviour = z.object({
   /** The model server's options (env QUANTIZATION, RESPONSE_CACHE: what the pipeline and infra/k8s pass). */
   quantization: z.enum(['none', 'int8', 'fp8']).default('none'),
   /** Temperature-0 requests seen before are answered from a cache, without GPU work. */
-  responseCache: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  responseCache: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   loadDelayMs: durationMs.default(0),
   maxConcurrency: num(1).default(16),
   defaultOutputTokens: num(1).default(64),
@@ -63,14 +66,20 @@ export type Performance = z.infer<typeof Performance>;
 
 /** Each performance figure's variable, after SIM_ (normal) or SIM_FAULT_ (the fault). */
 export const PERF_ENV: Record<keyof Performance, string> = {
-  ttftMs: 'TTFT_MS', ttftSigma: 'TTFT_SIGMA', tokensPerSecond: 'TOKENS_PER_SECOND', itlSigma: 'ITL_SIGMA',
-  errorRate: 'ERROR_RATE', gpuMemoryUtilization: 'GPU_MEMORY_UTILIZATION',
+  ttftMs: 'TTFT_MS',
+  ttftSigma: 'TTFT_SIGMA',
+  tokensPerSecond: 'TOKENS_PER_SECOND',
+  itlSigma: 'ITL_SIGMA',
+  errorRate: 'ERROR_RATE',
+  gpuMemoryUtilization: 'GPU_MEMORY_UTILIZATION',
 };
 
 /** SIM_TTFT_MS=300 sets normal behaviour; SIM_FAULT_TTFT_MS=3000 with SIM_FAULT_AFTER=30s sets the fault. */
 export function behaviourFromEnv(env: Record<string, string | undefined>): Behaviour {
   const perf = (prefix: string) =>
-    Object.fromEntries(Object.entries(PERF_ENV).flatMap(([k, name]) => (env[`${prefix}${name}`] !== undefined ? [[k, env[`${prefix}${name}`]]] : [])));
+    Object.fromEntries(
+      Object.entries(PERF_ENV).flatMap(([k, name]) => (env[`${prefix}${name}`] !== undefined ? [[k, env[`${prefix}${name}`]]] : [])),
+    );
   return Behaviour.parse({
     modelName: env.MODEL_NAME,
     quantization: env.QUANTIZATION,
@@ -90,7 +99,12 @@ export function behaviourFromEnv(env: Record<string, string | undefined>): Behav
 export function performanceAt(b: Behaviour, sinceStartMs: number): Performance {
   const p = b.faultAfterMs !== undefined && sinceStartMs >= b.faultAfterMs ? { ...b.normal, ...b.fault } : b.normal;
   const q = QUANTIZATION_EFFECT[b.quantization];
-  return { ...p, ttftMs: p.ttftMs * q.ttft, tokensPerSecond: p.tokensPerSecond * q.decode, gpuMemoryUtilization: p.gpuMemoryUtilization * q.memory };
+  return {
+    ...p,
+    ttftMs: p.ttftMs * q.ttft,
+    tokensPerSecond: p.tokensPerSecond * q.decode,
+    gpuMemoryUtilization: p.gpuMemoryUtilization * q.memory,
+  };
 }
 
 /** How long loading the weights takes (quantized weights are fewer bytes). */

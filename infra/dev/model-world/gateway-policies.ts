@@ -8,20 +8,42 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { IncomingHttpHeaders } from 'node:http';
 
-interface TargetRef { group?: string; kind: string; name: string }
-interface HeaderSelector { name: string; type?: 'Exact' | 'RegularExpression' | 'Distinct'; value?: string; invert?: boolean }
-interface RateLimitRule { clientSelectors?: { headers?: HeaderSelector[]; sourceCIDR?: unknown; methods?: unknown; path?: unknown }[]; limit: { requests: number; unit: 'Second' | 'Minute' | 'Hour' | 'Day' | 'Month' | 'Year' } }
+interface TargetRef {
+  group?: string;
+  kind: string;
+  name: string;
+}
+interface HeaderSelector {
+  name: string;
+  type?: 'Exact' | 'RegularExpression' | 'Distinct';
+  value?: string;
+  invert?: boolean;
+}
+interface RateLimitRule {
+  clientSelectors?: { headers?: HeaderSelector[]; sourceCIDR?: unknown; methods?: unknown; path?: unknown }[];
+  limit: { requests: number; unit: 'Second' | 'Minute' | 'Hour' | 'Day' | 'Month' | 'Year' };
+}
 export interface PolicyObject {
   metadata?: { name?: string; namespace?: string; generation?: number };
   spec?: {
     targetRefs?: TargetRef[];
-    jwt?: { providers: { name: string; issuer?: string; audiences?: string[]; remoteJWKS: { uri: string }; claimToHeaders?: { claim: string; header: string }[] }[] };
+    jwt?: {
+      providers: {
+        name: string;
+        issuer?: string;
+        audiences?: string[];
+        remoteJWKS: { uri: string };
+        claimToHeaders?: { claim: string; header: string }[];
+      }[];
+    };
     rateLimit?: { type?: 'Local' | 'Global'; local?: { rules?: RateLimitRule[] } };
     loadBalancer?: { type: 'LeastRequest' | 'RoundRobin' | 'Random' | 'ConsistentHash' | 'BackendUtilization' };
   };
 }
 
-export type Admission = { ok: true; headers: Record<string, string>; authenticated?: boolean } | { ok: false; status: number; body: string; headers: Record<string, string> };
+export type Admission =
+  | { ok: true; headers: Record<string, string>; authenticated?: boolean }
+  | { ok: false; status: number; body: string; headers: Record<string, string> };
 export type Balancing = 'LeastRequest' | 'RoundRobin' | 'Random';
 
 const UNIT_MS = { Second: 1000, Minute: 60_000, Hour: 3_600_000, Day: 86_400_000, Month: 30 * 86_400_000, Year: 365 * 86_400_000 } as const;
@@ -30,7 +52,10 @@ const UNIT_MS = { Second: 1000, Minute: 60_000, Hour: 3_600_000, Day: 86_400_000
 class TokenBucket {
   private tokens: number;
   private at = Date.now();
-  constructor(private readonly capacity: number, private readonly perMs: number) {
+  constructor(
+    private readonly capacity: number,
+    private readonly perMs: number,
+  ) {
     this.tokens = capacity;
   }
   take(): boolean {
@@ -76,7 +101,8 @@ export class GatewayPolicies {
         if (key === undefined) continue; // the rule's selectors do not match this request
         let bucket = this.buckets.get(key);
         if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(rule.limit.requests, rule.limit.requests / UNIT_MS[rule.limit.unit])));
-        if (!bucket.take()) return { ok: false, status: 429, body: 'local_rate_limited', headers: { 'x-ratelimit-limit': String(rule.limit.requests) } };
+        if (!bucket.take())
+          return { ok: false, status: 429, body: 'local_rate_limited', headers: { 'x-ratelimit-limit': String(rule.limit.requests) } };
       }
     }
     return { ok: true, headers: added, authenticated };
@@ -88,7 +114,12 @@ export class GatewayPolicies {
   }
 
   private async verifyJwt(policy: PolicyObject, headers: IncomingHttpHeaders): Promise<Admission> {
-    const denied = (why: string): Admission => ({ ok: false, status: 401, body: why, headers: { 'www-authenticate': `Bearer realm="http://${header(headers, 'host') ?? ''}", error="invalid_token"` } });
+    const denied = (why: string): Admission => ({
+      ok: false,
+      status: 401,
+      body: why,
+      headers: { 'www-authenticate': `Bearer realm="http://${header(headers, 'host') ?? ''}", error="invalid_token"` },
+    });
     const auth = header(headers, 'authorization');
     const token = auth?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) return denied('Jwt is missing');
@@ -98,13 +129,17 @@ export class GatewayPolicies {
       if (!jwks) this.jwks.set(provider.remoteJWKS.uri, (jwks = createRemoteJWKSet(new URL(provider.remoteJWKS.uri))));
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, jwks, { ...(provider.issuer ? { issuer: provider.issuer } : {}), ...(provider.audiences?.length ? { audience: provider.audiences } : {}) }));
+        ({ payload } = await jwtVerify(token, jwks, {
+          ...(provider.issuer ? { issuer: provider.issuer } : {}),
+          ...(provider.audiences?.length ? { audience: provider.audiences } : {}),
+        }));
       } catch (err) {
         failures.push(`${provider.name}: ${(err as Error).message}`);
         continue;
       }
       const out: Record<string, string> = {};
-      for (const { claim, header: name } of provider.claimToHeaders ?? []) if (payload[claim] !== undefined) out[name] = String(payload[claim]);
+      for (const { claim, header: name } of provider.claimToHeaders ?? [])
+        if (payload[claim] !== undefined) out[name] = String(payload[claim]);
       return { ok: true, headers: out };
     }
     return denied(`Jwt verification fails (${failures.join('; ')})`);

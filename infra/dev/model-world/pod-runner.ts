@@ -39,7 +39,12 @@ export class PodRunner {
 
   async start(): Promise<void> {
     const selector = `${LABELS.component}=${COMPONENT}`;
-    this.informer = makeInformer<V1Pod>(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces({ labelSelector: selector }), selector);
+    this.informer = makeInformer<V1Pod>(
+      this.kc,
+      '/api/v1/pods',
+      () => this.core.listPodForAllNamespaces({ labelSelector: selector }),
+      selector,
+    );
     const sync = (pod: V1Pod) => void this.sync(pod).catch((err: Error) => this.log(`pod ${pod.metadata?.name}: ${err.message}`));
     this.informer.on('add', sync);
     this.informer.on('update', sync);
@@ -68,10 +73,20 @@ export class PodRunner {
     if (this.starting.has(key)) return;
     this.starting.add(key);
     try {
-      const env = Object.fromEntries((pod.spec?.containers[0]?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+      const env = Object.fromEntries(
+        (pod.spec?.containers[0]?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])),
+      );
       const server = new SimServer(behaviourFromEnv(env), new Date(startedAt).getTime());
       const port = await server.listen();
-      this.pods.set(key, { key, namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, labels: pod.metadata?.labels ?? {}, ready, server, port });
+      this.pods.set(key, {
+        key,
+        namespace: pod.metadata!.namespace!,
+        name: pod.metadata!.name!,
+        labels: pod.metadata?.labels ?? {},
+        ready,
+        server,
+        port,
+      });
       this.log(`started ${key} on 127.0.0.1:${port}`);
       this.writeTargets();
     } finally {
@@ -95,8 +110,12 @@ export class PodRunner {
     const groups = [...this.pods.values()].map((p) => ({
       targets: [`127.0.0.1:${p.port}`],
       labels: {
-        namespace: p.namespace, pod: p.name, service: p.labels[LABELS.name] ?? '',
-        revision: p.labels[LABELS.revision] ?? '', version: p.labels[LABELS.version] ?? '', track: this.trackOf(p),
+        namespace: p.namespace,
+        pod: p.name,
+        service: p.labels[LABELS.name] ?? '',
+        revision: p.labels[LABELS.revision] ?? '',
+        version: p.labels[LABELS.version] ?? '',
+        track: this.trackOf(p),
       },
     }));
     const text = JSON.stringify(groups, null, 1);

@@ -57,13 +57,24 @@ export class Router {
   async start(port: number): Promise<number> {
     // Track labels of the scrape targets follow the Services (they change at promotion).
     this.runner.trackOf = (pod) => this.trackOf(pod);
-    await this.mirror(makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()), this.services, () => this.runner.writeTargets());
+    await this.mirror(
+      makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()),
+      this.services,
+      () => this.runner.writeTargets(),
+    );
     const custom = this.kc.makeApiClient(CustomObjectsApi);
-    const listRoutes = () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never;
+    const listRoutes = () =>
+      custom.listCustomObjectForAllNamespaces({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' }) as never;
     await this.mirror(makeInformer<HttpRoute>(this.kc, '/apis/gateway.networking.k8s.io/v1/httproutes', listRoutes), this.routes);
-    for (const [plural, into] of [['securitypolicies', this.securityPolicies], ['backendtrafficpolicies', this.trafficPolicies]] as const) {
+    for (const [plural, into] of [
+      ['securitypolicies', this.securityPolicies],
+      ['backendtrafficpolicies', this.trafficPolicies],
+    ] as const) {
       const list = () => custom.listCustomObjectForAllNamespaces({ group: 'gateway.envoyproxy.io', version: 'v1alpha1', plural }) as never;
-      await this.mirror(makeInformer<PolicyObject & KubernetesObject>(this.kc, `/apis/gateway.envoyproxy.io/v1alpha1/${plural}`, list), into);
+      await this.mirror(
+        makeInformer<PolicyObject & KubernetesObject>(this.kc, `/apis/gateway.envoyproxy.io/v1alpha1/${plural}`, list),
+        into,
+      );
     }
 
     this.server = createServer((req, res) => this.handle(req, res));
@@ -73,11 +84,24 @@ export class Router {
   }
 
   /** Keeps `into` equal to what the informer sees, keyed namespace/name; relists after a broken watch. */
-  private async mirror<T extends KubernetesObject>(informer: Informer<T> & ObjectCache<T>, into: Map<string, T>, onChange = () => {}): Promise<void> {
+  private async mirror<T extends KubernetesObject>(
+    informer: Informer<T> & ObjectCache<T>,
+    into: Map<string, T>,
+    onChange = () => {},
+  ): Promise<void> {
     const key = (o: T) => `${o.metadata!.namespace}/${o.metadata!.name}`;
-    informer.on('add', (o) => { into.set(key(o), o); onChange(); });
-    informer.on('update', (o) => { into.set(key(o), o); onChange(); });
-    informer.on('delete', (o) => { into.delete(key(o)); onChange(); });
+    informer.on('add', (o) => {
+      into.set(key(o), o);
+      onChange();
+    });
+    informer.on('update', (o) => {
+      into.set(key(o), o);
+      onChange();
+    });
+    informer.on('delete', (o) => {
+      into.delete(key(o));
+      onChange();
+    });
     informer.on('error', () => setTimeout(() => void informer.start(), 1000));
     await informer.start();
     this.stoppers.push(() => informer.stop());
@@ -172,11 +196,20 @@ export class Router {
    * socket the pod closed as it stopped) is retried once on another pick, as Envoy's
    * reset/connect-failure retries do; anything after the response started is passed on.
    */
-  private forward(req: IncomingMessage, res: ServerResponse, body: Buffer, attempt: number, backends: Backend[], balancing: Balancing): void {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    attempt: number,
+    backends: Backend[],
+    balancing: Balancing,
+  ): void {
     const pod = this.pick(backends, balancing);
     if (!pod) {
       res.writeHead(503, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ error: { message: `no healthy upstream for host ${req.headers.host}`, type: 'ServiceUnavailable' } }));
+      return void res.end(
+        JSON.stringify({ error: { message: `no healthy upstream for host ${req.headers.host}`, type: 'ServiceUnavailable' } }),
+      );
     }
     this.inFlight.set(pod.key, (this.inFlight.get(pod.key) ?? 0) + 1);
     let counted = true;
@@ -185,9 +218,19 @@ export class Router {
       counted = false;
     };
     const upstream = request(
-      { host: '127.0.0.1', port: pod.port, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${pod.port}`, 'content-length': String(body.length) } },
+      {
+        host: '127.0.0.1',
+        port: pod.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `127.0.0.1:${pod.port}`, 'content-length': String(body.length) },
+      },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, { ...up.headers, 'x-autoglm-pod': pod.name, 'x-autoglm-revision': pod.labels['autoglm.dev/revision'] ?? '' });
+        res.writeHead(up.statusCode ?? 502, {
+          ...up.headers,
+          'x-autoglm-pod': pod.name,
+          'x-autoglm-revision': pod.labels['autoglm.dev/revision'] ?? '',
+        });
         up.pipe(res);
         up.on('end', done);
         up.on('error', done);
@@ -200,8 +243,9 @@ export class Router {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `upstream ${pod.name} failed: ${err.message}`, type: 'BadGateway' } }));
     });
-    res.on('close', () => { if (!res.writableFinished) upstream.destroy(); }); // the client went away
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    }); // the client went away
     upstream.end(body);
   }
-
 }

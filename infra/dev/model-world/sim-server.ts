@@ -96,7 +96,10 @@ export class SimServer {
       }
       if (!this.loaded) return done(503, { error: { message: 'model is loading', type: 'ServiceUnavailable' } });
       if (req.method === 'GET' && path === '/v1/models') {
-        return done(200, { object: 'list', data: [{ id: this.behaviour.modelName, object: 'model', owned_by: 'vllm', created: Math.floor(this.startedAt / 1000) }] });
+        return done(200, {
+          object: 'list',
+          data: [{ id: this.behaviour.modelName, object: 'model', owned_by: 'vllm', created: Math.floor(this.startedAt / 1000) }],
+        });
       }
       if (req.method === 'POST' && (path === '/v1/completions' || path === '/v1/chat/completions')) {
         const parsed = parseRequest(path, await readJson(req));
@@ -136,7 +139,9 @@ export class SimServer {
     const arrived = Date.now();
     const queueSeconds = await this.admit();
     let aborted = false;
-    res.on('close', () => { if (!res.writableFinished) aborted = true; }); // the client went away: stop generating
+    res.on('close', () => {
+      if (!res.writableFinished) aborted = true;
+    }); // the client went away: stop generating
     try {
       const perf = this.perf();
       m.queueTime.observe(queueSeconds);
@@ -153,8 +158,22 @@ export class SimServer {
       const tokens: string[] = [];
       const chunk = (text: string, finish: string | null) =>
         r.kind === 'chat'
-          ? { id, object: 'chat.completion.chunk', created, model: this.behaviour.modelName, choices: [{ index: 0, delta: tokens.length === 1 ? { role: 'assistant', content: text } : { content: text }, finish_reason: finish }] }
-          : { id, object: 'text_completion', created, model: this.behaviour.modelName, choices: [{ index: 0, text, finish_reason: finish }] };
+          ? {
+              id,
+              object: 'chat.completion.chunk',
+              created,
+              model: this.behaviour.modelName,
+              choices: [
+                { index: 0, delta: tokens.length === 1 ? { role: 'assistant', content: text } : { content: text }, finish_reason: finish },
+              ],
+            }
+          : {
+              id,
+              object: 'text_completion',
+              created,
+              model: this.behaviour.modelName,
+              choices: [{ index: 0, text, finish_reason: finish }],
+            };
       if (r.stream) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
 
       // Only deterministic (temperature 0) answers may be reused.
@@ -199,11 +218,21 @@ export class SimServer {
         res.end('data: [DONE]\n\n');
       } else {
         const text = tokens.join('');
-        const choice = r.kind === 'chat'
-          ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'length' }
-          : { index: 0, text, finish_reason: 'length' };
+        const choice =
+          r.kind === 'chat'
+            ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'length' }
+            : { index: 0, text, finish_reason: 'length' };
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, object: r.kind === 'chat' ? 'chat.completion' : 'text_completion', created, model: this.behaviour.modelName, choices: [choice], usage }));
+        res.end(
+          JSON.stringify({
+            id,
+            object: r.kind === 'chat' ? 'chat.completion' : 'text_completion',
+            created,
+            model: this.behaviour.modelName,
+            choices: [choice],
+            usage,
+          }),
+        );
       }
     } finally {
       this.release();
@@ -229,12 +258,15 @@ function parseRequest(path: string, body: unknown): CompletionRequest | { error:
   const b = body as Record<string, unknown>;
   const maxTokens = b.max_tokens ?? b.max_completion_tokens ?? 64;
   const temperature = b.temperature ?? 1;
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) return { error: 'max_tokens must be a positive integer' };
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)
+    return { error: 'max_tokens must be a positive integer' };
   if (typeof temperature !== 'number' || temperature < 0) return { error: 'temperature must be a number ≥ 0' };
   const common = { model: typeof b.model === 'string' ? b.model : undefined, maxTokens, temperature, stream: b.stream === true };
   if (path === '/v1/chat/completions') {
     if (!Array.isArray(b.messages) || b.messages.length === 0) return { error: 'messages must be a non-empty array' };
-    const prompt = b.messages.map((msg) => `${(msg as { role?: string }).role}: ${String((msg as { content?: unknown }).content ?? '')}`).join('\n');
+    const prompt = b.messages
+      .map((msg) => `${(msg as { role?: string }).role}: ${String((msg as { content?: unknown }).content ?? '')}`)
+      .join('\n');
     return { kind: 'chat', prompt, ...common };
   }
   const prompt = Array.isArray(b.prompt) ? b.prompt.join('') : b.prompt;

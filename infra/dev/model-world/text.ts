@@ -2,8 +2,10 @@ import { fnv1a } from '../../../core/hash';
 import { seededRandom } from '../../../core/random';
 
 /** Deterministic "generation": the same prompt (and salt) gives the same words at temperature 0. */
-const WORDS = ('the model answers with care and the tokens flow one by one through the GPU while latency ' +
-  'stays low and the canary is watched closely by the pipeline so that every release is safe fast and durable').split(' ');
+const WORDS = (
+  'the model answers with care and the tokens flow one by one through the GPU while latency ' +
+  'stays low and the canary is watched closely by the pipeline so that every release is safe fast and durable'
+).split(' ');
 
 /** A random source: seeded by the prompt at temperature 0, free otherwise. */
 export function generator(prompt: string, salt: string, temperature: number): () => number {

@@ -59,7 +59,10 @@ interface RekorEntry {
   integratedTime: number;
   logID: string;
   logIndex: number;
-  verification: { signedEntryTimestamp: string; inclusionProof: { logIndex: number; treeSize: number; rootHash: string; hashes: string[]; checkpoint: string } };
+  verification: {
+    signedEntryTimestamp: string;
+    inclusionProof: { logIndex: number; treeSize: number; rootHash: string; hashes: string[]; checkpoint: string };
+  };
 }
 
 const der = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -92,22 +95,49 @@ function trustedRoot({ ctlog, ca, tlog }: Authorities): object {
   const key = (rawBytes: Buffer) => ({ rawBytes: b64(rawBytes), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor: { start } });
   return {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-    tlogs: [{ baseUrl: TLOG_URL, hashAlgorithm: 'SHA2_256', publicKey: key(tlog.publicKey), logId: { keyId: b64(createHash('sha256').update(tlog.publicKey).digest()) } }],
-    certificateAuthorities: [
-      { subject: { organization: 'autoglm.test', commonName: 'autoglm test fulcio' }, uri: 'https://fulcio.autoglm.test', certChain: { certificates: [{ rawBytes: b64(der(ca.rootCertificate)) }] }, validFor: { start } },
+    tlogs: [
+      {
+        baseUrl: TLOG_URL,
+        hashAlgorithm: 'SHA2_256',
+        publicKey: key(tlog.publicKey),
+        logId: { keyId: b64(createHash('sha256').update(tlog.publicKey).digest()) },
+      },
     ],
-    ctlogs: [{ baseUrl: 'https://ctfe.autoglm.test', hashAlgorithm: 'SHA2_256', publicKey: key(ctlog.publicKey), logId: { keyId: b64(der(ctlog.logID)) } }],
+    certificateAuthorities: [
+      {
+        subject: { organization: 'autoglm.test', commonName: 'autoglm test fulcio' },
+        uri: 'https://fulcio.autoglm.test',
+        certChain: { certificates: [{ rawBytes: b64(der(ca.rootCertificate)) }] },
+        validFor: { start },
+      },
+    ],
+    ctlogs: [
+      {
+        baseUrl: 'https://ctfe.autoglm.test',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: key(ctlog.publicKey),
+        logId: { keyId: b64(der(ctlog.logID)) },
+      },
+    ],
     timestampAuthorities: [],
   };
 }
 
-async function makeBundle(auth: Authorities, statement: InTotoStatement, identity: SigningIdentity, withoutLogEntry: boolean): Promise<object> {
+async function makeBundle(
+  auth: Authorities,
+  statement: InTotoStatement,
+  identity: SigningIdentity,
+  withoutLogEntry: boolean,
+): Promise<object> {
   const ephemeral = newKeyPair();
   const certificate = der(
     await auth.ca.issueCertificate({
       publicKey: new Uint8Array(ephemeral.publicKey.export({ type: 'spki', format: 'der' })),
       subjectAltName: identity.subject,
-      extensions: [{ oid: ISSUER_V1, value: identity.issuer, legacy: true }, { oid: ISSUER_V2, value: identity.issuer }],
+      extensions: [
+        { oid: ISSUER_V1, value: identity.issuer, legacy: true },
+        { oid: ISSUER_V2, value: identity.issuer },
+      ],
     }),
   );
   const payload = Buffer.from(JSON.stringify(statement));

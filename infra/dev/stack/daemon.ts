@@ -49,7 +49,11 @@ export async function stopDaemon(pid: number | undefined, graceMs = 10_000): Pro
     try {
       process.kill(-pid!, sig);
     } catch {
-      try { process.kill(pid!, sig); } catch { /* already gone */ }
+      try {
+        process.kill(pid!, sig);
+      } catch {
+        /* already gone */
+      }
     }
   };
   signalGroup('SIGTERM');

@@ -35,10 +35,21 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
     }
     let stdout = '';
     let combined = '';
-    child.stdout!.on('data', (d: Buffer) => { stdout += d; combined += d; log?.write(d); });
-    child.stderr!.on('data', (d: Buffer) => { combined += d; log?.write(d); });
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d;
+      combined += d;
+      log?.write(d);
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      combined += d;
+      log?.write(d);
+    });
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
-    child.on('error', (err) => { clearTimeout(timer); log?.end(); reject(err); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      log?.end();
+      reject(err);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       log?.end();

@@ -29,7 +29,9 @@ const goInstall = (name: string, version: string, packages: string[], binaries: 
   version,
   binaries,
   install: (log) =>
-    go(['install', '-trimpath', '-ldflags', '-s -w', ...packages.map((p) => `${p}@${version}`)], log, CACHE_DIR, { GOBIN: BIN_DIR }).then(() => undefined),
+    go(['install', '-trimpath', '-ldflags', '-s -w', ...packages.map((p) => `${p}@${version}`)], log, CACHE_DIR, { GOBIN: BIN_DIR }).then(
+      () => undefined,
+    ),
 });
 
 /**
@@ -40,10 +42,7 @@ const goInstall = (name: string, version: string, packages: string[], binaries: 
 async function writeWrapperModule(dir: string, module: string, imports: string[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'go.mod'), `module ${module}\n\ngo 1.26.0\n`);
-  writeFileSync(
-    join(dir, 'tools.go'),
-    `//go:build tools\n\npackage tools\n\nimport (\n${imports.map((i) => `\t_ "${i}"\n`).join('')})\n`,
-  );
+  writeFileSync(join(dir, 'tools.go'), `//go:build tools\n\npackage tools\n\nimport (\n${imports.map((i) => `\t_ "${i}"\n`).join('')})\n`);
 }
 
 const kubernetes: Tool = {
@@ -55,14 +54,28 @@ const kubernetes: Tool = {
     const commands = this.binaries.map((b) => `k8s.io/kubernetes/cmd/${b}`);
     await writeWrapperModule(dir, 'local/k8sbins', commands);
     // k/k requires its staging modules at v0.0.0 and replaces them with ./staging; point each at its release.
-    const info = JSON.parse(await go(['mod', 'download', '-json', `k8s.io/kubernetes@${VERSIONS.kubernetes}`], log, dir)) as { GoMod: string };
+    const info = JSON.parse(await go(['mod', 'download', '-json', `k8s.io/kubernetes@${VERSIONS.kubernetes}`], log, dir)) as {
+      GoMod: string;
+    };
     const staging = [...readFileSync(info.GoMod, 'utf8').matchAll(/^\s*(k8s\.io\/[^\s]+) => \.\/staging\//gm)].map((m) => m[1]!);
     if (staging.length < 20) throw new Error(`unexpected k8s.io/kubernetes go.mod: only ${staging.length} staging modules`);
-    await go(['mod', 'edit', ...staging.map((m) => `-replace=${m}=${m}@${VERSIONS.kubernetesStaging}`), `-require=k8s.io/kubernetes@${VERSIONS.kubernetes}`], log, dir);
+    await go(
+      [
+        'mod',
+        'edit',
+        ...staging.map((m) => `-replace=${m}=${m}@${VERSIONS.kubernetesStaging}`),
+        `-require=k8s.io/kubernetes@${VERSIONS.kubernetes}`,
+      ],
+      log,
+      dir,
+    );
     await go(['mod', 'tidy'], log, dir);
     const [, major, minor] = /^v(\d+)\.(\d+)/.exec(VERSIONS.kubernetes)!;
     const stamp = ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((p) => [
-      `-X ${p}.gitVersion=${VERSIONS.kubernetes}`, `-X ${p}.gitMajor=${major}`, `-X ${p}.gitMinor=${minor}`, `-X ${p}.gitTreeState=clean`,
+      `-X ${p}.gitVersion=${VERSIONS.kubernetes}`,
+      `-X ${p}.gitMajor=${major}`,
+      `-X ${p}.gitMinor=${minor}`,
+      `-X ${p}.gitTreeState=clean`,
     ]);
     await go(['build', '-trimpath', '-ldflags', ['-s -w', ...stamp].join(' '), '-o', `${BIN_DIR}/`, ...commands], log, dir);
   },
@@ -101,7 +114,9 @@ const gatewayApiCrds: Tool = {
   version: VERSIONS.gatewayApi,
   binaries: [],
   async install(log) {
-    const info = JSON.parse(await go(['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${VERSIONS.gatewayApi}`], log, CACHE_DIR)) as { Dir: string };
+    const info = JSON.parse(await go(['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${VERSIONS.gatewayApi}`], log, CACHE_DIR)) as {
+      Dir: string;
+    };
     const target = gatewayCrdDir();
     mkdirSync(target, { recursive: true });
     const source = join(info.Dir, 'config', 'crd', 'standard');
@@ -116,7 +131,9 @@ const envoyGatewayCrds: Tool = {
   version: VERSIONS.envoyGateway,
   binaries: [],
   async install(log) {
-    const info = JSON.parse(await go(['mod', 'download', '-json', `github.com/envoyproxy/gateway@${VERSIONS.envoyGateway}`], log, CACHE_DIR)) as { Dir: string };
+    const info = JSON.parse(
+      await go(['mod', 'download', '-json', `github.com/envoyproxy/gateway@${VERSIONS.envoyGateway}`], log, CACHE_DIR),
+    ) as { Dir: string };
     const target = envoyGatewayCrdDir();
     mkdirSync(target, { recursive: true });
     const source = join(info.Dir, 'charts', 'gateway-helm', 'charts', 'crds', 'crds', 'generated');
@@ -140,7 +157,11 @@ const temporalTestServer: Tool = {
     );
     await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], { cwd: dir, logFile: log });
     // The SDK starts the server as `<path> <port> [args…]`, like the native build.
-    writeFileSync(bin('temporal-test-server'), `#!/bin/sh\nexec java -cp '${join(dir, 'lib')}/*' io.temporal.testserver.TestServer "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      bin('temporal-test-server'),
+      `#!/bin/sh\nexec java -cp '${join(dir, 'lib')}/*' io.temporal.testserver.TestServer "$@"\n`,
+      { mode: 0o755 },
+    );
   },
 };
 

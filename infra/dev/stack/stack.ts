@@ -99,11 +99,35 @@ export async function stackStatus(name: string = DEFAULT_STACK): Promise<Compone
   const live = async (pid: number | undefined, url: string | undefined) => isAlive(pid) && !!url && answers(url);
   return [
     { component: 'temporal', up: isAlive(state?.temporal?.pid), endpoint: state?.temporal?.address },
-    { component: 'kubernetes', up: state?.kubernetes ? await kubernetesHealthy(state.kubernetes) : false, endpoint: state?.kubernetes?.server },
-    { component: 'prometheus', up: await live(state?.prometheus?.pid, state?.prometheus && `${state.prometheus.url}/-/ready`), endpoint: state?.prometheus?.url },
-    { component: 'alertmanager', up: await live(state?.alertmanager?.pid, state?.alertmanager && `${state.alertmanager.url}/-/ready`), endpoint: state?.alertmanager?.url },
-    { component: 'registry', up: await live(state?.registry?.pid, state?.registry && `${state.registry.url}/v2/`), endpoint: state?.registry?.url },
-    { component: 'sigstore (test CA + log)', up: !!state?.sigstore && existsSync(state.sigstore.trustedRoot), endpoint: state?.sigstore?.trustedRoot },
-    { component: 'model-world', up: await live(state?.modelWorld?.pid, state?.modelWorld && `${state.modelWorld.routerUrl}/_router/healthz`), endpoint: state?.modelWorld?.routerUrl },
+    {
+      component: 'kubernetes',
+      up: state?.kubernetes ? await kubernetesHealthy(state.kubernetes) : false,
+      endpoint: state?.kubernetes?.server,
+    },
+    {
+      component: 'prometheus',
+      up: await live(state?.prometheus?.pid, state?.prometheus && `${state.prometheus.url}/-/ready`),
+      endpoint: state?.prometheus?.url,
+    },
+    {
+      component: 'alertmanager',
+      up: await live(state?.alertmanager?.pid, state?.alertmanager && `${state.alertmanager.url}/-/ready`),
+      endpoint: state?.alertmanager?.url,
+    },
+    {
+      component: 'registry',
+      up: await live(state?.registry?.pid, state?.registry && `${state.registry.url}/v2/`),
+      endpoint: state?.registry?.url,
+    },
+    {
+      component: 'sigstore (test CA + log)',
+      up: !!state?.sigstore && existsSync(state.sigstore.trustedRoot),
+      endpoint: state?.sigstore?.trustedRoot,
+    },
+    {
+      component: 'model-world',
+      up: await live(state?.modelWorld?.pid, state?.modelWorld && `${state.modelWorld.routerUrl}/_router/healthz`),
+      endpoint: state?.modelWorld?.routerUrl,
+    },
   ];
 }

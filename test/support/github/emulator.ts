@@ -9,11 +9,20 @@ import { createHash, generateKeyPairSync, randomBytes, verify as verifySignature
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GitHubContractError, GitHubOpenApi } from './openapi';
+import {
+  botUser,
+  deploymentOf,
+  deploymentStatusOf,
+  installationOf,
+  issueOf,
+  newCheckRun,
+  type DeploymentRequest,
+  type DeploymentStatusRequest,
+  type Json,
+} from './resources';
 
 let openapi: GitHubOpenApi | undefined;
 const contract = () => (openapi ??= new GitHubOpenApi());
-
-type Json = Record<string, unknown>;
 
 export interface Fault {
   status: 500 | 502 | 503 | 403 | 429;
@@ -35,7 +44,13 @@ export class GitHubEmulator {
   /** The GitHub App: its id, private key (PKCS#1 PEM, as GitHub hands it out) and one installation. */
   readonly app = (() => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    return { id: 424242, slug: 'autoglm-deploy', installationId: 777, privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), publicKey };
+    return {
+      id: 424242,
+      slug: 'autoglm-deploy',
+      installationId: 777,
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      publicKey,
+    };
   })();
   /** Installation tokens handed out, with their expiry (ms). */
   private readonly installationTokens = new Map<string, number>();
@@ -68,14 +83,7 @@ export class GitHubEmulator {
   }
 
   private user(): Json {
-    const base = `${this.url}/users/autoglm-deploy%5Bbot%5D`;
-    return {
-      login: 'autoglm-deploy[bot]', id: 1, node_id: 'BOT_1', avatar_url: 'https://avatars.githubusercontent.com/in/1', gravatar_id: '',
-      url: base, html_url: 'https://github.com/apps/autoglm-deploy', followers_url: `${base}/followers`, following_url: `${base}/following{/other_user}`,
-      gists_url: `${base}/gists{/gist_id}`, starred_url: `${base}/starred{/owner}{/repo}`, subscriptions_url: `${base}/subscriptions`,
-      organizations_url: `${base}/orgs`, repos_url: `${base}/repos`, events_url: `${base}/events{/privacy}`, received_events_url: `${base}/received_events`,
-      type: 'Bot', site_admin: false,
-    };
+    return botUser(this.url);
   }
 
   /** RS256 with the App's key, `iss` its id, at most 10 minutes long and not expired: GitHub's rules. */
@@ -85,9 +93,11 @@ export class GitHubEmulator {
       const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg?: string };
       const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { iss?: unknown; iat: number; exp: number };
       if (header.alg !== 'RS256') return false;
-      if (!verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), this.app.publicKey as KeyObject, Buffer.from(sig, 'base64url'))) return false;
+      if (!verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), this.app.publicKey as KeyObject, Buffer.from(sig, 'base64url')))
+        return false;
       const now = Date.now() / 1000;
-      if (String(claims.iss) !== String(this.app.id) || claims.exp - claims.iat > 600 || claims.exp < now || claims.iat > now + 60) return false;
+      if (String(claims.iss) !== String(this.app.id) || claims.exp - claims.iat > 600 || claims.exp < now || claims.iat > now + 60)
+        return false;
       this.jwtsSeen.push(claims);
       return true;
     } catch {
@@ -96,13 +106,7 @@ export class GitHubEmulator {
   }
 
   private installation(): Json {
-    const base = `${this.url}/app/installations/${this.app.installationId}`;
-    return {
-      id: this.app.installationId, app_id: this.app.id, app_slug: this.app.slug, target_id: 9919, target_type: 'Organization', single_file_name: null,
-      repository_selection: 'selected', access_tokens_url: `${base}/access_tokens`, html_url: 'https://github.com/organizations/zai-org/settings/installations/777',
-      repositories_url: `${this.url}/installation/repositories`, events: ['release'], account: this.user(), permissions: { checks: 'write', deployments: 'write', issues: 'write' },
-      created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', suspended_by: null, suspended_at: null,
-    };
+    return installationOf(this.url, this.app, this.user());
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -124,9 +128,18 @@ export class GitHubEmulator {
     if (fault) {
       if (--fault.times <= 0) this.faults.shift();
       if (fault.status === 403 || fault.status === 429) {
-        return send(fault.status, { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest/rate-limit' }, {
-          'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '0', 'x-ratelimit-used': '5000', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1), 'retry-after': '1',
-        }, false);
+        return send(
+          fault.status,
+          { message: 'API rate limit exceeded', documentation_url: 'https://docs.github.com/rest/rate-limit' },
+          {
+            'x-ratelimit-limit': '5000',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-used': '5000',
+            'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 1),
+            'retry-after': '1',
+          },
+          false,
+        );
       }
       return send(fault.status, { message: 'Server Error' }, {}, false);
     }
@@ -135,7 +148,15 @@ export class GitHubEmulator {
     const asApp = viaJwt && this.verifyAppJwt(credential);
     const asInstallation = (this.installationTokens.get(credential) ?? 0) > Date.now();
     if (!asApp && !asInstallation && credential !== this.token) {
-      return send(401, { message: viaJwt ? 'A JSON web token could not be decoded' : 'Bad credentials', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+      return send(
+        401,
+        {
+          message: viaJwt ? 'A JSON web token could not be decoded' : 'Bad credentials',
+          documentation_url: 'https://docs.github.com/rest',
+        },
+        {},
+        false,
+      );
     }
     let body: unknown;
     const text = await new Promise<string>((resolve) => {
@@ -149,7 +170,12 @@ export class GitHubEmulator {
     } catch (err) {
       const message = err instanceof GitHubContractError ? err.message : `not JSON: ${(err as Error).message}`;
       this.violations.push(`product sent what GitHub would refuse: ${message}`);
-      return send(422, { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest', errors: [{ message }] }, {}, false);
+      return send(
+        422,
+        { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest', errors: [{ message }] },
+        {},
+        false,
+      );
     }
     let route;
     try {
@@ -161,27 +187,50 @@ export class GitHubEmulator {
     // As GitHub: an App JWT reaches only the /app endpoints and installation lookups, and only
     // a GitHub App's installation token may write check runs.
     const appOnly = route.operationId === 'apps/create-installation-access-token' || route.operationId === 'apps/get-repo-installation';
-    if (appOnly !== asApp) return send(appOnly ? 401 : 403, { message: appOnly ? 'A JSON web token could not be decoded' : 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+    if (appOnly !== asApp)
+      return send(
+        appOnly ? 401 : 403,
+        {
+          message: appOnly ? 'A JSON web token could not be decoded' : 'Resource not accessible by integration',
+          documentation_url: 'https://docs.github.com/rest',
+        },
+        {},
+        false,
+      );
     if (route.operationId.startsWith('checks/') && method !== 'GET' && !asInstallation) {
-      return send(403, { message: 'You must authenticate via a GitHub App.', documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run' }, {}, false);
+      return send(
+        403,
+        {
+          message: 'You must authenticate via a GitHub App.',
+          documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run',
+        },
+        {},
+        false,
+      );
     }
     const repoUrl = `${this.url}/repos/${owner}/${repo}`;
     const now = new Date().toISOString();
     switch (route.operationId) {
       case 'repos/list-deployments': {
         const q = url.searchParams;
-        const list = this.deployments.filter((d) => d.repository_url === repoUrl && (!q.get('ref') || d.ref === q.get('ref')) && (!q.get('environment') || d.environment === q.get('environment')));
-        return send(200, list.slice().reverse().slice(0, Number(q.get('per_page') ?? 30)));
+        const list = this.deployments.filter(
+          (d) =>
+            d.repository_url === repoUrl &&
+            (!q.get('ref') || d.ref === q.get('ref')) &&
+            (!q.get('environment') || d.environment === q.get('environment')),
+        );
+        return send(
+          200,
+          list
+            .slice()
+            .reverse()
+            .slice(0, Number(q.get('per_page') ?? 30)),
+        );
       }
       case 'repos/create-deployment': {
-        const b = body as { ref: string; environment?: string; description?: string | null; payload?: unknown; task?: string; production_environment?: boolean; transient_environment?: boolean };
+        const b = body as DeploymentRequest;
         const id = this.nextId++;
-        const deployment = {
-          url: `${repoUrl}/deployments/${id}`, id, node_id: `DE_${id}`, sha: this.shaOf(b.ref), ref: b.ref, task: b.task ?? 'deploy',
-          payload: b.payload ?? {}, original_environment: b.environment ?? 'production', environment: b.environment ?? 'production', description: b.description ?? null,
-          creator: this.user(), created_at: now, updated_at: now, statuses_url: `${repoUrl}/deployments/${id}/statuses`, repository_url: repoUrl,
-          transient_environment: b.transient_environment ?? false, production_environment: b.production_environment ?? (b.environment ?? 'production') === 'production',
-        };
+        const deployment = deploymentOf(repoUrl, id, this.shaOf(b.ref), b, this.user(), now);
         this.deployments.push(deployment);
         this.statuses.set(id, []);
         return send(201, deployment);
@@ -192,64 +241,84 @@ export class GitHubEmulator {
         const list = this.statuses.get(id);
         if (!list) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
         if (method === 'GET') return send(200, list.slice().reverse());
-        const b = body as { state: string; description?: string; log_url?: string; environment_url?: string; environment?: string };
+        const b = body as DeploymentStatusRequest;
         const sid = this.nextId++;
-        const status = {
-          url: `${repoUrl}/deployments/${id}/statuses/${sid}`, id: sid, node_id: `DES_${sid}`, state: b.state, creator: this.user(), description: b.description ?? '',
-          environment: b.environment ?? (this.deployments.find((d) => d.id === id)!.environment as string), target_url: b.log_url ?? '', created_at: now, updated_at: now,
-          deployment_url: `${repoUrl}/deployments/${id}`, repository_url: repoUrl, environment_url: b.environment_url ?? '', log_url: b.log_url ?? '',
-        };
+        const status = deploymentStatusOf(
+          repoUrl,
+          id,
+          sid,
+          b,
+          this.deployments.find((d) => d.id === id)!.environment as string,
+          this.user(),
+          now,
+        );
         list.push(status);
         return send(201, status);
       }
       case 'apps/get-repo-installation':
         return send(200, this.installation());
       case 'apps/create-installation-access-token': {
-        if (Number(installation_id) !== this.app.installationId) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+        if (Number(installation_id) !== this.app.installationId)
+          return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
         const token = `ghs_${randomBytes(18).toString('base64url')}`;
         const expires = Date.now() + 3600_000;
         this.installationTokens.set(token, expires);
-        return send(201, { token, expires_at: new Date(expires).toISOString().replace(/\.\d+Z$/, 'Z'), permissions: { checks: 'write', deployments: 'write', issues: 'write' }, repository_selection: 'selected' });
+        return send(201, {
+          token,
+          expires_at: new Date(expires).toISOString().replace(/\.\d+Z$/, 'Z'),
+          permissions: { checks: 'write', deployments: 'write', issues: 'write' },
+          repository_selection: 'selected',
+        });
       }
       case 'issues/list-for-repo': {
         const q = url.searchParams;
         const wanted = (q.get('labels') ?? '').split(',').filter(Boolean);
-        const list = this.issues.filter((i) => i.repository_url === repoUrl && wanted.every((l) => (i.labels as { name: string }[]).some((x) => x.name === l)));
-        return send(200, list.slice().reverse().slice(0, Number(q.get('per_page') ?? 30)));
+        const list = this.issues.filter(
+          (i) => i.repository_url === repoUrl && wanted.every((l) => (i.labels as { name: string }[]).some((x) => x.name === l)),
+        );
+        return send(
+          200,
+          list
+            .slice()
+            .reverse()
+            .slice(0, Number(q.get('per_page') ?? 30)),
+        );
       }
       case 'issues/create': {
         const b = body as { title: string; body?: string; labels?: string[] };
         const id = this.nextId++;
         const number = this.issues.filter((i) => i.repository_url === repoUrl).length + 1;
-        const issueUrl = `${repoUrl}/issues/${number}`;
-        const issue = {
-          id, node_id: `I_${id}`, url: issueUrl, repository_url: repoUrl, labels_url: `${issueUrl}/labels{/name}`, comments_url: `${issueUrl}/comments`,
-          events_url: `${issueUrl}/events`, html_url: `https://github.com/${owner}/${repo}/issues/${number}`, number, state: 'open', title: b.title, body: b.body ?? null,
-          user: this.user(), labels: (b.labels ?? []).map((name, i) => ({ id: id * 10 + i, node_id: `LA_${id}${i}`, url: `${repoUrl}/labels/${name}`, name, description: null, color: 'ededed', default: false })),
-          assignee: null, assignees: [], milestone: null, locked: false, comments: 0, closed_at: null, created_at: now, updated_at: now, author_association: 'NONE',
-        };
+        const issue = issueOf(repoUrl, { owner: owner!, repo: repo! }, id, number, b, this.user(), now);
         this.issues.push(issue);
         return send(201, issue);
       }
       case 'checks/list-for-ref': {
         const q = url.searchParams;
         const sha = this.shaOf(route.params.ref!);
-        const runs = this.checkRuns.filter((r) => String(r.url).startsWith(repoUrl) && r.head_sha === sha && (!q.get('check_name') || r.name === q.get('check_name')));
+        const runs = this.checkRuns.filter(
+          (r) => String(r.url).startsWith(repoUrl) && r.head_sha === sha && (!q.get('check_name') || r.name === q.get('check_name')),
+        );
         return send(200, { total_count: runs.length, check_runs: runs.slice().reverse() });
       }
       case 'checks/create':
       case 'checks/update': {
-        const b = body as { name?: string; head_sha?: string; details_url?: string; external_id?: string; status?: string; conclusion?: string; started_at?: string; completed_at?: string; output?: { title: string; summary: string; text?: string } };
+        const b = body as {
+          name?: string;
+          head_sha?: string;
+          details_url?: string;
+          external_id?: string;
+          status?: string;
+          conclusion?: string;
+          started_at?: string;
+          completed_at?: string;
+          output?: { title: string; summary: string; text?: string };
+        };
         let run = method === 'POST' ? undefined : this.checkRuns.find((r) => r.id === Number(check_run_id));
-        if (method === 'PATCH' && !run) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
+        if (method === 'PATCH' && !run)
+          return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, {}, false);
         if (!run) {
           const id = this.nextId++;
-          run = {
-            id, node_id: `CR_${id}`, head_sha: b.head_sha, name: b.name, url: `${repoUrl}/check-runs/${id}`, html_url: `https://github.com/${owner}/${repo}/runs/${id}`,
-            details_url: null, status: 'queued', conclusion: null, started_at: now, completed_at: null, external_id: null, check_suite: { id: 1 },
-            output: { title: null, summary: null, text: null, annotations_count: 0, annotations_url: `${repoUrl}/check-runs/${id}/annotations` },
-            app: null, pull_requests: [],
-          };
+          run = newCheckRun(repoUrl, { owner: owner!, repo: repo! }, id, b, now);
           this.checkRuns.push(run);
         }
         if (b.name) run.name = b.name;
@@ -258,11 +327,17 @@ export class GitHubEmulator {
         if (b.started_at) run.started_at = b.started_at;
         if (b.status) run.status = b.status;
         if (b.conclusion) Object.assign(run, { conclusion: b.conclusion, status: 'completed', completed_at: b.completed_at ?? now });
-        if (b.output) run.output = { ...(run.output as Json), title: b.output.title, summary: b.output.summary, text: b.output.text ?? null };
+        if (b.output)
+          run.output = { ...(run.output as Json), title: b.output.title, summary: b.output.summary, text: b.output.text ?? null };
         return send(method === 'POST' ? 201 : 200, run);
       }
       default:
-        return send(404, { message: `the emulator does not serve ${route.operationId}`, documentation_url: 'https://docs.github.com/rest' }, {}, false);
+        return send(
+          404,
+          { message: `the emulator does not serve ${route.operationId}`, documentation_url: 'https://docs.github.com/rest' },
+          {},
+          false,
+        );
     }
   }
 }

@@ -16,8 +16,9 @@ interface Operation {
   responses: Record<string, Json>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- a 13 MB JSON document, loaded once on first use
-const loadDoc = () => require('@octokit/openapi/generated/api.github.com.json') as { paths: Record<string, Record<string, Operation>>; components: Json };
+const loadDoc = () =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a 13 MB JSON document, loaded once on first use
+  require('@octokit/openapi/generated/api.github.com.json') as { paths: Record<string, Record<string, Operation>>; components: Json };
 
 /**
  * OpenAPI 3.0's `nullable` as JSON Schema, where Ajv reads it differently: next to an `enum` it
@@ -82,7 +83,10 @@ export class GitHubOpenApi {
   private deref<T>(o: T): T {
     const ref = (o as { $ref?: string }).$ref;
     if (!ref) return o;
-    return ref.slice(2).split('/').reduce<unknown>((v, k) => (v as Json)[k.replace(/~1/g, '/').replace(/~0/g, '~')], this.doc) as T;
+    return ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((v, k) => (v as Json)[k.replace(/~1/g, '/').replace(/~0/g, '~')], this.doc) as T;
   }
 
   private check(key: string, schema: string | Json, value: unknown, what: string): void {
@@ -92,7 +96,10 @@ export class GitHubOpenApi {
       this.compiled.set(key, validate);
     }
     if (!validate(value)) {
-      const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(root)'} ${e.message}`).join('; ');
+      const errors = (validate.errors ?? [])
+        .slice(0, 5)
+        .map((e) => `${e.instancePath || '(root)'} ${e.message}`)
+        .join('; ');
       throw new GitHubContractError(`${what}: ${errors}`);
     }
   }
@@ -121,15 +128,25 @@ export class GitHubOpenApi {
       if (body !== undefined && method !== 'GET') throw new GitHubContractError(`${method} ${path}: GitHub takes no JSON body here`);
       return;
     }
-    if (body === undefined && (this.deref(op.requestBody!) as { required?: boolean }).required) throw new GitHubContractError(`${method} ${path}: a JSON body is required`);
+    if (body === undefined && (this.deref(op.requestBody!) as { required?: boolean }).required)
+      throw new GitHubContractError(`${method} ${path}: a JSON body is required`);
     if (body !== undefined) {
-      this.check(`${method} ${template} body`, `gh#/${pointer('paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema')}`, body, `${method} ${path} request body`);
+      this.check(
+        `${method} ${template} body`,
+        `gh#/${pointer('paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema')}`,
+        body,
+        `${method} ${path} request body`,
+      );
     }
   }
 
   /** A webhook payload GitHub would send: `name` is the x-webhooks key, e.g. `release-published`. */
   validateWebhook(name: string, payload: unknown): void {
-    const hooks = (this.doc as unknown as { 'x-webhooks': Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> })['x-webhooks'];
+    const hooks = (
+      this.doc as unknown as {
+        'x-webhooks': Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      }
+    )['x-webhooks'];
     const ref = hooks[name]?.post.requestBody.content['application/json']?.schema.$ref;
     if (!ref) throw new GitHubContractError(`GitHub sends no webhook "${name}"`);
     this.check(`webhook ${name}`, `gh${ref}`, payload, `webhook ${name} payload`);
@@ -139,12 +156,20 @@ export class GitHubOpenApi {
     const { template } = this.find(method, path);
     const op = this.op(method, template);
     const declared = op.responses[String(status)];
-    if (!declared) throw new GitHubContractError(`${method} ${path}: GitHub never answers ${status} here (it answers ${Object.keys(op.responses).join(', ')})`);
+    if (!declared)
+      throw new GitHubContractError(
+        `${method} ${path}: GitHub never answers ${status} here (it answers ${Object.keys(op.responses).join(', ')})`,
+      );
     const content = this.deref(declared).content as Record<string, unknown> | undefined;
     if (!content?.['application/json']) return;
     const base = (declared as { $ref?: string }).$ref
       ? `gh#/${(declared as { $ref: string }).$ref.slice(2)}`
       : `gh#/${pointer('paths', template, method.toLowerCase(), 'responses', String(status))}`;
-    this.check(`${method} ${template} ${status}`, `${base}/${pointer('content', 'application/json', 'schema')}`, body, `${method} ${path} response ${status}`);
+    this.check(
+      `${method} ${template} ${status}`,
+      `${base}/${pointer('content', 'application/json', 'schema')}`,
+      body,
+      `${method} ${path} response ${status}`,
+    );
   }
 }

@@ -6,7 +6,10 @@ import { GitHubEmulator } from './emulator';
  * what `credentials` gives, e.g. App credentials), stopped after; each test ends by asserting
  * that nothing was sent or answered that GitHub's description does not allow.
  */
-export function useGitHubWorker(prefix: string, credentials: (github: GitHubEmulator) => Record<string, string> = (g) => ({ GITHUB_TOKEN: g.token })) {
+export function useGitHubWorker(
+  prefix: string,
+  credentials: (github: GitHubEmulator) => Record<string, string> = (g) => ({ GITHUB_TOKEN: g.token }),
+) {
   const ctx = { github: new GitHubEmulator(), worker: undefined as unknown as TestWorker };
   beforeAll(async () => {
     await ctx.github.start();

@@ -23,8 +23,10 @@ export async function startAlertmanager(dir: string, prev?: AlertmanagerState): 
     name: 'alertmanager',
     command: program,
     args: [
-      `--config.file=${join(home, 'alertmanager.yml')}`, `--storage.path=${join(home, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
+      `--config.file=${join(home, 'alertmanager.yml')}`,
+      `--storage.path=${join(home, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
     ],
     logFile,
   });

@@ -43,10 +43,26 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
         `apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  runtime: binary\n---\n${readFileSync(join(KWOK_DIR, 'stages.yaml'), 'utf8')}`,
       );
       await kwokctl(dir, [
-        'create', 'cluster', '--runtime', 'binary', '--config', config, '--kubeconfig', join(dir, 'kubeconfig.merged.yaml'),
-        '--kube-apiserver-binary', bin('kube-apiserver'), '--kube-controller-manager-binary', bin('kube-controller-manager'),
-        '--kube-scheduler-binary', bin('kube-scheduler'), '--etcd-binary', bin('etcd'), '--kwok-controller-binary', bin('kwok'),
-        '--wait', '120s',
+        'create',
+        'cluster',
+        '--runtime',
+        'binary',
+        '--config',
+        config,
+        '--kubeconfig',
+        join(dir, 'kubeconfig.merged.yaml'),
+        '--kube-apiserver-binary',
+        bin('kube-apiserver'),
+        '--kube-controller-manager-binary',
+        bin('kube-controller-manager'),
+        '--kube-scheduler-binary',
+        bin('kube-scheduler'),
+        '--etcd-binary',
+        bin('etcd'),
+        '--kwok-controller-binary',
+        bin('kwok'),
+        '--wait',
+        '120s',
       ]);
     }
     await waitFor('kube-apiserver', () => apiserverReady(kubeconfig), 120_000, join(clusterDir, 'logs', 'kube-apiserver.log'));
@@ -56,8 +72,15 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
   // Gateway API: the CRDs, then the stack's Gateway that the model-world router serves.
   await apply(gatewayCrdDir());
   await apply(envoyGatewayCrdDir()); // the gateway policies infra/k8s ships (the router honours them)
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/httproutes.gateway.networking.k8s.io', 'crd/gateways.gateway.networking.k8s.io',
-    'crd/backendtrafficpolicies.gateway.envoyproxy.io', 'crd/securitypolicies.gateway.envoyproxy.io']);
+  await kubectl(kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd/httproutes.gateway.networking.k8s.io',
+    'crd/gateways.gateway.networking.k8s.io',
+    'crd/backendtrafficpolicies.gateway.envoyproxy.io',
+    'crd/securitypolicies.gateway.envoyproxy.io',
+  ]);
   await apply(join(REPO_ROOT, 'infra', 'dev', 'gateway', 'gateway.yaml'));
   const server = (await kubectl(kubeconfig, ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).trim();
   return { cluster: CLUSTER, kubeconfig, server };

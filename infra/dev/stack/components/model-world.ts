@@ -10,7 +10,11 @@ type ModelWorldState = NonNullable<StackState['modelWorld']>;
 export const STACK_GATEWAY = 'gateway-system/local';
 
 /** The pod runner (simulated model servers for kwok pods) and the router, as one TypeScript process. */
-export async function startModelWorld(dir: string, deps: { kubeconfig: string; fileSdDir: string }, prev?: ModelWorldState): Promise<ModelWorldState> {
+export async function startModelWorld(
+  dir: string,
+  deps: { kubeconfig: string; fileSdDir: string },
+  prev?: ModelWorldState,
+): Promise<ModelWorldState> {
   if (prev && isAlive(prev.pid) && (await answers(`${prev.routerUrl}/_router/healthz`))) return prev;
   const port = prev ? Number(new URL(prev.routerUrl).port) : await freePort();
   const logFile = join(dir, 'logs', 'model-world.log');
@@ -19,7 +23,12 @@ export async function startModelWorld(dir: string, deps: { kubeconfig: string; f
     command: process.execPath,
     args: ['--import', 'tsx', join(REPO_ROOT, 'infra', 'dev', 'model-world', 'main.ts')],
     cwd: REPO_ROOT,
-    env: { KUBECONFIG: deps.kubeconfig, MODEL_WORLD_FILE_SD_DIR: deps.fileSdDir, MODEL_WORLD_ROUTER_PORT: String(port), MODEL_WORLD_GATEWAY: STACK_GATEWAY },
+    env: {
+      KUBECONFIG: deps.kubeconfig,
+      MODEL_WORLD_FILE_SD_DIR: deps.fileSdDir,
+      MODEL_WORLD_ROUTER_PORT: String(port),
+      MODEL_WORLD_GATEWAY: STACK_GATEWAY,
+    },
     logFile,
   });
   const routerUrl = `http://127.0.0.1:${port}`;

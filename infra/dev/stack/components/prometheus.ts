@@ -47,8 +47,11 @@ export async function startPrometheus(
     name: 'prometheus',
     command: program,
     args: [
-      `--config.file=${join(home, 'prometheus.yml')}`, `--storage.tsdb.path=${join(home, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--web.enable-lifecycle', '--storage.tsdb.retention.time=2d',
+      `--config.file=${join(home, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(home, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--storage.tsdb.retention.time=2d',
     ],
     logFile,
   });
