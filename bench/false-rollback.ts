@@ -7,7 +7,7 @@
  * activity a release runs. Rounds overlap in their windows, so they are not independent trials.
  * Prints a table; the last line is one JSON object.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runLoad } from '../activities/model-service/loadgen/run';
 import { LoadStats } from '../activities/model-service/loadgen/stats';
@@ -18,7 +18,7 @@ import { AnalysisSpec, LoadProfile } from '../core/analysis/spec';
 import { Slos, type ServiceSpecInput } from '../core/service-spec';
 import { stackEnv } from '../infra/dev/stack/state';
 import { abortUpdate, statusQuery } from '../workflows/messages';
-import { report, startBenchWorker } from './support';
+import { benchSpec, report, startBenchWorker } from './support';
 
 const ANALYSES = Number(process.env.ANALYSES ?? 120);
 const INTERVAL_MS = Number(process.env.INTERVAL_MS ?? 2000);
@@ -30,19 +30,11 @@ async function main(): Promise<void> {
   const namespace = `bench-fr-${randomBytes(3).toString('hex')}`;
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   const noise = { SIM_MODEL_LOAD_DELAY: '2s', SIM_TTFT_SIGMA: '0.35', SIM_ITL_SIGMA: '0.2', SIM_ERROR_RATE: '0.002' };
-  const spec = (version: string): ServiceSpecInput => ({
-    service: 'llm',
-    namespace,
-    version,
-    image: `registry.local/m@sha256:${createHash('sha256')
-      .update(version + namespace)
-      .digest('hex')}`,
-    model: { name: 'm' },
-    gpu: { pool: 'l4', perReplica: 2 },
-    replicas: 2,
-    container: { env: noise },
-    rollout: { steps: [{ weight: 50, gate: 'manual' }] },
-  });
+  const spec = (version: string): ServiceSpecInput =>
+    benchSpec(namespace, version, {
+      container: { env: noise },
+      rollout: { steps: [{ weight: 50, gate: 'manual' }] },
+    });
   const analysis = AnalysisSpec.parse({});
   const slos = Slos.parse({});
   const { analyzeCanary } = createMetricsActivities({ source: { kind: 'prometheus', url: stack.prometheus!.url } });

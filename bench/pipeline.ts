@@ -8,13 +8,13 @@
  * Prints a table; the last line is one JSON object.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { waitForRevision } from '../activities/kubernetes/wait-ready';
 import { followRelease, startRelease } from '../client/releases';
 import { parseDuration } from '../core/duration';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { JsonLogger } from '../worker/logger';
-import { median, report, round, startBenchWorker } from './support';
+import { benchSpec, median, report, round, startBenchWorker } from './support';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const DETECT_RUNS = Number(process.env.DETECT_RUNS ?? 10);
@@ -32,19 +32,13 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       const namespace = `bench-${randomBytes(3).toString('hex')}`;
       await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-      const spec = (version: string): ServiceSpecInput => ({
-        service: 'llm',
-        namespace,
-        version,
-        image: `registry.local/m@sha256:${createHash('sha256')
-          .update(version + namespace)
-          .digest('hex')}`,
-        model: { name: 'm' },
-        gpu: { pool: 'l4', perReplica: 1 },
-        replicas: 4,
-        container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
-        rollout: { steps: [{ weight: 25 }, { weight: 50 }, { weight: 75 }] },
-      });
+      const spec = (version: string): ServiceSpecInput =>
+        benchSpec(namespace, version, {
+          gpu: { pool: 'l4', perReplica: 1 },
+          replicas: 4,
+          container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
+          rollout: { steps: [{ weight: 25 }, { weight: 50 }, { weight: 75 }] },
+        });
       await (await startRelease(client, spec('v1'), { taskQueue })).result();
       const handle = await startRelease(client, spec('v2'), { taskQueue });
       // Attribute time and requests to the step the status shows.

@@ -8,13 +8,13 @@
  * The model servers take SIM_MODEL_LOAD_DELAY to load (the previous revision's pods are gone
  * after a promotion, so a rollback loads the model again). Last line: one JSON object.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRelease } from '../client/releases';
 import { followRollback, startRollback } from '../client/rollbacks';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { statusQuery } from '../workflows/messages';
-import { median, report, round, startBenchWorker } from './support';
+import { benchSpec, median, report, round, startBenchWorker } from './support';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const LOAD_DELAY = process.env.SIM_MODEL_LOAD_DELAY ?? '2s';
@@ -28,19 +28,11 @@ async function main(): Promise<void> {
       const situation = run % 2 === 0 ? 'idle' : 'preempt';
       const namespace = `bench-oc-${randomBytes(3).toString('hex')}`;
       await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-      const spec = (version: string, steps: ServiceSpecInput['rollout']['steps'] = [{ weight: 50 }]): ServiceSpecInput => ({
-        service: 'llm',
-        namespace,
-        version,
-        image: `registry.local/m@sha256:${createHash('sha256')
-          .update(version + namespace)
-          .digest('hex')}`,
-        model: { name: 'm' },
-        gpu: { pool: 'l4', perReplica: 2 },
-        replicas: 2,
-        container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
-        rollout: { steps },
-      });
+      const spec = (version: string, steps: ServiceSpecInput['rollout']['steps'] = [{ weight: 50 }]): ServiceSpecInput =>
+        benchSpec(namespace, version, {
+          container: { env: { SIM_MODEL_LOAD_DELAY: LOAD_DELAY } },
+          rollout: { steps },
+        });
       await (await startRelease(client, spec('v1'), { taskQueue })).result();
       await (await startRelease(client, spec('v2'), { taskQueue })).result();
       let inFlight;

@@ -7,13 +7,13 @@
  * Load: the default load profile (Poisson, 5 req/s) sent to the canary's Service.
  * Prints a table beside Prometheus' scrape interval; the last line is one JSON object.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRelease } from '../client/releases';
 import { LoadProfile } from '../core/analysis/spec';
 import type { ServiceSpecInput } from '../core/service-spec';
 import { statusQuery } from '../workflows/messages';
-import { median, report, round, startBenchWorker } from './support';
+import { benchSpec, median, report, round, startBenchWorker } from './support';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const FAULT_AFTER_S = 15;
@@ -27,20 +27,12 @@ async function main(): Promise<void> {
   const { client, kube, taskQueue, stack } = bench;
   const namespace = `bench-rb-${randomBytes(3).toString('hex')}`;
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  const spec = (version: string, env: Record<string, string> = {}): ServiceSpecInput => ({
-    service: 'llm',
-    namespace,
-    version,
-    image: `registry.local/m@sha256:${createHash('sha256')
-      .update(version + namespace)
-      .digest('hex')}`,
-    model: { name: 'm' },
-    gpu: { pool: 'l4', perReplica: 2 },
-    replicas: 2,
-    container: { env: { SIM_MODEL_LOAD_DELAY: '2s', ...env } },
-    rollout: { steps: [{ weight: 50, bake: '5m' }] },
-    loadTest: { ...LoadProfile.parse({}), target: 'canary' },
-  });
+  const spec = (version: string, env: Record<string, string> = {}): ServiceSpecInput =>
+    benchSpec(namespace, version, {
+      container: { env: { SIM_MODEL_LOAD_DELAY: '2s', ...env } },
+      rollout: { steps: [{ weight: 50, bake: '5m' }] },
+      loadTest: { ...LoadProfile.parse({}), target: 'canary' },
+    });
   const config = (await (await fetch(`${stack.prometheus!.url}/api/v1/status/config`)).json()) as { data: { yaml: string } };
   const scrapeInterval = /scrape_interval: (\S+)/.exec(config.data.yaml)?.[1] ?? '?';
 

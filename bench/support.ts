@@ -1,8 +1,9 @@
 import { workerWithClient } from '../worker/in-process';
 import { Runtime } from '@temporalio/worker';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { connectKube } from '../activities/kubernetes/client';
 import type { ActivityDeps } from '../activities';
+import type { ServiceSpecInput } from '../core/service-spec';
 import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
 import { JsonLogger } from '../worker/logger';
@@ -28,4 +29,29 @@ export async function startBenchWorker(name: string, deps: Omit<ActivityDeps, 'k
   const taskQueue = `bench-${name}-${randomBytes(3).toString('hex')}`;
   const { worker, client, close } = await workerWithClient({ taskQueue }, { ...process.env, ...stackEnv(stack) }, deps);
   return { stack, worker, taskQueue, client, kube: connectKube(stack.kubernetes!.kubeconfig), close };
+}
+
+/**
+ * A bench service `llm` of `version` in `namespace`: 2 replicas × 2 GPUs on pool l4 unless `over`
+ * says otherwise, its image a digest made up from the version (benches run the simulated server,
+ * which needs no real image).
+ */
+export function benchSpec(
+  namespace: string,
+  version: string,
+  over: Partial<ServiceSpecInput> & Pick<ServiceSpecInput, 'rollout'>,
+): ServiceSpecInput {
+  const digest = createHash('sha256')
+    .update(version + namespace)
+    .digest('hex');
+  return {
+    service: 'llm',
+    namespace,
+    version,
+    image: `registry.local/m@sha256:${digest}`,
+    model: { name: 'm' },
+    gpu: { pool: 'l4', perReplica: 2 },
+    replicas: 2,
+    ...over,
+  };
 }

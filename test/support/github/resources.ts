@@ -1,17 +1,25 @@
 /** The GitHub objects the emulator hands out, shaped as GitHub's REST API returns them (checked against its OpenAPI description). */
 export type Json = Record<string, unknown>;
 
-/** The App's bot user, as GitHub shows it for objects the App created. */
-export function botUser(apiUrl: string): Json {
-  const base = `${apiUrl}/users/autoglm-deploy%5Bbot%5D`;
+/** A user object as GitHub's API shapes it (its URLs below `apiUrl`/users/<login>). */
+export function githubUser(u: {
+  apiUrl: string;
+  login: string;
+  id: number;
+  nodeId: string;
+  avatarUrl: string;
+  htmlUrl: string;
+  type: 'User' | 'Bot';
+}): Json {
+  const base = `${u.apiUrl}/users/${encodeURIComponent(u.login)}`;
   return {
-    login: 'autoglm-deploy[bot]',
-    id: 1,
-    node_id: 'BOT_1',
-    avatar_url: 'https://avatars.githubusercontent.com/in/1',
+    login: u.login,
+    id: u.id,
+    node_id: u.nodeId,
+    avatar_url: u.avatarUrl,
     gravatar_id: '',
     url: base,
-    html_url: 'https://github.com/apps/autoglm-deploy',
+    html_url: u.htmlUrl,
     followers_url: `${base}/followers`,
     following_url: `${base}/following{/other_user}`,
     gists_url: `${base}/gists{/gist_id}`,
@@ -21,10 +29,22 @@ export function botUser(apiUrl: string): Json {
     repos_url: `${base}/repos`,
     events_url: `${base}/events{/privacy}`,
     received_events_url: `${base}/received_events`,
-    type: 'Bot',
+    type: u.type,
     site_admin: false,
   };
 }
+
+/** The App's bot user, as GitHub shows it for objects the App created. */
+export const botUser = (apiUrl: string): Json =>
+  githubUser({
+    apiUrl,
+    login: 'autoglm-deploy[bot]',
+    id: 1,
+    nodeId: 'BOT_1',
+    avatarUrl: 'https://avatars.githubusercontent.com/in/1',
+    htmlUrl: 'https://github.com/apps/autoglm-deploy',
+    type: 'Bot',
+  });
 
 export function installationOf(apiUrl: string, app: { id: number; slug: string; installationId: number }, account: Json): Json {
   const base = `${apiUrl}/app/installations/${app.installationId}`;

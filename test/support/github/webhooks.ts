@@ -6,6 +6,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { GitHubOpenApi } from './openapi';
+import { githubUser } from './resources';
 
 type Json = Record<string, unknown>;
 
@@ -13,29 +14,16 @@ const API = 'https://api.github.com';
 const WEB = 'https://github.com';
 const TIME = '2026-11-23T10:00:00Z';
 
-export function userPayload(login: string, id = 583231): Json {
-  const base = `${API}/users/${login}`;
-  return {
+export const userPayload = (login: string, id = 583231): Json =>
+  githubUser({
+    apiUrl: API,
     login,
     id,
-    node_id: `MDQ6VXNlcj${id}`,
-    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-    gravatar_id: '',
-    url: base,
-    html_url: `${WEB}/${login}`,
-    followers_url: `${base}/followers`,
-    following_url: `${base}/following{/other_user}`,
-    gists_url: `${base}/gists{/gist_id}`,
-    starred_url: `${base}/starred{/owner}{/repo}`,
-    subscriptions_url: `${base}/subscriptions`,
-    organizations_url: `${base}/orgs`,
-    repos_url: `${base}/repos`,
-    events_url: `${base}/events{/privacy}`,
-    received_events_url: `${base}/received_events`,
+    nodeId: `MDQ6VXNlcj${id}`,
+    avatarUrl: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    htmlUrl: `${WEB}/${login}`,
     type: 'User',
-    site_admin: false,
-  };
-}
+  });
 
 const TEMPLATED: Record<string, string> = {
   archive_url: '/{archive_format}{/ref}',
