@@ -41,6 +41,8 @@ export interface NodeCapacity {
 
 export interface PoolCapacity {
   pool: string;
+  /** The extended resource counted (nvidia.com/gpu, amd.com/gpu, …). */
+  resource: string;
   nodes: NodeCapacity[];
   allocatable: number;
   requested: number;
@@ -70,7 +72,7 @@ export function podGpuRequest(pod: Pick<PodView, 'containers' | 'initContainers'
 
 const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
 
-export function summarizePool(pool: string, poolLabel: string, nodes: NodeView[], pods: PodView[]): PoolCapacity {
+export function summarizePool(pool: string, poolLabel: string, nodes: NodeView[], pods: PodView[], resource = GPU_RESOURCE): PoolCapacity {
   const members = nodes.filter((n) => n.labels[poolLabel] === pool);
   const requestedByNode = new Map<string, number>();
   for (const pod of pods) {
@@ -92,6 +94,7 @@ export function summarizePool(pool: string, poolLabel: string, nodes: NodeView[]
     .sort((a, b) => a.name.localeCompare(b.name));
   return {
     pool,
+    resource,
     nodes: nodeCaps,
     allocatable: nodeCaps.reduce((n, c) => n + c.allocatable, 0),
     requested: nodeCaps.reduce((n, c) => n + c.requested, 0),

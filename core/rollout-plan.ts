@@ -115,8 +115,9 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
       if (s < 0)
         return blocked(-s, g, capacity, `step ${index + 1} needs ${c} canary pods, more than the pool can hold even without the stable`);
       if (s + previousCanary < 1) {
+        // One more pod's room (g GPUs) would let a pod keep serving through the swap.
         return blocked(
-          g,
+          1,
           g,
           capacity,
           `step ${index + 1} would scale the stable to ${s} before any canary pod is ready: the service would stop serving`,
@@ -182,6 +183,6 @@ function blocked(missingPods: number, g: number, capacity: PoolCapacity, why: st
   return {
     mode: 'blocked',
     missingGpus,
-    reason: `not enough nvidia.com/gpu: ${why}. Missing ${missingGpus} GPUs on pool ${capacity.pool}; ${describeFree(capacity)}, largest block on one node ${capacity.largestFreeOnOneNode}`,
+    reason: `not enough ${capacity.resource}: ${why}. Missing ${missingGpus} GPUs on pool ${capacity.pool}; ${describeFree(capacity)}, largest block on one node ${capacity.largestFreeOnOneNode}`,
   };
 }

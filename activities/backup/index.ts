@@ -4,7 +4,7 @@
  * checksums on the way back. Long ones heartbeat; all are idempotent.
  */
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { BackupSummary } from '../../core/drill/figures';
 import type { BackupStoreSpec } from '../../core/drill/spec';
 import { ErrorType } from '../../core/errors';
@@ -60,6 +60,16 @@ const backupAt = (l: BackupLocation): BackupRef => ({
   prefix: backupPrefix(l.namespace, l.service, l.backupId),
 });
 
+/** A model store that is not there would back up no files and let the drill pass: refused, by name. */
+async function mustExist(modelStore: string): Promise<void> {
+  const isDir = await stat(modelStore).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+  if (!isDir)
+    throw ApplicationFailure.nonRetryable(`the model store ${modelStore} does not exist (or is not a directory)`, ErrorType.InvalidInput);
+}
+
 const heartbeating = () => {
   const ctx = Context.current();
   return (n: number) => ctx.heartbeat({ files: n });
@@ -69,6 +79,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
   const { kube } = o;
   return {
     async backupService(input: BackupLocation & { modelStore?: string }): Promise<BackupSummary> {
+      if (input.modelStore) await mustExist(input.modelStore);
       const { objects, newestChange } = await collectObjects(kube, input.namespace, input.service);
       const key = o.keys[0];
       if (!key && objects.some((x) => x.kind === 'Secret')) {
@@ -164,6 +175,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
 
     /** When the source last changed: its objects (not their status) and its model files. */
     async sourceLastChange(input: { namespace: string; service: string; modelStore?: string }): Promise<string> {
+      if (input.modelStore) await mustExist(input.modelStore);
       const { newestChange } = await collectObjects(kube, input.namespace, input.service);
       const files = input.modelStore ? await newestFileChange(input.modelStore) : 0;
       return new Date(Math.max(newestChange ? Date.parse(newestChange) : 0, files)).toISOString();

@@ -9,32 +9,35 @@ export interface ReadPoolCapacityInput {
   pool: string;
   /** The node label that names the pool (e.g. `pool`, `cloud.google.com/gke-nodepool`). */
   poolLabel: string;
+  /** The extended resource the pool's GPUs are (the spec's gpu.resource); default nvidia.com/gpu. */
+  resource?: string;
 }
 
-const gpusOf = (c: V1Container) => ({
-  gpus: parseGpuQuantity(c.resources?.requests?.[GPU_RESOURCE] ?? c.resources?.limits?.[GPU_RESOURCE]),
+const gpusOf = (resource: string) => (c: V1Container) => ({
+  gpus: parseGpuQuantity(c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource]),
 });
 
-export function toNodeView(node: V1Node): NodeView {
+export function toNodeView(node: V1Node, resource = GPU_RESOURCE): NodeView {
   return {
     name: node.metadata?.name ?? '',
     labels: node.metadata?.labels ?? {},
-    allocatableGpus: parseGpuQuantity(node.status?.allocatable?.[GPU_RESOURCE]),
+    allocatableGpus: parseGpuQuantity(node.status?.allocatable?.[resource]),
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     unschedulable: node.spec?.unschedulable ?? false,
   };
 }
 
-export function toPodView(pod: V1Pod): PodView {
+export function toPodView(pod: V1Pod, resource = GPU_RESOURCE): PodView {
   const init = pod.spec?.initContainers ?? [];
+  const gpus = gpusOf(resource);
   return {
     name: pod.metadata?.name ?? '',
     namespace: pod.metadata?.namespace ?? '',
     nodeName: pod.spec?.nodeName,
     phase: pod.status?.phase ?? 'Pending',
-    containers: (pod.spec?.containers ?? []).map(gpusOf),
-    initContainers: init.filter((c) => c.restartPolicy !== 'Always').map(gpusOf),
-    sidecars: init.filter((c) => c.restartPolicy === 'Always').map(gpusOf),
+    containers: (pod.spec?.containers ?? []).map(gpus),
+    initContainers: init.filter((c) => c.restartPolicy !== 'Always').map(gpus),
+    sidecars: init.filter((c) => c.restartPolicy === 'Always').map(gpus),
   };
 }
 
@@ -60,5 +63,12 @@ export async function readPoolCapacity(kube: Kube, input: ReadPoolCapacityInput)
     if (err instanceof ApplicationFailure) throw err;
     throw classifyKubeError(err, `reading GPU pool ${input.pool}`);
   }
-  return summarizePool(input.pool, input.poolLabel, nodes.map(toNodeView), pods.map(toPodView));
+  const resource = input.resource ?? GPU_RESOURCE;
+  return summarizePool(
+    input.pool,
+    input.poolLabel,
+    nodes.map((n) => toNodeView(n, resource)),
+    pods.map((p) => toPodView(p, resource)),
+    resource,
+  );
 }

@@ -15,8 +15,8 @@ export const createKubernetesActivities = (kube: Kube) => ({
   async readPoolCapacity(input: ReadPoolCapacityInput): Promise<PoolCapacity> {
     return readPoolCapacity(kube, input);
   },
-  async readServiceState(input: { namespace: string; service: string }): Promise<ServiceState> {
-    return readServiceState(kube, input.namespace, input.service);
+  async readServiceState(input: { namespace: string; service: string; gpuResource?: string }): Promise<ServiceState> {
+    return readServiceState(kube, input.namespace, input.service, input.gpuResource);
   },
   async applyObjects(input: { objects: KubeObject[]; dryRun?: boolean }): Promise<void> {
     await applyObjects(kube, input.objects, input.dryRun);

@@ -27,7 +27,7 @@ export interface ServiceState {
   snapshot: KubeObject[];
 }
 
-function toRevision(d: V1Deployment): RevisionState {
+function toRevision(d: V1Deployment, gpuResource: string): RevisionState {
   const container = d.spec?.template.spec?.containers[0];
   return {
     deployment: d.metadata!.name!,
@@ -36,11 +36,12 @@ function toRevision(d: V1Deployment): RevisionState {
     image: container?.image ?? '',
     replicas: d.spec?.replicas ?? 0,
     readyReplicas: d.status?.readyReplicas ?? 0,
-    gpusPerReplica: parseGpuQuantity(container?.resources?.limits?.[GPU_RESOURCE] ?? container?.resources?.requests?.[GPU_RESOURCE]),
+    gpusPerReplica: parseGpuQuantity(container?.resources?.limits?.[gpuResource] ?? container?.resources?.requests?.[gpuResource]),
   };
 }
 
-export async function readServiceState(kube: Kube, namespace: string, service: string): Promise<ServiceState> {
+/** `gpuResource`: the extended resource the service's pods request (its spec's gpu.resource). */
+export async function readServiceState(kube: Kube, namespace: string, service: string, gpuResource = GPU_RESOURCE): Promise<ServiceState> {
   let deployments: V1Deployment[];
   try {
     deployments = (await kube.apps.listNamespacedDeployment({ namespace, labelSelector: `${LABELS.name}=${service}` })).items;
@@ -49,7 +50,7 @@ export async function readServiceState(kube: Kube, namespace: string, service: s
   }
   // Whatever kind of traffic the last release used: every traffic kind's objects are read back.
   const traffic = await readObjects(kube, trafficObjectRefs(namespace, service));
-  const revisions = deployments.map(toRevision).sort((a, b) => a.deployment.localeCompare(b.deployment));
+  const revisions = deployments.map((d) => toRevision(d, gpuResource)).sort((a, b) => a.deployment.localeCompare(b.deployment));
   const stableRevision = currentSplit(traffic, service)?.stableRevision ?? (revisions.length === 1 ? revisions[0]!.revision : undefined);
   const snapshot = [...deployments.map((d) => cleanForApply({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' })), ...traffic];
   return { namespace, service, revisions, ...(stableRevision ? { stableRevision } : {}), snapshot };

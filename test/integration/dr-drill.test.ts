@@ -135,6 +135,15 @@ describe('disaster-recovery drills', () => {
     expect(github.issues.at(-1)).toMatchObject({ title: `DR drill failed: ${h.ns}/llm` });
   });
 
+  it('refuses a model store path that does not exist, naming it, instead of backing up no files', async () => {
+    const missing = join(models, 'no-such-dir');
+    const handle = await startDrill(gh.worker.client, drill({ modelStore: { path: missing } }), { taskQueue: gh.worker.taskQueue });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause?.message).toContain(`the model store ${missing} does not exist`);
+    expect((await handle.query(drillStatusQuery)).backup).toBeUndefined(); // nothing was taken
+  });
+
   it('cleans up after a cancellation', async () => {
     // A service whose model takes minutes to load: the drill is cancelled while it waits.
     const slow = ServiceSpec.parse({ ...spec(), service: 'slow', container: { env: { SIM_MODEL_LOAD_DELAY: '10m' } } });

@@ -108,6 +108,31 @@ describe('releasePipeline on the local stack', () => {
     expect((await pdb())?.spec.maxUnavailable).toBe(1);
   });
 
+  it("plans and schedules on the spec's GPU resource: a release and a surge canary on the amd.com/gpu pool", async () => {
+    const amd = (version: string) =>
+      spec(version, {
+        pool: 'mi300',
+        gpus: 2,
+        gpu: {
+          pool: 'mi300',
+          perReplica: 2,
+          resource: 'amd.com/gpu',
+          tolerations: [{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+        },
+      });
+    const first = await release(amd('v1'));
+    expect(first).toMatchObject({ outcome: 'promoted', mode: 'initial' });
+    // 8 amd.com/gpu, 4 held by v1: the canary fits beside the stable, counted on amd.com/gpu.
+    const second = await release(amd('v2'));
+    expect(second).toMatchObject({ outcome: 'promoted', mode: 'surge', previousRevision: first.revision });
+    const pods = (await h.kube.core.listNamespacedPod({ namespace: h.ns })).items.filter(
+      (p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp,
+    );
+    expect(pods.map((p) => p.spec?.nodeName)).toEqual(['gpu-mi300-0', 'gpu-mi300-0']);
+    expect(pods[0]!.spec!.containers[0]!.resources!.limits!['amd.com/gpu']).toBe('2');
+    expect((await readServiceState(h.kube, h.ns, 'llm', 'amd.com/gpu')).revisions[0]!.gpusPerReplica).toBe(2);
+  });
+
   it('swaps on a full pool: the stable shrinks before each canary pod', async () => {
     await release(spec('v1', { pool: 'a100', gpus: 8 })); // 16 of 16 GPUs
     const result = await release(spec('v2', { pool: 'a100', gpus: 8 }));

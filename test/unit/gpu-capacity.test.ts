@@ -1,4 +1,5 @@
 import { parseGpuQuantity, podGpuRequest, podsThatFit, summarizePool, type NodeView, type PodView } from '../../core/gpu-capacity';
+import { toNodeView, toPodView } from '../../activities/kubernetes/capacity';
 
 const node = (name: string, pool: string, gpus: number, extra: Partial<NodeView> = {}): NodeView => ({
   name,
@@ -110,5 +111,25 @@ describe('podsThatFit', () => {
 
   it('refuses a non-positive pod size', () => {
     expect(() => podsThatFit(summarizePool('p', 'pool', [], []), 0)).toThrow();
+  });
+});
+
+describe("the GPU resource counted is the spec's", () => {
+  const amdNode = {
+    metadata: { name: 'mi', labels: { pool: 'mi300' } },
+    status: { allocatable: { 'amd.com/gpu': '8', 'nvidia.com/gpu': '0' }, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+  const amdPod = {
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: { nodeName: 'mi', containers: [{ name: 'c', resources: { limits: { 'amd.com/gpu': '2' } } }] },
+    status: { phase: 'Running' },
+  };
+  it.each`
+    resource            | allocatable | requested | free
+    ${'amd.com/gpu'}    | ${8}        | ${2}      | ${6}
+    ${'nvidia.com/gpu'} | ${0}        | ${0}      | ${0}
+  `('$resource: $free free', ({ resource, allocatable, requested, free }) => {
+    const cap = summarizePool('mi300', 'pool', [toNodeView(amdNode as never, resource)], [toPodView(amdPod as never, resource)], resource);
+    expect(cap).toMatchObject({ resource, allocatable, requested, free });
   });
 });

@@ -49,6 +49,17 @@ describe('planRollout', () => {
     if (firstStep) expect((plan as RolloutPlan).steps[0]).toMatchObject(firstStep);
   });
 
+  it.each`
+    name                                 | over                                                                                                        | missingGpus
+    ${'one 4-GPU stable pod, full pool'} | ${{ replicas: 1, stableReplicas: 1, steps: [{ weight: 50 }] }}                                              | ${4}
+    ${'one 8-GPU stable pod, full pool'} | ${{ replicas: 1, stableReplicas: 1, gpusPerReplica: 8, stableGpusPerReplica: 8, steps: [{ weight: 100 }] }} | ${8}
+  `("a swap that would leave no pod serving misses one pod's GPUs, not g × g: $name", ({ over, missingGpus }) => {
+    const plan = planRollout(input(over)) as BlockedPlan;
+    expect(plan).toMatchObject({ mode: 'blocked', missingGpus });
+    expect(plan.reason).toMatch(/would stop serving/);
+    expect(plan.reason).toContain(`Missing ${missingGpus} GPUs`);
+  });
+
   it('names the missing GPUs and where the free ones are when blocked', () => {
     const plan = planRollout(input({ allowSwap: false, capacity: pool(8, [8, 4]) })) as BlockedPlan;
     expect(plan.mode).toBe('blocked');

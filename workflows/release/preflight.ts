@@ -69,11 +69,11 @@ export interface PreFlight {
  */
 export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: string): Promise<PreFlight> {
   const { namespace, service } = spec;
-  const before = await cluster.readServiceState({ namespace, service });
+  const before = await cluster.readServiceState({ namespace, service, gpuResource: spec.gpu.resource });
   const stable = before.revisions.find((r) => r.revision === before.stableRevision);
   const found = { before, ...(stable ? { stable } : {}), serviceObjects: [] };
   if (stable?.revision === revision) return found;
-  const capacity = await cluster.readPoolCapacity({ pool: spec.gpu.pool, poolLabel: spec.gpu.poolLabel });
+  const capacity = await cluster.readPoolCapacity({ pool: spec.gpu.pool, poolLabel: spec.gpu.poolLabel, resource: spec.gpu.resource });
   const plan = planRollout({
     replicas: spec.replicas,
     stableReplicas: stable?.replicas ?? 0,
