@@ -1,11 +1,14 @@
 import type { createKubernetesActivities } from '../../activities/kubernetes';
 import type { ServiceState } from '../../activities/kubernetes/service-state';
+import type { createSupplyChainActivities } from '../../activities/supplychain';
 import type { createTrafficActivities } from '../../activities/traffic';
 import { summarizePool } from '../../core/gpu-capacity';
 import type { KubeObject } from '../../core/manifests';
 import type { RevisionRecord } from '../../core/revision-history';
 
-type Activities = ReturnType<typeof createKubernetesActivities> & ReturnType<typeof createTrafficActivities>;
+type Activities = ReturnType<typeof createKubernetesActivities> &
+  ReturnType<typeof createTrafficActivities> &
+  Pick<ReturnType<typeof createSupplyChainActivities>, 'verifyImage'>;
 
 /**
  * Scripted activities for workflow control-flow tests: a pool of `nodes` × 8 GPUs, a stable
@@ -98,6 +101,12 @@ export function fakeCluster(opts: {
     },
     setTrafficWeights: log('setTrafficWeights'),
     settleTraffic: log('settleTraffic'),
+    // Pins a tag to a made-up digest; no signatures are asked for in these tests.
+    verifyImage: async (input) => {
+      calls.push({ name: 'verifyImage', input });
+      const digest = `sha256:${'b'.repeat(64)}`;
+      return { reference: `${input.image.replace(/:[^:/]+$/, '')}@${digest}`, digest, signatures: [] };
+    },
     readTrafficSplit: async (input) => {
       calls.push({ name: 'readTrafficSplit', input });
       const last = calls.filter((c) => c.name === 'setTrafficWeights').at(-1)?.input as

@@ -70,6 +70,20 @@ describe('releasePipeline control flow (time skipping)', () => {
     expect(names(cluster)).toEqual(['readServiceState', 'readPoolCapacity']);
   });
 
+  it('a release refused for capacity after its image was pinned fails in planning, not in verifying', async () => {
+    const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
+    const err = await withWorker(cluster, (taskQueue) =>
+      env.client.workflow.execute('releasePipeline', {
+        taskQueue,
+        workflowId: releaseWorkflowId('ns', 'llm'),
+        args: [{ spec: { ...spec({ allowSwap: false }), image: 'registry.local/img:v2' } }],
+      }),
+    ).catch((e: unknown) => e);
+    const refused = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(names(cluster)).toEqual(['verifyImage', 'readServiceState', 'readPoolCapacity']);
+    expect(refused.details?.[0]).toMatchObject({ outcome: 'refused', failedIn: 'planning' });
+  });
+
   it('an abort during the bake rolls back at once: traffic to stable first, then the canary goes, then the stable is restored', async () => {
     const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
     const result = await withWorker(cluster, async (taskQueue) => {

@@ -69,6 +69,7 @@ export interface PreFlight {
  */
 export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: string): Promise<PreFlight> {
   const { namespace, service } = spec;
+  if (run.status.phase !== 'planning') run.setPhase('planning'); // after verifying the image
   const before = await cluster.readServiceState({ namespace, service, gpuResource: spec.gpu.resource });
   const stable = before.revisions.find((r) => r.revision === before.stableRevision);
   const found = { before, ...(stable ? { stable } : {}), serviceObjects: [] };
