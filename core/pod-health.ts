@@ -10,6 +10,8 @@ export interface PodHealthView {
   unschedulableMessage?: string;
   waitingReasons: { reason: string; message?: string }[];
   restartCount: number;
+  /** When its last app container started running (epoch ms), while all of them run; from then on the model loads. */
+  runningSinceMs?: number;
 }
 
 export type PodProblem =
@@ -40,6 +42,17 @@ export function podProblem(pod: PodHealthView, gpuResource: string): PodProblem 
     };
   }
   return undefined;
+}
+
+/**
+ * A pod whose containers run but which is still not Ready past the model-load budget: its model
+ * did not load in time. The kubelet's startup probe would restart it; the pipeline does not wait
+ * for that (a probe may be missing, or sized otherwise) and fails the step, naming the pod.
+ */
+export function loadOverrun(pod: PodHealthView, nowMs: number, loadBudgetMs: number): { pod: string; loadingMs: number } | undefined {
+  if (pod.deleting || pod.ready || pod.runningSinceMs === undefined) return undefined;
+  const loadingMs = nowMs - pod.runningSinceMs;
+  return loadingMs > loadBudgetMs ? { pod: pod.name, loadingMs } : undefined;
 }
 
 export interface RevisionProgress {

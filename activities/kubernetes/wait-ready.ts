@@ -1,7 +1,7 @@
 import { Watch, type V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../../core/errors';
-import { podProblem, reached, revisionProgress, type PodHealthView, type RevisionProgress } from '../../core/pod-health';
+import { loadOverrun, podProblem, reached, revisionProgress, type PodHealthView, type RevisionProgress } from '../../core/pod-health';
 import type { Kube } from './client';
 import { classifyKubeError } from './errors';
 
@@ -10,8 +10,10 @@ export interface WaitForRevisionInput {
   /** Label selector of the revision's pods. */
   selector: string;
   replicas: number;
-  /** How long the pods may take to become Ready (the model-load budget). */
+  /** How long the wait may take in all (scheduling, pulling, loading). */
   budgetMs: number;
+  /** How long one pod may take from its containers running to Ready (model.loadBudget); unset: only `budgetMs` bounds it. */
+  loadBudgetMs?: number;
   gpuResource: string;
   what: string;
 }
@@ -19,6 +21,10 @@ export interface WaitForRevisionInput {
 export function toHealthView(pod: V1Pod): PodHealthView {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  const app = pod.status?.containerStatuses ?? [];
+  const started = app.map((s) => s.state?.running?.startedAt);
+  const runningSinceMs =
+    app.length > 0 && started.every((t) => t !== undefined) ? Math.max(...started.map((t) => new Date(t!).getTime())) : undefined;
   return {
     name: pod.metadata?.name ?? '',
     deleting: !!pod.metadata?.deletionTimestamp,
@@ -30,6 +36,7 @@ export function toHealthView(pod: V1Pod): PodHealthView {
       s.state?.waiting?.reason ? [{ reason: s.state.waiting.reason, message: s.state.waiting.message }] : [],
     ),
     restartCount: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    ...(runningSinceMs !== undefined && Number.isFinite(runningSinceMs) ? { runningSinceMs } : {}),
   };
 }
 
@@ -80,6 +87,17 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
       for (const pod of pods.values()) {
         const problem = podProblem(pod, input.gpuResource);
         if (problem) return finish(problemFailure(input.what, problem));
+        const overrun = input.loadBudgetMs !== undefined ? loadOverrun(pod, Date.now(), input.loadBudgetMs) : undefined;
+        if (overrun) {
+          const secs = (ms: number) => `${Math.round(ms / 1000)}s`;
+          return finish(
+            ApplicationFailure.nonRetryable(
+              `${input.what}: pod ${overrun.pod} is not Ready ${secs(overrun.loadingMs)} after its containers started, past the model-load budget of ${secs(input.loadBudgetMs!)} (model.loadBudget)`,
+              ErrorType.ModelLoadTimeout,
+              overrun,
+            ),
+          );
+        }
       }
       if (reached(progress, input.replicas)) return finish(undefined, progress);
       if (Date.now() > deadline) {

@@ -133,6 +133,19 @@ describe('releasePipeline on the local stack', () => {
     expect((await readServiceState(h.kube, h.ns, 'llm', 'amd.com/gpu')).revisions[0]!.gpusPerReplica).toBe(2);
   });
 
+  it('fails a release whose pods load longer than the model-load budget, naming the pod, and rolls it back', async () => {
+    // kwok runs no probes: the pipeline itself holds each pod to model.loadBudget.
+    const slow = spec('v1', { model: { name: 'open-autoglm-7b', loadBudget: '5s' }, container: { env: { SIM_MODEL_LOAD_DELAY: '60s' } } });
+    const err = await release(slow).catch((e: unknown) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe(ErrorType.ModelLoadTimeout);
+    expect(cause.message).toMatch(
+      /pod llm-[a-z0-9]+-[a-z0-9]+-[a-z0-9]+ is not Ready \d+s after its containers started, past the model-load budget of 5s/,
+    );
+    expect(cause.details?.[0]).toMatchObject({ outcome: 'rolled-back', failedIn: 'deploying' });
+    expect((await state()).revisions).toEqual([]); // nothing of it left
+  });
+
   it('swaps on a full pool: the stable shrinks before each canary pod', async () => {
     await release(spec('v1', { pool: 'a100', gpus: 8 })); // 16 of 16 GPUs
     const result = await release(spec('v2', { pool: 'a100', gpus: 8 }));

@@ -16,6 +16,8 @@ export class Track {
     private readonly budgetMs: number,
     private readonly gpuResource: string,
     private readonly replicas: TrackReplicas,
+    /** Forward moves hold each pod to the model-load budget; a rollback restoring the stable does not fail on a slow load. */
+    private readonly loadBudgetMs?: number,
   ) {
     this.deployment = deploymentName(service, revision);
     replicas.revision = revision;
@@ -29,6 +31,7 @@ export class Track {
       selector: `${LABELS.name}=${this.service},${LABELS.revision}=${this.revision}`,
       replicas: n,
       budgetMs: this.budgetMs,
+      ...(this.loadBudgetMs !== undefined ? { loadBudgetMs: this.loadBudgetMs } : {}),
       gpuResource: this.gpuResource,
       what: `revision ${this.revision} of ${this.namespace}/${this.service} at ${n} replicas`,
     });
