@@ -10,8 +10,7 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorType } from '../../core/errors';
-import { writeHashing } from './directory-store';
-import { listFiles } from './model-dir';
+import { listFiles, writeHashing } from './local-files';
 import type { BackupStore } from './store';
 
 export interface FileEntry {

@@ -3,28 +3,14 @@
  * the root. Each object is written under a temporary name and renamed when complete.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { writeHashing } from './local-files';
 import { checkKey, type BackupStore, type StoredObject } from './store';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
-
-/** Hashes a stream as it passes through to `to`; returns the checksum and size. */
-export async function writeHashing(body: Readable | Buffer | string, to: string): Promise<{ sha256: string; size: number }> {
-  await mkdir(dirname(to), { recursive: true });
-  const hash = createHash('sha256');
-  let size = 0;
-  const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
-  source.on('data', (c: Buffer) => {
-    hash.update(c);
-    size += c.length;
-  });
-  await pipeline(source, createWriteStream(to));
-  return { sha256: hash.digest('hex'), size };
-}
 
 export class DirectoryStore implements BackupStore {
   constructor(readonly location: string) {}

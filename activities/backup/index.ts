@@ -18,7 +18,7 @@ import { historyConfigMapName } from '../kubernetes/revisions';
 import { collectObjects, intoIsolatedNamespace, type BackedUpObject } from './objects';
 import { seal, unseal, type BackupKey, type SealedData } from './secrets';
 import { backupPrefix, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
-import { newestFileChange } from './model-dir';
+import { newestFileChange } from './local-files';
 import { backupStoreFor } from './stores';
 
 export interface BackupActivityOptions {
