@@ -16,6 +16,7 @@ import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { printWhenChanged } from './progress';
 import { readInputFile } from './release';
+import { failureText } from '../client/workflow-failure';
 
 /** A drill spec file (YAML or JSON), checked; its text is what the workflow gets. */
 export function readDrillFile(file: string): DrillSpecInput {
@@ -59,7 +60,7 @@ export const drillRun = (file: string, flags: DrillRunFlags) =>
       return r.outcome === 'passed' ? EXIT.ok : EXIT.failed;
     } catch (err) {
       if (!(err instanceof WorkflowFailedError)) throw err;
-      console.error(`drill failed: ${err.cause?.message ?? err.message}`);
+      console.error(`drill failed: ${failureText(err)}`);
       return EXIT.failed;
     }
   });

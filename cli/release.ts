@@ -8,6 +8,7 @@ import type { GitHubDeploymentTarget, ReleaseStatus } from '../core/release/type
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { onProgressChange, progressLine } from './progress';
+import { failureText } from '../client/workflow-failure';
 
 export interface ServiceFlags extends TemporalFlags {
   service: string;
@@ -54,7 +55,7 @@ async function follow(client: Client, namespace: string, service: string, json: 
       console.error(
         failure
           ? `${failure.outcome === 'refused' ? 'refused' : 'rolled back'} (in ${failure.failedIn}): ${failure.reason}`
-          : `failed: ${err.cause?.message ?? err.message}`,
+          : `failed: ${failureText(err)}`,
       );
       return EXIT.failed;
     }

@@ -11,6 +11,7 @@ import { runningRollback } from './rollbacks';
 import type { GitHubReleaseResult, githubRelease } from '../workflows/github-release';
 import { releaseWorkflowId } from '../core/release/types';
 import type { PublishedRelease } from '../webhook/release-event';
+import { failureText } from './workflow-failure';
 
 export const githubReleaseWorkflowId = (owner: string, repo: string, tag: string) => `github-release:${owner}/${repo}@${tag}`;
 
@@ -91,7 +92,7 @@ export async function startFromGitHubRelease(client: Client, o: GitHubStartOptio
     if (r === 'timeout') return { state: 'accepted', workflowId };
     return { state: 'started', workflowId, ...r };
   } catch (err) {
-    if (err instanceof WorkflowFailedError) return { state: 'refused', workflowId, reason: err.cause?.message ?? err.message };
+    if (err instanceof WorkflowFailedError) return { state: 'refused', workflowId, reason: failureText(err) };
     throw err;
   } finally {
     clearTimeout(timer);

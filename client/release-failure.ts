@@ -7,7 +7,3 @@ export function releaseFailureOf(err: unknown): ReleaseFailureDetails | undefine
   const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
   return cause instanceof ApplicationFailure ? asReleaseFailure(cause.details?.[0]) : undefined;
 }
-
-/** The failure's message, as the workflow said it (the reason, not "Workflow execution failed"). */
-export const failureText = (err: unknown): string =>
-  err instanceof WorkflowFailedError ? (err.cause?.message ?? err.message) : err instanceof Error ? err.message : String(err);

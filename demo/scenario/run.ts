@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { onProgressChange, printWhenChanged } from '../../cli/progress';
 import { rollbackLine } from '../../cli/rollback';
-import { failureText, releaseFailureOf } from '../../client/release-failure';
+import { releaseFailureOf } from '../../client/release-failure';
+import { failureText } from '../../client/workflow-failure';
 import { followRelease, startRelease } from '../../client/releases';
 import { followRollback, startRollback } from '../../client/rollbacks';
 import { publishImage, stackSigningKey } from '../../infra/dev/image/publish';
