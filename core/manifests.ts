@@ -10,7 +10,10 @@
  * - and what the spec's traffic kind renders besides (core/traffic/), e.g. HTTPRoute S.
  */
 import { shortHash } from './hash';
-import type { ServiceSpec } from './service-spec';
+import { engineOf, MODEL_MOUNT } from './server';
+import { seconds, tensorParallelSize } from './server/engine';
+import { ServerSpec } from './server/spec';
+import type { EnvValue, ServiceSpec } from './service-spec';
 
 export const FIELD_MANAGER = 'autoglm-deploy';
 export const LABELS = {
@@ -41,13 +44,15 @@ export interface KubeObject {
   spec?: Record<string, unknown>;
 }
 
+const DEFAULT_SERVER = JSON.stringify(ServerSpec.parse({}));
+
 /** What defines a revision's pods: a change to any of these is a new revision. */
 export function revisionOf(spec: ServiceSpec): string {
-  const { image, model, gpu, container, podAnnotations, version } = spec;
-  // Serving options only when set, so specs without them keep the revisions they always had.
+  const { image, model, gpu, container, podAnnotations, version, server } = spec;
+  // Serving choices only when they differ from the defaults, so specs without them keep the revisions they always had.
   const serving = {
-    ...(model.quantization ? { quantization: model.quantization } : {}),
-    ...(model.responseCache !== undefined ? { responseCache: model.responseCache } : {}),
+    ...(model.source ? { source: model.source } : {}),
+    ...(JSON.stringify(server) !== DEFAULT_SERVER ? { server } : {}),
   };
   return shortHash(JSON.stringify({ image, model: model.name, gpu, container, podAnnotations, version, ...serving }));
 }
@@ -58,12 +63,23 @@ export function serviceSelector(service: string, revision?: string): Record<stri
   return revision ? { [LABELS.name]: service, [LABELS.revision]: revision } : { [LABELS.name]: service, [LABELS.component]: COMPONENT };
 }
 
-/** The model server's serving options, as infra/k8s passes them (QUANTIZATION, RESPONSE_CACHE). */
-function servingEnv(model: ServiceSpec['model']): { name: string; value: string }[] {
-  return [
-    ...(model.quantization ? [{ name: 'QUANTIZATION', value: model.quantization }] : []),
-    ...(model.responseCache !== undefined ? [{ name: 'RESPONSE_CACHE', value: String(model.responseCache) }] : []),
-  ];
+function envVar(name: string, value: EnvValue) {
+  return typeof value === 'string' ? { name, value } : { name, valueFrom: value };
+}
+
+/** NCCL and the engine's workers share tensors through /dev/shm: more with more tensor-parallel ranks. */
+export const shmSizeOf = (spec: ServiceSpec) => `${2 * tensorParallelSize(spec)}Gi`;
+
+function volumesOf(spec: ServiceSpec) {
+  const source = spec.model.source;
+  const pvc = source && 'pvc' in source ? source.pvc : undefined;
+  return {
+    volumes: [
+      { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: shmSizeOf(spec) } },
+      ...(pvc ? [{ name: 'model', persistentVolumeClaim: { claimName: pvc, readOnly: true } }] : []),
+    ],
+    mounts: [{ name: 'dshm', mountPath: '/dev/shm' }, ...(pvc ? [{ name: 'model', mountPath: MODEL_MOUNT, readOnly: true }] : [])],
+  };
 }
 
 export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObject {
@@ -78,6 +94,10 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
   const loadSeconds = Math.ceil(spec.model.loadBudget / 1000);
   const probePeriod = 10;
   const gpu = String(spec.gpu.perReplica);
+  const server = engineOf(spec.server.engine).container(spec);
+  const { volumes, mounts } = volumesOf(spec);
+  // Stop = wait for the endpoint to be gone everywhere, then drain in-flight requests, then a margin.
+  const grace = seconds(spec.server.preStopDelay) + seconds(spec.server.drainTimeout) + 5;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -99,31 +119,31 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
         spec: {
           nodeSelector: { [spec.gpu.poolLabel]: spec.gpu.pool },
           tolerations: spec.gpu.tolerations,
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: grace,
+          volumes,
           containers: [
             {
               name: COMPONENT,
               image: spec.image,
-              args: spec.container.args,
-              env: [
-                { name: 'MODEL_NAME', value: spec.model.name },
-                ...servingEnv(spec.model),
-                ...Object.entries(spec.container.env).map(([name, value]) => ({ name, value })),
-              ],
+              command: server.command,
+              args: [...server.args, ...spec.container.args],
+              env: Object.entries(spec.container.env).map(([name, value]) => envVar(name, value)),
               ports: [{ name: 'http', containerPort: spec.container.port }],
+              volumeMounts: mounts,
+              // Endpoints drop a terminating pod at once, proxies a little later: keep serving until they have.
+              lifecycle: { preStop: { sleep: { seconds: seconds(spec.server.preStopDelay) } } },
               resources: {
                 requests: { cpu: spec.container.cpu, memory: spec.container.memory, [spec.gpu.resource]: gpu },
                 limits: { memory: spec.container.memory, [spec.gpu.resource]: gpu },
               },
-              // vLLM answers /health while it loads and /v1/models only once the model is loaded:
-              // start-up tolerates the whole load budget, readiness follows the model.
+              // Start-up tolerates the whole load budget; readiness follows the served model.
               startupProbe: {
-                httpGet: { path: '/health', port: 'http' },
+                httpGet: { path: server.healthPath, port: 'http' },
                 periodSeconds: probePeriod,
                 failureThreshold: Math.max(1, Math.ceil(loadSeconds / probePeriod)),
               },
-              readinessProbe: { httpGet: { path: '/v1/models', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
+              readinessProbe: { httpGet: { path: server.readyPath, port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: server.healthPath, port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
             },
           ],
         },

@@ -4,6 +4,8 @@ import { dnsLabel } from './dns-label';
 import { durationMs } from './duration';
 import { GPU_RESOURCE } from './gpu-capacity';
 import { parseImageRef } from './image-ref';
+import { engineOf } from './server';
+import { ModelSource, SERVER_DEFAULTS, ServerSpec } from './server/spec';
 import { GatewayApiTraffic } from './traffic/gateway-api';
 import { ReplicaRatioTraffic } from './traffic/replica-ratio';
 
@@ -70,6 +72,10 @@ export const Slos = z.object({
   gpuMemoryUtilization: z.number().min(0).max(1).default(0.9),
 });
 
+const KeyRef = z.object({ name: dnsLabel, key: z.string().min(1) }).strict();
+const EnvValue = z.union([z.string(), z.object({ secretKeyRef: KeyRef }).strict(), z.object({ configMapKeyRef: KeyRef }).strict()]);
+export type EnvValue = z.infer<typeof EnvValue>;
+
 /** The environment of a spec that names none. */
 export const DEFAULT_ENVIRONMENT = 'production';
 
@@ -91,15 +97,18 @@ export const ServiceSpec = z
       .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."')
       .default(DEFAULT_ENVIRONMENT),
     image: imageReference,
-    model: z.object({
-      name: z.string().min(1),
-      /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
-      loadBudget: durationMs.default(15 * 60_000),
-      /** Serve quantized weights (the server's QUANTIZATION; vLLM: --quantization). Unset: as the image ships them. */
-      quantization: z.enum(['int8', 'fp8']).optional(),
-      /** Answer repeated temperature-0 requests from a response cache (the server's RESPONSE_CACHE). */
-      responseCache: z.boolean().optional(),
-    }),
+    model: z
+      .object({
+        /** The name clients ask for (the engine's served model name); also the hub id when there is no source. */
+        name: z.string().min(1),
+        /** Where the weights are: a PVC (mounted read-only) or s3://…; unset, the engine fetches `name` from its hub. */
+        source: ModelSource.optional(),
+        /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
+        loadBudget: durationMs.default(15 * 60_000),
+      })
+      .strict(),
+    /** The serving engine and its options (core/server/). */
+    server: ServerSpec.default(SERVER_DEFAULTS),
     gpu: z.object({
       pool: z.string().min(1),
       /** Node label that names the pool. */
@@ -123,7 +132,8 @@ export const ServiceSpec = z
       .object({
         port: z.number().int().min(1).max(65535).default(8000),
         args: z.array(z.string()).default([]),
-        env: z.record(z.string(), z.string()).default({}),
+        /** Literal values, or a key of a Secret or ConfigMap (e.g. a hub token). */
+        env: z.record(z.string(), EnvValue).default({}),
         cpu: z.string().default('4'),
         memory: z.string().default('32Gi'),
       })
@@ -171,6 +181,7 @@ export const ServiceSpec = z
     loadTest: LoadProfile.optional(),
   })
   .superRefine((spec, ctx) => {
+    for (const problem of engineOf(spec.server.engine).problems(spec)) ctx.addIssue({ code: 'custom', ...problem });
     let lastWeight = -1;
     spec.rollout.steps.forEach((step, i) => {
       if (step.replicas !== undefined && step.replicas > spec.replicas) {

@@ -8,8 +8,8 @@ import { figuresOf, meetsSlo } from '../../core/loadgen/metrics';
 import { loadReportMarkdown } from '../../core/loadgen/report';
 import { arrivals, sampleLength } from '../../core/loadgen/schedule';
 import { seededRandom } from '../../core/random';
-import { behaviourFromEnv } from '../../infra/dev/model-world/behaviour';
-import { SimServer } from '../../infra/dev/model-world/sim-server';
+import { simulatedServer, vllmServeArgs } from '../../infra/dev/model-world/launch';
+import type { SimServer } from '../../infra/dev/model-world/sim-server';
 
 describe('arrival schedules', () => {
   it('spaces a constant rate evenly and a Poisson process by exponential gaps with the same mean', () => {
@@ -60,15 +60,12 @@ describe('open loop against a real (simulated) server', () => {
   let url: URL;
   beforeAll(async () => {
     // One request at a time, 50 ms each: 20 req/s at most.
-    server = new SimServer(
-      behaviourFromEnv({
-        MODEL_NAME: 'm',
-        SIM_TTFT_MS: '50',
-        SIM_TTFT_SIGMA: '0',
-        SIM_TOKENS_PER_SECOND: '100000',
-        SIM_MAX_CONCURRENCY: '1',
-      }),
-    );
+    server = simulatedServer(...vllmServeArgs('m'), {
+      SIM_TTFT_MS: '50',
+      SIM_TTFT_SIGMA: '0',
+      SIM_TOKENS_PER_SECOND: '100000',
+      SIM_MAX_CONCURRENCY: '1',
+    });
     url = new URL(`http://127.0.0.1:${await server.listen()}`);
   });
   afterAll(() => server.close());
@@ -109,7 +106,7 @@ describe('the load-test activity after a worker restart', () => {
   let server: SimServer;
   let port: number;
   beforeAll(async () => {
-    server = new SimServer(behaviourFromEnv({ MODEL_NAME: 'm', SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '5000' }));
+    server = simulatedServer(...vllmServeArgs('m'), { SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '5000' });
     port = await server.listen();
   });
   afterAll(() => server.close());

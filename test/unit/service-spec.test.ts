@@ -1,19 +1,7 @@
 import { SpecFileError, parseSpecText } from '../../core/spec-file';
-import { renderDeployment, revisionOf } from '../../core/manifests';
+import { specYaml } from '../support/spec-yaml';
 
-const yaml = (over = '') => `
-service: autoglm
-namespace: models
-version: v2.1.0
-image: registry.example/autoglm/server@sha256:${'b'.repeat(64)}
-model: { name: open-autoglm-7b, loadBudget: 10m }
-gpu: { pool: a100, perReplica: 4 }
-replicas: 4
-rollout:
-  steps:
-    - { weight: 10, bake: 5m }
-    - { weight: 50, gate: manual }
-${over}`;
+const yaml = specYaml;
 
 describe('service spec files', () => {
   it('reads YAML with defaults from the seeds', () => {
@@ -82,34 +70,5 @@ describe('service spec files', () => {
 
   it('says where a file is not YAML', () => {
     expect(() => parseSpecText('service: [unclosed', 'broken.yaml')).toThrow(/^broken.yaml:1:\d+: not valid YAML/);
-  });
-});
-
-describe('serving options', () => {
-  const spec = (model = '{ name: open-autoglm-7b, loadBudget: 10m }') =>
-    parseSpecText(yaml().replace('model: { name: open-autoglm-7b, loadBudget: 10m }', `model: ${model}`), 'autoglm.yaml');
-  const env = (s: ReturnType<typeof spec>) =>
-    (renderDeployment(s, 1) as unknown as { spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } })
-      .spec.template.spec.containers[0]!.env;
-
-  it('passes quantization and the response cache to the model server as infra/k8s does', () => {
-    const s = spec('{ name: open-autoglm-7b, loadBudget: 10m, quantization: int8, responseCache: true }');
-    expect(env(s).slice(0, 3)).toEqual([
-      { name: 'MODEL_NAME', value: 'open-autoglm-7b' },
-      { name: 'QUANTIZATION', value: 'int8' },
-      { name: 'RESPONSE_CACHE', value: 'true' },
-    ]);
-    expect(env(spec()).map((e) => e.name)).toEqual(['MODEL_NAME']);
-  });
-
-  it('makes a new revision when they change, and leaves the revision of specs without them as it was', () => {
-    const plain = revisionOf(spec());
-    expect(plain).toBe('4296c740'); // as before the options existed: releases in flight keep their revision
-    expect(revisionOf(spec('{ name: open-autoglm-7b, loadBudget: 10m, quantization: int8 }'))).not.toBe(plain);
-    expect(revisionOf(spec('{ name: open-autoglm-7b, loadBudget: 10m, responseCache: false }'))).not.toBe(plain);
-  });
-
-  it('refuses an unknown quantization', () => {
-    expect(() => spec('{ name: m, quantization: int3 }')).toThrow(/model\.quantization/);
   });
 });

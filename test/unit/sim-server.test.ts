@@ -1,11 +1,13 @@
-import { behaviourFromEnv, loadDelayOf, performanceAt } from '../../infra/dev/model-world/behaviour';
-import { SimServer } from '../../infra/dev/model-world/sim-server';
+import { behaviourFromEnv, loadDelayOf, performanceAt, quantizationClass } from '../../infra/dev/model-world/behaviour';
+import { simulatedServer, vllmServe } from '../../infra/dev/model-world/launch';
+import type { SimServer } from '../../infra/dev/model-world/sim-server';
 
-// The simulated model server alone, on 127.0.0.1: the OpenAI surface, vLLM metric names, and
-// behaviour from env.
+// The simulated model server alone, on 127.0.0.1: the OpenAI surface, vLLM metric names,
+// configured by vLLM's command line, behaviour from SIM_* env.
 const servers: SimServer[] = [];
-async function serve(env: Record<string, string>, startedAt = Date.now()) {
-  const s = new SimServer(behaviourFromEnv({ MODEL_NAME: 'm', SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '2000', ...env }), startedAt);
+async function serve(env: Record<string, string>, startedAt = Date.now(), flags: string[] = []) {
+  const { command, args } = vllmServe('m', ...flags);
+  const s = simulatedServer(command, args, { SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '2000', ...env }, startedAt);
   servers.push(s);
   const port = await s.listen();
   const url = (p: string) => `http://127.0.0.1:${port}${p}`;
@@ -90,16 +92,20 @@ describe('simulated model server', () => {
     ]) {
       expect(text).toContain(name);
     }
-    expect(text).toMatch(/vllm:request_success_total\{finished_reason="length",model_name="m"\} 3/);
-    expect(text).toMatch(/vllm:generation_tokens_total\{model_name="m"\} 12/);
-    expect(text).toMatch(/vllm:prompt_tokens_total\{model_name="m"\} 6/);
+    expect(text).toMatch(/vllm:request_success_total\{finished_reason="length",model_name="m",engine="0"\} 3/);
+    expect(text).toMatch(/vllm:request_success_total\{finished_reason="error",model_name="m",engine="0"\} 0/);
+    expect(text).toMatch(/vllm:generation_tokens_total\{model_name="m",engine="0"\} 12/);
+    expect(text).toMatch(/vllm:prompt_tokens_total\{model_name="m",engine="0"\} 6/);
   });
 
   it('fails the configured share of requests with HTTP 500, counted as 5xx', async () => {
     const { url, post } = await serve({ SIM_ERROR_RATE: '1' });
     expect((await post('/v1/completions', { prompt: 'x', max_tokens: 1 })).status).toBe(500);
     expect(await (await fetch(url('/metrics'))).text()).toMatch(
-      /http_requests_total\{method="POST",status="5xx",handler="\/v1\/completions",model_name="m"\} 1/,
+      /http_requests_total\{method="POST",status="5xx",handler="\/v1\/completions"\} 1/,
+    );
+    expect(await (await fetch(url('/metrics'))).text()).toMatch(
+      /vllm:request_success_total\{finished_reason="error",model_name="m",engine="0"\} 1/,
     );
   });
 
@@ -107,8 +113,8 @@ describe('simulated model server', () => {
     const { s, post } = await serve({ SIM_MAX_CONCURRENCY: '1', SIM_TTFT_MS: '150' });
     const inflight = [post('/v1/completions', { prompt: 'a', max_tokens: 1 }), post('/v1/completions', { prompt: 'b', max_tokens: 1 })];
     await new Promise((r) => setTimeout(r, 50));
-    const text = await s.metrics.registry.getSingleMetricAsString('vllm:num_requests_waiting');
-    expect(text).toMatch(/vllm:num_requests_waiting\{model_name="m"\} 1/);
+    const text = await s.metrics.text();
+    expect(text).toMatch(/vllm:num_requests_waiting\{model_name="m",engine="0"\} 1/);
     await Promise.all(inflight.map((p) => p.then((r) => r.text())));
   });
 
@@ -124,40 +130,46 @@ describe('simulated model server', () => {
     expect(text).toMatch(/DCGM_FI_DEV_FB_FREE\{gpu="0",model_name="m"\} 50/);
   });
 
-  it('answers a repeated temperature-0 request from the response cache when RESPONSE_CACHE is on, the same words, without waiting', async () => {
-    const { url, post } = await serve({ RESPONSE_CACHE: 'true', SIM_TTFT_MS: '200', SIM_TOKENS_PER_SECOND: '100' });
-    const ask = async (body: Record<string, unknown>) => {
+  it('caches prompt prefixes as vLLM does by default: a repeated prompt skips most of its prefill, counted in tokens', async () => {
+    const { url, post } = await serve({ SIM_TTFT_MS: '300', SIM_TTFT_SIGMA: '0', SIM_TOKENS_PER_SECOND: '1000' });
+    const prompt = 'open the settings page and turn on dark mode, then go back to the home screen please'; // 84 characters: 21 tokens
+    const ask = async () => {
       const t0 = Date.now();
-      const res = (await (await post('/v1/completions', { prompt: 'open settings', max_tokens: 5, ...body })).json()) as {
-        choices: { text: string }[];
-      };
-      return { text: res.choices[0]!.text, ms: Date.now() - t0 };
+      await (await post('/v1/completions', { prompt, max_tokens: 1, temperature: 0.7 })).text();
+      return Date.now() - t0;
     };
-    const first = await ask({ temperature: 0 });
-    const again = await ask({ temperature: 0 });
-    expect(again.text).toBe(first.text);
-    expect(first.ms).toBeGreaterThanOrEqual(150); // TTFT (log-normal around 200 ms) plus 4 tokens at 100/s
-    expect(again.ms).toBeLessThan(first.ms / 2);
-    await ask({ temperature: 0.7 }); // not cacheable
+    const first = await ask();
+    const again = await ask();
+    expect(first).toBeGreaterThanOrEqual(290);
+    expect(again).toBeLessThan(first * 0.6); // 16 of 21 tokens cached: a third of the prefill
     const metrics = await (await fetch(url('/metrics'))).text();
-    expect(metrics).toMatch(/autoglm_response_cache_queries_total\{model_name="m"\} 2/);
-    expect(metrics).toMatch(/autoglm_response_cache_hits_total\{model_name="m"\} 1/);
+    expect(metrics).toMatch(/vllm:prefix_cache_queries_total\{model_name="m",engine="0"\} 42/);
+    expect(metrics).toMatch(/vllm:prefix_cache_hits_total\{model_name="m",engine="0"\} 16/);
   });
 
-  it('caches nothing without RESPONSE_CACHE', async () => {
-    const { url, post } = await serve({});
-    for (let i = 0; i < 2; i++) await (await post('/v1/completions', { prompt: 'same', max_tokens: 2, temperature: 0 })).text();
-    expect(await (await fetch(url('/metrics'))).text()).toMatch(/autoglm_response_cache_hits_total\{model_name="m"\} 0/);
+  it('caches nothing with --no-enable-prefix-caching', async () => {
+    const { url, post } = await serve({}, Date.now(), ['--no-enable-prefix-caching']);
+    for (let i = 0; i < 2; i++) await (await post('/v1/completions', { prompt: 'same '.repeat(40), max_tokens: 2 })).text();
+    expect(await (await fetch(url('/metrics'))).text()).not.toMatch(/vllm:prefix_cache_hits_total\{[^}]*\} [1-9]/);
+  });
+
+  it('serves the names --served-model-name gives, and refuses prompts past --max-model-len as vLLM does', async () => {
+    const { url, post } = await serve({}, Date.now(), ['--max-model-len', '32']);
+    const models = (await (await fetch(url('/v1/models'))).json()) as { data: { id: string; max_model_len: number }[] };
+    expect(models.data).toEqual([expect.objectContaining({ id: 'm', max_model_len: 32 })]);
+    const res = await post('/v1/completions', { prompt: 'x'.repeat(100), max_tokens: 16 });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/maximum context length is 32 tokens/);
   });
 
   it('serves INT8 weights faster, in less GPU memory, loaded sooner', () => {
     const env = { SIM_TTFT_MS: '100', SIM_TOKENS_PER_SECOND: '60', SIM_GPU_MEMORY_UTILIZATION: '0.8', SIM_MODEL_LOAD_DELAY: '10s' };
     const full = behaviourFromEnv(env);
-    const int8 = behaviourFromEnv({ ...env, QUANTIZATION: 'int8' });
-    expect(performanceAt(int8, 0)).toMatchObject({ ttftMs: 75, tokensPerSecond: 90 });
-    expect(performanceAt(int8, 0).gpuMemoryUtilization).toBeCloseTo(0.48);
+    const int8 = quantizationClass('int8_per_channel_weight_only');
+    expect(performanceAt(full, 0, int8)).toMatchObject({ ttftMs: 75, tokensPerSecond: 90 });
+    expect(performanceAt(full, 0, int8).gpuMemoryUtilization).toBeCloseTo(0.48);
     expect(performanceAt(full, 0)).toMatchObject({ ttftMs: 100, tokensPerSecond: 60, gpuMemoryUtilization: 0.8 });
-    expect(loadDelayOf(int8)).toBe(5000);
-    expect(() => behaviourFromEnv({ QUANTIZATION: 'int4' })).toThrow();
+    expect(loadDelayOf(full, int8)).toBe(5000);
+    expect([quantizationClass('fp8'), quantizationClass('awq'), quantizationClass(undefined)]).toEqual(['fp8', 'int4', 'none']);
   });
 });

@@ -1,14 +1,17 @@
 /**
  * The pod runner: kwok pods run no process, so for every model-server pod whose containers have
- * started it runs a simulated server (with the pod's env), registers it for Prometheus (file_sd,
- * labelled by pod, service, revision and version), and stops it when the pod goes.
+ * started it runs a simulated server from the container's command line and SIM_* env (as the
+ * container would run vLLM), registers it for Prometheus (file_sd, labelled by pod, service,
+ * revision and version), and stops it when the pod goes. A command line vLLM refuses starts no
+ * server: the pod never answers, as the real container would exit.
  */
 import { makeInformer, type CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMPONENT, LABELS } from '../../../core/manifests';
-import { behaviourFromEnv } from './behaviour';
-import { SimServer } from './sim-server';
+import { simulatedServer } from './launch';
+import { ServeError } from './serving-config';
+import type { SimServer } from './sim-server';
 
 export interface RunningPod {
   key: string;
@@ -25,6 +28,8 @@ export const podKey = (namespace: string, name: string) => `${namespace}/${name}
 export class PodRunner {
   readonly pods = new Map<string, RunningPod>();
   private readonly starting = new Set<string>();
+  /** Pods whose command line the server refused, and why. */
+  readonly refused = new Map<string, ServeError>();
   private informer?: ReturnType<typeof makeInformer<V1Pod>>;
   private lastTargets = '';
   /** stable or canary, as the service's Services say (the router knows them); '' when unknown. */
@@ -70,14 +75,20 @@ export class PodRunner {
       existing.labels = pod.metadata?.labels ?? {};
       return;
     }
-    if (this.starting.has(key)) return;
+    if (this.starting.has(key) || this.refused.has(key)) return;
     this.starting.add(key);
     try {
-      const env = Object.fromEntries(
-        (pod.spec?.containers[0]?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])),
-      );
-      const server = new SimServer(behaviourFromEnv(env), new Date(startedAt).getTime());
-      const port = await server.listen();
+      const container = pod.spec?.containers[0];
+      const env = Object.fromEntries((container?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+      let server: SimServer;
+      try {
+        server = simulatedServer(container?.command ?? [], container?.args ?? [], env, new Date(startedAt).getTime());
+      } catch (err) {
+        if (!(err instanceof ServeError)) throw err;
+        this.refused.set(key, err);
+        return this.log(`${key}: the server would exit ${err.exitCode}: ${err.message}`);
+      }
+      const port = await server.listen(0);
       this.pods.set(key, {
         key,
         namespace: pod.metadata!.namespace!,
@@ -96,6 +107,7 @@ export class PodRunner {
 
   /** Like a kubelet's graceful termination: no new requests, in-flight ones may finish (up to the grace period). */
   private async stopPod(key: string, graceMs = 10_000): Promise<void> {
+    this.refused.delete(key);
     const pod = this.pods.get(key);
     if (!pod) return;
     this.pods.delete(key);
