@@ -92,7 +92,8 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
     [LABELS.revision]: revision,
   };
   const loadSeconds = Math.ceil(spec.model.loadBudget / 1000);
-  const probePeriod = 10;
+  // Short periods: a pod turns Ready within seconds of its model loading; the threshold keeps the budget.
+  const probePeriod = 5;
   const gpu = String(spec.gpu.perReplica);
   const server = engineOf(spec.server.engine).container(spec);
   const { volumes, mounts } = volumesOf(spec);
@@ -140,7 +141,8 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
               startupProbe: {
                 httpGet: { path: server.healthPath, port: 'http' },
                 periodSeconds: probePeriod,
-                failureThreshold: Math.max(1, Math.ceil(loadSeconds / probePeriod)),
+                // Probes at 0, period, 2·period…: the last of N failures comes (N − 1) periods in.
+                failureThreshold: Math.ceil(loadSeconds / probePeriod) + 1,
               },
               readinessProbe: { httpGet: { path: server.readyPath, port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: server.healthPath, port: 'http' }, periodSeconds: 10, failureThreshold: 6 },

@@ -4,8 +4,10 @@
  */
 import type { ServiceSpec } from '../../core/service-spec';
 import type { TrafficKind, TrafficKindName, TrafficOf, TrafficSplit, TrafficTarget } from '../../core/traffic/kind';
+import type { KubeObject } from '../../core/manifests';
 import { applyObjects } from '../kubernetes/apply';
 import type { Kube } from '../kubernetes/client';
+import { waitForServiceEndpoints } from '../kubernetes/endpoints';
 import { readObjects } from '../kubernetes/read';
 
 export interface TrafficRouter {
@@ -33,11 +35,17 @@ export class ObjectRouter<K extends TrafficKindName> implements TrafficRouter {
   ) {}
 
   async setWeights(target: TrafficTarget): Promise<void> {
-    await applyObjects(this.kube, this.kind.render(this.spec, this.traffic, target));
+    await this.applyAndWait(this.kind.render(this.spec, this.traffic, target));
   }
 
   async settle(revision: string): Promise<void> {
-    await applyObjects(this.kube, this.kind.settled(this.spec, this.traffic, revision));
+    await this.applyAndWait(this.kind.settled(this.spec, this.traffic, revision));
+  }
+
+  /** Applies, then waits for each Service's EndpointSlices to follow its selector: only then has the traffic moved. */
+  private async applyAndWait(objects: KubeObject[]): Promise<void> {
+    await applyObjects(this.kube, objects);
+    for (const o of objects) if (o.kind === 'Service') await waitForServiceEndpoints(this.kube, o.metadata.namespace, o.metadata.name);
   }
 
   async readSplit(): Promise<TrafficSplit | undefined> {

@@ -26,10 +26,25 @@ export function trackQueries(labels: AnalysisSpec['labels'], t: TrackSelector, w
     p50E2eSeconds: quantile(0.5, 'vllm:e2e_request_latency_seconds', sel, w),
     p95TtftSeconds: quantile(0.95, 'vllm:time_to_first_token_seconds', sel, w),
     p50TtftSeconds: quantile(0.5, 'vllm:time_to_first_token_seconds', sel, w),
-    gpuMemory: `max(DCGM_FI_DEV_FB_USED${sel} / (DCGM_FI_DEV_FB_USED${sel} + DCGM_FI_DEV_FB_FREE${sel}))`,
+    gpuMemory: gpuMemory(labels, t),
     kvCache: `max(vllm:kv_cache_usage_perc${sel})`,
     queue: `sum(vllm:num_requests_waiting${sel})`,
   };
+}
+
+/**
+ * The fullest GPU frame buffer among the track's pods. dcgm-exporter labels each GPU with the
+ * namespace and pod that hold it (from the kubelet's pod-resources); the model server's own
+ * series carry the track's labels and its pod, so one joins the other on (namespace, pod).
+ */
+export function gpuMemory(labels: AnalysisSpec['labels'], t: TrackSelector): string {
+  const dcgm = (m: string) => `${m}{namespace="${escape(t.namespace)}"}`;
+  const used = `${dcgm('DCGM_FI_DEV_FB_USED')} / (${dcgm('DCGM_FI_DEV_FB_USED')} + ${dcgm('DCGM_FI_DEV_FB_FREE')})`;
+  let pods = `max by (${labels.namespace}, ${labels.pod}) (vllm:num_requests_running${selector(labels, t)}) * 0 + 1`;
+  // Name the join labels as dcgm-exporter does, whatever the server's series call them.
+  if (labels.namespace !== 'namespace') pods = `label_replace(${pods}, "namespace", "$1", "${labels.namespace}", "(.*)")`;
+  if (labels.pod !== 'pod') pods = `label_replace(${pods}, "pod", "$1", "${labels.pod}", "(.*)")`;
+  return `max((${used}) * on (namespace, pod) group_left () (${pods}))`;
 }
 
 /** Share of requests answered 5xx over the window (0 when there were requests and no errors). */

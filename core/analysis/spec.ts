@@ -26,8 +26,10 @@ export const AnalysisSpec = z
         namespace: z.string().default('namespace'),
         service: z.string().default('service'),
         revision: z.string().default('revision'),
+        /** The pod's label on the server's series: GPU memory (dcgm-exporter's namespace/pod) is joined on it. */
+        pod: z.string().default('pod'),
       })
-      .default({ namespace: 'namespace', service: 'service', revision: 'revision' }),
+      .default({ namespace: 'namespace', service: 'service', revision: 'revision', pod: 'pod' }),
     /** Multi-window burn rates of the error budget: a window pair fails when both windows burn faster than `factor`. */
     burnRate: z
       .object({

@@ -19,6 +19,21 @@ describe('infra/k8s manifests', () => {
   let kube: Kube;
   let ns: string;
   const kubectl = (...args: string[]) => run(KUBECTL, [...args, '--kubeconfig', testStack().kubernetes.kubeconfig]);
+  /** What the API server would store for a file, validated strictly (server-side dry-run). */
+  const dryRunJson = async (file: string) =>
+    (
+      await kubectl(
+        'apply',
+        '--server-side',
+        '--dry-run=server',
+        '--validate=strict',
+        '--field-manager=autoglm-test',
+        '-o',
+        'json',
+        '-f',
+        file,
+      )
+    ).stdout;
   /** The overlay's objects, moved into the test's namespace. */
   const render = async (overlay: string) => {
     const { stdout } = await run(KUBECTL, ['kustomize', join(K8S, 'overlays', overlay)]);
@@ -78,21 +93,28 @@ describe('infra/k8s manifests', () => {
     expect(hpa.spec.metrics.map((m) => m.type)).toEqual(['Resource', 'Resource', 'Pods']);
   });
 
+  it("the shipped PodMonitor passes the prometheus-operator CRD's validation, selecting the model-server pods' http port", async () => {
+    const text = readFileSync(join(K8S, '..', 'prometheus', 'podmonitor.yaml'), 'utf8');
+    const file = join(mkdtempSync(join(tmpdir(), 'k8s-')), 'podmonitor.yaml');
+    writeFileSync(file, text.replace(/^(\s+)namespace: monitoring$/gm, `$1namespace: ${ns}`));
+    const stdout = await dryRunJson(file);
+    const pm = JSON.parse(stdout) as {
+      spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string }[] };
+    };
+    expect(pm.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/component': 'model-server' });
+    expect(pm.spec.podMetricsEndpoints.map((e) => e.port)).toEqual(['http']);
+    // A field the CRD does not have is refused: the validation is real.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('interval: 15s', 'intervall: 15s'));
+    await expect(
+      kubectl('apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=autoglm-test', '-f', file),
+    ).rejects.toThrow(/intervall/);
+  });
+
   it("the worker's Deployment passes server-side validation, under its ServiceAccount, versioned by its label", async () => {
     const text = readFileSync(join(K8S, '..', 'worker', 'deployment.yaml'), 'utf8');
     const file = join(mkdtempSync(join(tmpdir(), 'k8s-')), 'worker.yaml');
     writeFileSync(file, text.replace(/^(\s+)namespace: autoglm-system$/gm, `$1namespace: ${ns}`));
-    const { stdout } = await kubectl(
-      'apply',
-      '--server-side',
-      '--dry-run=server',
-      '--validate=strict',
-      '--field-manager=autoglm-test',
-      '-o',
-      'json',
-      '-f',
-      file,
-    );
+    const stdout = await dryRunJson(file);
     const d = JSON.parse(stdout) as {
       metadata: { labels: Record<string, string> };
       spec: {

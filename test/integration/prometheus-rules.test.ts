@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, which } from '../../infra/dev/stack/exec';
+import { run } from '../../infra/dev/stack/exec';
+import { bin } from '../../infra/dev/stack/paths';
 import { testStack } from '../support/stack';
 
 // The shipped SLO rules: valid for promtool, behaving as their unit tests say, and loaded by the
@@ -10,7 +11,7 @@ const RULES = join(__dirname, '..', '..', 'infra', 'prometheus');
 describe('Prometheus SLO rules', () => {
   let promtool: string;
   beforeAll(async () => {
-    promtool = (await which('promtool')) ?? 'promtool';
+    promtool = bin('promtool'); // built with the stack's Prometheus
   });
 
   it('pass promtool check rules', async () => {

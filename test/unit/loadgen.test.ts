@@ -107,7 +107,7 @@ describe('the load-test activity after a worker restart', () => {
   let port: number;
   beforeAll(async () => {
     server = simulatedServer(...vllmServeArgs('m'), { SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '5000' });
-    port = await server.listen();
+    port = (await server.listen())!;
   });
   afterAll(() => server.close());
 

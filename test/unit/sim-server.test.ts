@@ -1,6 +1,7 @@
 import { behaviourFromEnv, loadDelayOf, performanceAt, quantizationClass } from '../../infra/dev/model-world/behaviour';
 import { simulatedServer, vllmServe } from '../../infra/dev/model-world/launch';
 import type { SimServer } from '../../infra/dev/model-world/sim-server';
+import { freePort } from '../../infra/dev/stack/ports';
 
 // The simulated model server alone, on 127.0.0.1: the OpenAI surface, vLLM metric names,
 // configured by vLLM's command line, behaviour from SIM_* env.
@@ -30,13 +31,20 @@ describe('behaviour from env', () => {
 });
 
 describe('simulated model server', () => {
-  it('answers /health while loading, /v1/models and inference only once loaded', async () => {
-    const { url, post } = await serve({ SIM_MODEL_LOAD_DELAY: '300ms' });
-    expect((await fetch(url('/health'))).status).toBe(200);
-    expect((await fetch(url('/v1/models'))).status).toBe(503);
-    expect((await post('/v1/completions', { prompt: 'hi', max_tokens: 2 })).status).toBe(503);
-    await new Promise((r) => setTimeout(r, 350));
-    const models = (await (await fetch(url('/v1/models'))).json()) as { data: { id: string }[] };
+  it('refuses connections while its model loads, as vLLM (port bound, HTTP served once the engine is up), then serves', async () => {
+    const port = await freePort();
+    const { command, args } = vllmServe('m');
+    const s = simulatedServer(command, args, { SIM_MODEL_LOAD_DELAY: '400ms' });
+    servers.push(s);
+    const listening = s.listen(port);
+    const refused = await fetch(`http://127.0.0.1:${port}/health`).then(
+      () => false,
+      () => true,
+    );
+    expect(refused).toBe(true);
+    expect(await listening).toBe(port);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    const models = (await (await fetch(`http://127.0.0.1:${port}/v1/models`)).json()) as { data: { id: string }[] };
     expect(models.data[0]!.id).toBe('m');
   });
 
@@ -88,7 +96,6 @@ describe('simulated model server', () => {
       'vllm:num_requests_running',
       'vllm:num_requests_waiting',
       'vllm:kv_cache_usage_perc',
-      'DCGM_FI_DEV_FB_USED',
     ]) {
       expect(text).toContain(name);
     }
@@ -118,16 +125,12 @@ describe('simulated model server', () => {
     await Promise.all(inflight.map((p) => p.then((r) => r.text())));
   });
 
-  it('reports GPU memory as DCGM does, and the fault changes it after its onset', async () => {
-    const { url } = await serve({
-      SIM_GPU_MEMORY_MIB: '1000',
-      SIM_GPU_MEMORY_UTILIZATION: '0.5',
-      SIM_FAULT_AFTER: '0s',
-      SIM_FAULT_GPU_MEMORY_UTILIZATION: '0.95',
-    });
-    const text = await (await fetch(url('/metrics'))).text();
-    expect(text).toMatch(/DCGM_FI_DEV_FB_USED\{gpu="0",model_name="m"\} 950/);
-    expect(text).toMatch(/DCGM_FI_DEV_FB_FREE\{gpu="0",model_name="m"\} 50/);
+  it('holds the GPU memory SIM_GPU_MEMORY_UTILIZATION says, the fault changing it after its onset (for the dcgm-exporter)', async () => {
+    const { s } = await serve({ SIM_GPU_MEMORY_UTILIZATION: '0.5', SIM_FAULT_AFTER: '0s', SIM_FAULT_GPU_MEMORY_UTILIZATION: '0.95' });
+    expect(s.gpuMemoryShare()).toBe(0.95);
+    const { s: calm } = await serve({ SIM_GPU_MEMORY_UTILIZATION: '0.5' });
+    expect(calm.gpuMemoryShare()).toBe(0.5);
+    expect(await calm.metrics.text()).not.toContain('DCGM_');
   });
 
   it('caches prompt prefixes as vLLM does by default: a repeated prompt skips most of its prefill, counted in tokens', async () => {

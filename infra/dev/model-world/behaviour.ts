@@ -59,7 +59,6 @@ export const Behaviour = z.object({
   defaultOutputTokens: num(1).default(64),
   /** Changes every deterministic answer: a version that "answers differently". */
   answerSalt: z.string().default(''),
-  gpuMemoryMiB: num(1).default(81920),
   normal: Performance,
   /** From this long after start, what `fault` sets replaces `normal` (a regression that shows up under load). */
   faultAfterMs: durationMs.optional(),
@@ -90,7 +89,6 @@ export function behaviourFromEnv(env: Record<string, string | undefined>): Behav
     maxConcurrency: env.SIM_MAX_CONCURRENCY,
     defaultOutputTokens: env.SIM_OUTPUT_TOKENS,
     answerSalt: env.SIM_ANSWER_SALT,
-    gpuMemoryMiB: env.SIM_GPU_MEMORY_MIB,
     normal: perf('SIM_'),
     faultAfterMs: env.SIM_FAULT_AFTER,
     fault: perf('SIM_FAULT_'),

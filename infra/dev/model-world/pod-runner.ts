@@ -1,14 +1,14 @@
 /**
  * The pod runner: kwok pods run no process, so for every model-server pod whose containers have
  * started it runs a simulated server from the container's command line and SIM_* env (as the
- * container would run vLLM), registers it for Prometheus (file_sd, labelled by pod, service,
- * revision and version), and stops it when the pod goes. A command line vLLM refuses starts no
- * server: the pod never answers, as the real container would exit.
+ * container would run vLLM), listening on the pod's own IP and port, and stops it when the pod
+ * goes. It only runs servers: Prometheus finds them by Kubernetes discovery, the router by the
+ * Service's EndpointSlices. A command line vLLM refuses starts no server: the pod never answers,
+ * as the real container would exit.
  */
-import { makeInformer, type CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { makeInformer, type CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { COMPONENT, LABELS } from '../../../core/manifests';
+import { loopbackOf } from '../stack/pod-network';
 import { simulatedServer } from './launch';
 import { ServeError } from './serving-config';
 import type { SimServer } from './sim-server';
@@ -17,28 +17,47 @@ export interface RunningPod {
   key: string;
   namespace: string;
   name: string;
-  labels: Record<string, string>;
-  ready: boolean;
+  container: string;
+  nodeName: string;
+  /** GPUs the container requests, by resource name (nvidia.com/gpu: 8). */
+  gpus: Record<string, number>;
+  startedAt: number;
   server: SimServer;
+  address: string;
   port: number;
+}
+
+/** What the kubelet stand-in needs of every model-server pod, running or not. */
+export interface WatchedPod {
+  key: string;
+  namespace: string;
+  name: string;
+  container: V1Container;
+  restartCount: number;
+  /** When its container's current run started (epoch ms); undefined while it is not running. */
+  runningSince?: number;
+  deleting: boolean;
 }
 
 export const podKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
+function gpusOf(pod: V1Pod): Record<string, number> {
+  const requests = pod.spec?.containers[0]?.resources?.requests ?? {};
+  return Object.fromEntries(Object.entries(requests).flatMap(([k, v]) => (k.endsWith('/gpu') ? [[k, Number(v)]] : [])));
+}
+
 export class PodRunner {
   readonly pods = new Map<string, RunningPod>();
+  readonly watched = new Map<string, WatchedPod>();
+  private readonly terminating = new Set<string>();
   private readonly starting = new Set<string>();
   /** Pods whose command line the server refused, and why. */
   readonly refused = new Map<string, ServeError>();
   private informer?: ReturnType<typeof makeInformer<V1Pod>>;
-  private lastTargets = '';
-  /** stable or canary, as the service's Services say (the router knows them); '' when unknown. */
-  trackOf: (pod: RunningPod) => string = () => '';
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly core: CoreV1Api,
-    private readonly fileSdDir: string,
     private readonly log: (msg: string) => void = () => {},
   ) {}
 
@@ -53,7 +72,12 @@ export class PodRunner {
     const sync = (pod: V1Pod) => void this.sync(pod).catch((err: Error) => this.log(`pod ${pod.metadata?.name}: ${err.message}`));
     this.informer.on('add', sync);
     this.informer.on('update', sync);
-    this.informer.on('delete', (pod) => void this.stopPod(podKey(pod.metadata!.namespace!, pod.metadata!.name!)));
+    this.informer.on('delete', (pod) => {
+      const key = podKey(pod.metadata!.namespace!, pod.metadata!.name!);
+      const container = this.watched.get(key)?.container;
+      this.watched.delete(key);
+      void this.terminate(key, container);
+    });
     this.informer.on('error', () => setTimeout(() => void this.informer?.start(), 1000)); // relist after a broken watch
     await this.informer.start();
   }
@@ -65,76 +89,95 @@ export class PodRunner {
 
   private async sync(pod: V1Pod): Promise<void> {
     const key = podKey(pod.metadata!.namespace!, pod.metadata!.name!);
-    const container = pod.status?.containerStatuses?.[0];
-    const startedAt = container?.state?.running?.startedAt;
-    if (pod.metadata?.deletionTimestamp || !startedAt) return this.stopPod(key);
-    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    const existing = this.pods.get(key);
-    if (existing) {
-      existing.ready = ready;
-      existing.labels = pod.metadata?.labels ?? {};
-      return;
-    }
-    if (this.starting.has(key) || this.refused.has(key)) return;
+    const container = pod.spec?.containers[0];
+    const status = pod.status?.containerStatuses?.[0];
+    const startedAt = status?.state?.running?.startedAt;
+    // The pod IP as the stack's pod network routes it: a loopback address, or nothing.
+    const ip = loopbackOf(pod.status?.podIP);
+    if (!container) return;
+    this.watched.set(key, {
+      key,
+      namespace: pod.metadata!.namespace!,
+      name: pod.metadata!.name!,
+      container,
+      restartCount: status?.restartCount ?? 0,
+      runningSince: startedAt ? new Date(startedAt).getTime() : undefined,
+      deleting: pod.metadata?.deletionTimestamp !== undefined,
+    });
+    if (pod.metadata?.deletionTimestamp) return this.terminate(key, container);
+    if (!startedAt) return this.stopPod(key);
+    // A new run of the container (restarted by the kubelet stand-in): a fresh server, loading again.
+    const current = this.pods.get(key);
+    if (current && current.startedAt !== new Date(startedAt).getTime()) await this.stopPod(key, 0);
+    if (this.pods.has(key) || this.starting.has(key) || this.refused.has(key)) return;
+    if (!ip) return this.log(`${key}: pod IP ${pod.status?.podIP ?? '(none)'} is not on the stack's pod network; not serving it`);
     this.starting.add(key);
     try {
-      const container = pod.spec?.containers[0];
-      const env = Object.fromEntries((container?.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+      const env = Object.fromEntries((container.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
       let server: SimServer;
       try {
-        server = simulatedServer(container?.command ?? [], container?.args ?? [], env, new Date(startedAt).getTime());
+        server = simulatedServer(container.command ?? [], container.args ?? [], env, new Date(startedAt).getTime());
       } catch (err) {
         if (!(err instanceof ServeError)) throw err;
         this.refused.set(key, err);
         return this.log(`${key}: the server would exit ${err.exitCode}: ${err.message}`);
       }
-      const port = await server.listen(0);
-      this.pods.set(key, {
+      // The container runs from now on (its GPUs held, its memory in use) though it serves HTTP
+      // only once loaded: registered at once, so the kubelet stand-in probes it during the load.
+      const running: RunningPod = {
         key,
         namespace: pod.metadata!.namespace!,
         name: pod.metadata!.name!,
-        labels: pod.metadata?.labels ?? {},
-        ready,
+        container: container.name,
+        nodeName: pod.spec?.nodeName ?? '',
+        gpus: gpusOf(pod),
+        startedAt: new Date(startedAt).getTime(),
         server,
-        port,
-      });
-      this.log(`started ${key} on 127.0.0.1:${port}`);
-      this.writeTargets();
+        address: ip,
+        port: server.serving.port,
+      };
+      this.pods.set(key, running);
+      this.log(`started ${key}: serving on ${ip}:${running.port} once loaded`);
+      // As the container would: vLLM binds its pod's address (here: the pod's IP) on --port.
+      server.listen(running.port, ip).then(
+        (port) => port !== undefined && this.log(`${key}: loaded, listening on ${ip}:${port}`),
+        (err: Error) => {
+          // A recycled pod IP whose previous server is still draining: start over shortly.
+          this.log(`${key}: cannot listen on ${ip}: ${err.message}; retrying`);
+          if (this.pods.get(key) === running) this.pods.delete(key);
+          setTimeout(() => void this.sync(pod).catch(() => {}), 1000);
+        },
+      );
     } finally {
       this.starting.delete(key);
     }
   }
 
-  /** Like a kubelet's graceful termination: no new requests, in-flight ones may finish (up to the grace period). */
-  private async stopPod(key: string, graceMs = 10_000): Promise<void> {
+  /** Like a kubelet's graceful termination: no new requests, in-flight ones may finish (vLLM's --shutdown-timeout). */
+  /**
+   * A kubelet's termination of a deleted pod: the preStop hook first (its `sleep`, while the
+   * server still serves and the endpoint is being removed everywhere), then SIGTERM, after which
+   * vLLM drains in-flight requests for its --shutdown-timeout.
+   */
+  private async terminate(key: string, container: V1Container | undefined): Promise<void> {
+    const pod = this.pods.get(key);
+    if (!pod || this.terminating.has(key)) return;
+    this.terminating.add(key);
+    try {
+      const preStopSeconds = Number(container?.lifecycle?.preStop?.sleep?.seconds ?? 0);
+      if (preStopSeconds > 0) await new Promise((r) => setTimeout(r, preStopSeconds * 1000));
+      if (this.pods.get(key) === pod) await this.stopPod(key, pod.server.serving.shutdownTimeoutSeconds);
+    } finally {
+      this.terminating.delete(key);
+    }
+  }
+
+  private async stopPod(key: string, graceSeconds = 10): Promise<void> {
     this.refused.delete(key);
     const pod = this.pods.get(key);
     if (!pod) return;
     this.pods.delete(key);
-    this.writeTargets();
-    await pod.server.close(graceMs);
+    await pod.server.close(graceSeconds * 1000);
     this.log(`stopped ${key}`);
-  }
-
-  /** Prometheus file_sd: one target per running server, written atomically when it changes. */
-  writeTargets(): void {
-    mkdirSync(this.fileSdDir, { recursive: true });
-    const groups = [...this.pods.values()].map((p) => ({
-      targets: [`127.0.0.1:${p.port}`],
-      labels: {
-        namespace: p.namespace,
-        pod: p.name,
-        service: p.labels[LABELS.name] ?? '',
-        revision: p.labels[LABELS.revision] ?? '',
-        version: p.labels[LABELS.version] ?? '',
-        track: this.trackOf(p),
-      },
-    }));
-    const text = JSON.stringify(groups, null, 1);
-    if (text === this.lastTargets) return;
-    this.lastTargets = text;
-    const file = join(this.fileSdDir, 'model-servers.json');
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
   }
 }

@@ -1,25 +1,29 @@
 /**
  * The local stack's traffic entry point, standing in for a Gateway API implementation: it routes
  * by the HTTPRoutes attached to the stack's Gateway (hostname → weighted Service backends), or,
- * for a host `<service>.<namespace>` with no route, to that Service. Within a Service it picks the
- * ready pod with the fewest requests in flight (least request, Envoy's default) and proxies,
- * streaming. Envoy Gateway policies on a route (JWT, local rate limits, balancing) are honoured
+ * for a host `<service>.<namespace>` with no route, to that Service. A Service's endpoints come
+ * from its EndpointSlices, as kube-proxy's and a gateway's do; among the ready ones it picks the
+ * one with the fewest requests in flight (least request, Envoy's default) and proxies, streaming. Envoy Gateway policies on a route (JWT, local rate limits, balancing) are honoured
  * as gateway-policies.ts says.
  */
 import {
   CustomObjectsApi,
+  DiscoveryV1Api,
   makeInformer,
   type CoreV1Api,
   type Informer,
   type ObjectCache,
   type KubeConfig,
   type KubernetesObject,
+  type V1EndpointSlice,
+  type V1Pod,
   type V1Service,
 } from '@kubernetes/client-node';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readyEndpoints, type Endpoint } from './endpoints';
 import { GatewayPolicies, type Balancing, type PolicyObject } from './gateway-policies';
-import type { PodRunner, RunningPod } from './pod-runner';
+import { loopbackOf } from '../stack/pod-network';
 
 interface HttpRoute extends KubernetesObject {
   spec?: {
@@ -38,6 +42,9 @@ export interface Backend {
 export class Router {
   private server?: Server;
   private readonly services = new Map<string, V1Service>();
+  private readonly slices = new Map<string, V1EndpointSlice>();
+  /** Pods' labels, only to say in a response header which revision answered. */
+  private readonly pods = new Map<string, V1Pod>();
   private readonly routes = new Map<string, HttpRoute>();
   private readonly securityPolicies = new Map<string, PolicyObject>();
   private readonly trafficPolicies = new Map<string, PolicyObject>();
@@ -49,18 +56,25 @@ export class Router {
   constructor(
     private readonly kc: KubeConfig,
     private readonly core: CoreV1Api,
-    private readonly runner: PodRunner,
     private readonly gateway: { namespace: string; name: string },
     private readonly log: (msg: string) => void = () => {},
   ) {}
 
   async start(port: number): Promise<number> {
-    // Track labels of the scrape targets follow the Services (they change at promotion).
-    this.runner.trackOf = (pod) => this.trackOf(pod);
     await this.mirror(
       makeInformer<V1Service>(this.kc, '/api/v1/services', () => this.core.listServiceForAllNamespaces()),
       this.services,
-      () => this.runner.writeTargets(),
+    );
+    await this.mirror(
+      makeInformer<V1Pod>(this.kc, '/api/v1/pods', () => this.core.listPodForAllNamespaces()),
+      this.pods,
+    );
+    const discovery = this.kc.makeApiClient(DiscoveryV1Api);
+    await this.mirror(
+      makeInformer<V1EndpointSlice>(this.kc, '/apis/discovery.k8s.io/v1/endpointslices', () =>
+        discovery.listEndpointSliceForAllNamespaces(),
+      ),
+      this.slices,
     );
     const custom = this.kc.makeApiClient(CustomObjectsApi);
     const listRoutes = () =>
@@ -129,36 +143,28 @@ export class Router {
     return { backends: service && namespace ? [{ namespace, service, weight: 1 }] : [] };
   }
 
-  /** stable: the revision the service's stable (or, without one, main) Service selects; canary: another revision beside it. */
-  trackOf(pod: RunningPod): string {
-    const service = pod.labels['app.kubernetes.io/name'];
-    const revision = pod.labels['autoglm.dev/revision'];
-    if (!service || !revision) return '';
-    const selected = (name: string) => this.services.get(`${pod.namespace}/${name}`)?.spec?.selector?.['autoglm.dev/revision'];
-    const stable = selected(`${service}-stable`) ?? selected(service);
-    if (!stable) return '';
-    return stable === revision ? 'stable' : 'canary';
+  /** The ready endpoints of a backend's Service, at their pod IPs' loopback addresses (nothing else is ever used). */
+  endpointsOf(b: Backend): Endpoint[] {
+    if (!this.services.has(`${b.namespace}/${b.service}`)) return [];
+    return readyEndpoints(this.slices.values(), b.namespace, b.service).flatMap((e) => {
+      const address = loopbackOf(e.address);
+      return address ? [{ ...e, address, key: `${address}:${e.port}` }] : [];
+    });
   }
 
-  /** Ready pods that the Service selects and that have a running server. */
-  endpointsOf(b: Backend): RunningPod[] {
-    const selector = this.services.get(`${b.namespace}/${b.service}`)?.spec?.selector;
-    if (!selector) return [];
-    return [...this.runner.pods.values()].filter(
-      (p) => p.namespace === b.namespace && p.ready && p.server.loaded && Object.entries(selector).every(([k, v]) => p.labels[k] === v),
-    );
-  }
-
-  private pick(backends: Backend[], balancing: Balancing = 'LeastRequest'): RunningPod | undefined {
+  /** A backend by weight, then an endpoint of it; `avoid`: one that just failed (Envoy's previous-hosts retry predicate). */
+  private pick(backends: Backend[], balancing: Balancing = 'LeastRequest', avoid?: string): Endpoint | undefined {
     const weighted = backends.filter((b) => b.weight > 0);
     const total = weighted.reduce((n, b) => n + b.weight, 0);
     if (total === 0) return undefined;
     let r = Math.random() * total;
     const chosen = weighted.find((b) => (r -= b.weight) < 0) ?? weighted[weighted.length - 1]!;
-    const pods = this.endpointsOf(chosen);
+    const all = this.endpointsOf(chosen);
+    const others = all.filter((e) => e.key !== avoid);
+    const pods = others.length > 0 ? others : all;
     if (pods.length > 0 && balancing === 'Random') return pods[Math.floor(Math.random() * pods.length)];
     if (pods.length > 0 && balancing === 'RoundRobin') return pods[this.roundRobin++ % pods.length];
-    let best: RunningPod | undefined;
+    let best: Endpoint | undefined;
     for (const p of pods) if (!best || (this.inFlight.get(p.key) ?? 0) < (this.inFlight.get(best.key) ?? 0)) best = p;
     return best;
   }
@@ -166,7 +172,7 @@ export class Router {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.url === '/_router/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      return void res.end(JSON.stringify({ pods: this.runner.pods.size, routes: this.routes.size, services: this.services.size }));
+      return void res.end(JSON.stringify({ slices: this.slices.size, routes: this.routes.size, services: this.services.size }));
     }
     // Bodies are small JSON; buffering them lets a request that never reached a server be retried.
     const chunks: Buffer[] = [];
@@ -203,8 +209,9 @@ export class Router {
     attempt: number,
     backends: Backend[],
     balancing: Balancing,
+    avoid?: string,
   ): void {
-    const pod = this.pick(backends, balancing);
+    const pod = this.pick(backends, balancing, avoid);
     if (!pod) {
       res.writeHead(503, { 'content-type': 'application/json' });
       return void res.end(
@@ -217,19 +224,21 @@ export class Router {
       if (counted) this.inFlight.set(pod.key, Math.max(0, (this.inFlight.get(pod.key) ?? 1) - 1));
       counted = false;
     };
+    const labels = this.pods.get(`${pod.namespace}/${pod.pod}`)?.metadata?.labels ?? {};
     const upstream = request(
       {
-        host: '127.0.0.1',
+        host: pod.address,
         port: pod.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: `127.0.0.1:${pod.port}`, 'content-length': String(body.length) },
+        headers: { ...req.headers, host: pod.key, 'content-length': String(body.length) },
       },
       (up) => {
         res.writeHead(up.statusCode ?? 502, {
           ...up.headers,
-          'x-autoglm-pod': pod.name,
-          'x-autoglm-revision': pod.labels['autoglm.dev/revision'] ?? '',
+          'x-autoglm-pod': pod.pod,
+          'x-autoglm-upstream': pod.key,
+          'x-autoglm-revision': labels['autoglm.dev/revision'] ?? '',
         });
         up.pipe(res);
         up.on('end', done);
@@ -239,9 +248,9 @@ export class Router {
     upstream.on('error', (err) => {
       done();
       this.log(`upstream ${pod.key}: ${err.message}${res.headersSent || attempt > 0 ? '' : ' (retrying)'}`);
-      if (!res.headersSent && attempt === 0) return this.forward(req, res, body, 1, backends, balancing);
+      if (!res.headersSent && attempt === 0) return this.forward(req, res, body, 1, backends, balancing, pod.key);
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `upstream ${pod.name} failed: ${err.message}`, type: 'BadGateway' } }));
+      res.end(JSON.stringify({ error: { message: `upstream ${pod.pod} failed: ${err.message}`, type: 'BadGateway' } }));
     });
     res.on('close', () => {
       if (!res.writableFinished) upstream.destroy();

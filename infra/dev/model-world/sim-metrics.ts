@@ -14,7 +14,6 @@ export function createSimMetrics(modelName: string) {
   const engine = new Registry();
   engine.setDefaultLabels({ model_name: modelName, engine: '0' });
   const http = new Registry();
-  const gpu = new Registry();
   const e = [engine];
   const labelled = (labelNames: string[] = []) => ({ labelNames, registers: e });
   const metrics = {
@@ -81,19 +80,6 @@ export function createSimMetrics(modelName: string) {
       buckets: HTTP_LATENCY_BUCKETS,
       registers: [http],
     }),
-    // Until the per-node dcgm-exporter stand-in serves them: DCGM's frame-buffer gauges.
-    fbUsed: new Gauge({
-      name: 'DCGM_FI_DEV_FB_USED',
-      help: 'Framebuffer memory used (in MiB).',
-      labelNames: ['gpu', 'model_name'],
-      registers: [gpu],
-    }),
-    fbFree: new Gauge({
-      name: 'DCGM_FI_DEV_FB_FREE',
-      help: 'Framebuffer memory free (in MiB).',
-      labelNames: ['gpu', 'model_name'],
-      registers: [gpu],
-    }),
   };
   // vLLM creates a series per finish reason at start, so a reason never seen still reads 0.
   for (const reason of VLLM.finishedReasons) metrics.success.inc({ finished_reason: reason }, 0);
@@ -101,7 +87,7 @@ export function createSimMetrics(modelName: string) {
     ...metrics,
     /** The /metrics page: every registry's text. */
     async text(): Promise<string> {
-      return (await Promise.all([engine, http, gpu].map((r) => r.metrics()))).join('\n');
+      return (await Promise.all([engine, http].map((r) => r.metrics()))).join('\n');
     },
     contentType: engine.contentType,
   };

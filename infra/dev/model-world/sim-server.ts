@@ -2,8 +2,9 @@
  * A simulated OpenAI-compatible model server with vLLM's metrics: it needs no GPU, is configured
  * by its `vllm serve` command line (serving-config.ts), behaves as its pod's SIM_* env says
  * (latency, token rate, errors, GPU memory, concurrency, faults after N seconds), and answers
- * deterministically at temperature 0. /health answers while the model loads; /v1/models and
- * inference answer only once it has loaded.
+ * deterministically at temperature 0. Like vLLM's API server, which binds its port before the
+ * engine loads and serves HTTP only once it has, it refuses connections until the model is
+ * loaded (so a startup probe fails during the load, and past its budget the kubelet restarts it).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,16 +56,27 @@ export class SimServer {
     return (this.server?.address() as AddressInfo).port;
   }
 
-  /** Listens on the command line's --port unless told otherwise (0: any free port). */
-  async listen(port = this.serving.port, host = '127.0.0.1'): Promise<number> {
+  /**
+   * Listens on the command line's --port unless told otherwise (0: any free port), once the model
+   * has loaded; resolves then (undefined if closed before). Until then connections are refused.
+   */
+  async listen(port = this.serving.port, host = '127.0.0.1'): Promise<number | undefined> {
+    while (!this.loaded && !this.closed) await sleep(Math.min(100, loadDelayOf(this.behaviour, this.weights)));
+    if (this.closed) return undefined;
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, resolve);
+    });
     return this.port;
   }
 
+  private closed = false;
+
   /** Stops accepting connections; requests in flight get `graceMs` to finish before they are cut. */
   async close(graceMs = 0): Promise<void> {
+    this.closed = true;
     if (!this.server) return;
     const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server.closeIdleConnections();
@@ -77,14 +89,21 @@ export class SimServer {
     return performanceAt(this.behaviour, Date.now() - this.startedAt, this.weights);
   }
 
+  /** Share of each of its GPUs' frame buffer the server holds (what dcgm-exporter reports for its pod). */
+  gpuMemoryShare(): number {
+    return Math.min(1, this.perf().gpuMemoryUtilization);
+  }
+
+  /** GPU utilisation in percent: how full its batch is. */
+  gpuUtilization(): number {
+    return (100 * Math.min(this.running, this.behaviour.maxConcurrency)) / this.behaviour.maxConcurrency;
+  }
+
   private updateGauges(): void {
     const m = this.metrics;
     m.running.set(this.running);
     m.waiting.set(this.queue.length);
     m.kvCache.set(Math.min(1, this.running / this.behaviour.maxConcurrency) * 0.9);
-    const used = Math.min(1, this.perf().gpuMemoryUtilization) * this.behaviour.gpuMemoryMiB;
-    m.fbUsed.set({ gpu: '0', model_name: this.modelName }, Math.round(used));
-    m.fbFree.set({ gpu: '0', model_name: this.modelName }, Math.round(this.behaviour.gpuMemoryMiB - used));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -102,7 +121,6 @@ export class SimServer {
         res.writeHead(200, { 'content-type': this.metrics.contentType });
         return void res.end(await this.metrics.text());
       }
-      if (!this.loaded) return done(503, { error: { message: 'model is loading', type: 'ServiceUnavailable' } });
       if (req.method === 'GET' && path === '/v1/models') {
         return done(200, {
           object: 'list',

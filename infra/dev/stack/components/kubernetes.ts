@@ -1,14 +1,34 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../daemon';
-import { envoyGatewayCrdDir, gatewayCrdDir } from '../install';
+import { envoyGatewayCrdDir, gatewayCrdDir, prometheusOperatorCrdDir } from '../install';
 import { run } from '../exec';
 import { REPO_ROOT, bin } from '../paths';
+import { POD_CIDR } from '../pod-network';
 import type { StackState } from '../state';
 
 type KubernetesState = NonNullable<StackState['kubernetes']>;
 
 const CLUSTER = 'autoglm';
+
+/**
+ * The kwok controller's configuration. kwokctl passes a given one on without kwok's defaults, so
+ * the parallelism settings kwok would default (its zz_generated.defaults.go) are spelled out.
+ */
+const kwokConfiguration = () =>
+  [
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+    'kind: KwokConfiguration',
+    'options:',
+    `  cidr: ${POD_CIDR}`,
+    '  podPlayStageParallelism: 4',
+    '  nodePlayStageParallelism: 4',
+    '  nodeLeaseParallelism: 4',
+    '  podsOnNodeSyncParallelism: 1',
+    '  enablePodsOnNodeSyncListPager: true',
+    '  enableDebuggingHandlers: true',
+    '',
+  ].join('\n');
 const KWOK_DIR = join(REPO_ROOT, 'infra', 'dev', 'kwok');
 
 /** kwokctl runs the real etcd, kube-apiserver, controller-manager and scheduler we built, plus kwok's node simulator. */
@@ -40,7 +60,11 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
       const config = join(dir, 'kwokctl.yaml');
       writeFileSync(
         config,
-        `apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  runtime: binary\n---\n${readFileSync(join(KWOK_DIR, 'stages.yaml'), 'utf8')}`,
+        [
+          'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokctlConfiguration\noptions:\n  runtime: binary\n',
+          kwokConfiguration(),
+          readFileSync(join(KWOK_DIR, 'stages.yaml'), 'utf8'),
+        ].join('---\n'),
       );
       await kwokctl(dir, [
         'create',
@@ -72,6 +96,7 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
   // Gateway API: the CRDs, then the stack's Gateway that the model-world router serves.
   await apply(gatewayCrdDir());
   await apply(envoyGatewayCrdDir()); // the gateway policies infra/k8s ships (the router honours them)
+  await apply(prometheusOperatorCrdDir()); // the PodMonitor infra/prometheus ships validates against it
   await kubectl(kubeconfig, [
     'wait',
     '--for=condition=Established',
@@ -80,6 +105,7 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
     'crd/gateways.gateway.networking.k8s.io',
     'crd/backendtrafficpolicies.gateway.envoyproxy.io',
     'crd/securitypolicies.gateway.envoyproxy.io',
+    'crd/podmonitors.monitoring.coreos.com',
   ]);
   await apply(join(REPO_ROOT, 'infra', 'dev', 'gateway', 'gateway.yaml'));
   const server = (await kubectl(kubeconfig, ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).trim();

@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { isAlive, startDaemon, waitFor } from '../daemon';
-import { which } from '../exec';
-import { REPO_ROOT } from '../paths';
+import { REPO_ROOT, bin } from '../paths';
+import { PROMETHEUS_POD_NETWORK_RELABEL } from '../pod-network';
 import { freePort } from '../ports';
 import type { StackState } from '../state';
 import { answers } from './http-check';
@@ -13,13 +13,31 @@ type PrometheusState = NonNullable<StackState['prometheus']>;
 export const SCRAPE_INTERVAL = '2s';
 
 /**
+ * The model-server job production runs (infra/prometheus/scrape/), against this API server, with
+ * the stack's pod network (pod IP → its loopback address) as the last relabelling step.
+ */
+export function modelServerJob(kubeconfig: string): Record<string, unknown> {
+  const job = parse(readFileSync(join(REPO_ROOT, 'infra', 'prometheus', 'scrape', 'model-servers.yml'), 'utf8')) as {
+    kubernetes_sd_configs: Record<string, unknown>[];
+    relabel_configs: Record<string, unknown>[];
+  };
+  return {
+    ...job,
+    kubernetes_sd_configs: job.kubernetes_sd_configs.map((sd) => ({ ...sd, kubeconfig_file: kubeconfig })),
+    relabel_configs: [...job.relabel_configs, ...PROMETHEUS_POD_NETWORK_RELABEL],
+  };
+}
+
+/**
  * Prometheus with the project's configuration: a short scrape interval so canary analysis sees
- * fresh data, the project's rules (infra/prometheus/rules), and file_sd for model-server pods
- * (written by the pod runner of the local stack).
+ * fresh data, the project's rules (infra/prometheus/rules), model-server pods found by Kubernetes
+ * service discovery with the relabelling production uses, and the dcgm-exporter stand-ins of the
+ * GPU nodes (file_sd written by the model world; their own namespace/pod labels kept, as the
+ * dcgm-exporter's must be).
  */
 export async function startPrometheus(
   dir: string,
-  targets: { alertmanagerUrl: string; temporalMetricsPort: number },
+  targets: { alertmanagerUrl: string; temporalMetricsPort: number; kubeconfig: string },
   prev?: PrometheusState,
 ): Promise<PrometheusState> {
   if (prev && isAlive(prev.pid) && (await answers(`${prev.url}/-/ready`))) return prev;
@@ -37,12 +55,17 @@ export async function startPrometheus(
       { job_name: 'prometheus', static_configs: [{ targets: [`127.0.0.1:${port}`] }] },
       { job_name: 'alertmanager', static_configs: [{ targets: [new URL(targets.alertmanagerUrl).host] }] },
       { job_name: 'temporal', static_configs: [{ targets: [`127.0.0.1:${targets.temporalMetricsPort}`] }] },
-      { job_name: 'model-servers', file_sd_configs: [{ files: [join(fileSdDir, '*.json')], refresh_interval: '2s' }] },
+      modelServerJob(targets.kubeconfig),
+      {
+        job_name: 'dcgm-exporter',
+        honor_labels: true,
+        file_sd_configs: [{ files: [join(fileSdDir, 'dcgm-*.json')], refresh_interval: '2s' }],
+      },
     ],
   };
   writeFileSync(join(home, 'prometheus.yml'), stringify(config));
   const logFile = join(dir, 'logs', 'prometheus.log');
-  const program = (await which('prometheus')) ?? 'prometheus';
+  const program = bin('prometheus');
   const pid = startDaemon({
     name: 'prometheus',
     command: program,
