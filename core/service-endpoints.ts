@@ -6,6 +6,8 @@
 export interface SliceEndpointView {
   pod: string;
   ready: boolean;
+  /** A terminating pod's endpoint stays listed through its grace period but gets no new connections. */
+  terminating: boolean;
 }
 
 /**
@@ -17,9 +19,9 @@ export function endpointsLag(
   selectedReadyPods: ReadonlySet<string>,
   selectedPods: ReadonlySet<string>,
 ): string | undefined {
-  const stale = endpoints.filter((e) => !selectedPods.has(e.pod)).map((e) => e.pod);
+  const stale = endpoints.filter((e) => !e.terminating && !selectedPods.has(e.pod)).map((e) => e.pod);
   if (stale.length > 0) return `still lists ${stale.join(', ')}`;
-  const listed = new Set(endpoints.filter((e) => e.ready).map((e) => e.pod));
+  const listed = new Set(endpoints.filter((e) => e.ready && !e.terminating).map((e) => e.pod));
   const missing = [...selectedReadyPods].filter((p) => !listed.has(p));
   return missing.length > 0 ? `does not list ${missing.join(', ')} yet` : undefined;
 }

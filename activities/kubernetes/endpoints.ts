@@ -31,7 +31,8 @@ export async function waitForServiceEndpoints(kube: Kube, namespace: string, ser
     const endpoints: SliceEndpointView[] = slices.items.flatMap((s) =>
       (s.endpoints ?? []).map((e) => ({
         pod: e.targetRef?.name ?? '',
-        ready: e.conditions?.ready !== false && e.conditions?.terminating !== true,
+        ready: e.conditions?.ready !== false,
+        terminating: e.conditions?.terminating === true,
       })),
     );
     lag = endpointsLag(endpoints, ready, new Set(live.map((p) => p.metadata!.name!)));

@@ -139,21 +139,30 @@ export class PodRunner {
       this.pods.set(key, running);
       this.log(`started ${key}: serving on ${ip}:${running.port} once loaded`);
       // As the container would: vLLM binds its pod's address (here: the pod's IP) on --port.
-      server.listen(running.port, ip).then(
-        (port) => port !== undefined && this.log(`${key}: loaded, listening on ${ip}:${port}`),
-        (err: Error) => {
-          // A recycled pod IP whose previous server is still draining: start over shortly.
-          this.log(`${key}: cannot listen on ${ip}: ${err.message}; retrying`);
-          if (this.pods.get(key) === running) this.pods.delete(key);
-          setTimeout(() => void this.sync(pod).catch(() => {}), 1000);
-        },
-      );
+      void this.bind(running);
     } finally {
       this.starting.delete(key);
     }
   }
 
   /** Like a kubelet's graceful termination: no new requests, in-flight ones may finish (vLLM's --shutdown-timeout). */
+  /**
+   * Listens for a running pod's server. kwok may give a new pod the IP of one still in its
+   * preStop sleep: the bind is retried while this pod runs (never for a pod that has gone).
+   */
+  private async bind(running: RunningPod): Promise<void> {
+    while (this.pods.get(running.key) === running) {
+      try {
+        const port = await running.server.listen(running.port, running.address);
+        if (port !== undefined) this.log(`${running.key}: loaded, listening on ${running.address}:${port}`);
+        return;
+      } catch (err) {
+        this.log(`${running.key}: cannot listen on ${running.address}: ${(err as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+
   /**
    * A kubelet's termination of a deleted pod: the preStop hook first (its `sleep`, while the
    * server still serves and the endpoint is being removed everywhere), then SIGTERM, after which
