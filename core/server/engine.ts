@@ -40,4 +40,17 @@ export function modelArgument(spec: ServiceSpecShape): string {
 }
 
 export const tensorParallelSize = (spec: ServiceSpecShape) => spec.server.tensorParallelSize ?? spec.gpu.perReplica;
+
+/** What every engine refuses: more tensor-parallel ranks than the replica has GPUs. */
+export function tensorParallelProblems(spec: ServiceSpecShape): SpecProblem[] {
+  const tp = tensorParallelSize(spec);
+  return tp > spec.gpu.perReplica
+    ? [
+        {
+          path: ['server', 'tensorParallelSize'],
+          message: `tensor parallelism ${tp} needs more GPUs than a replica has (gpu.perReplica ${spec.gpu.perReplica})`,
+        },
+      ]
+    : [];
+}
 export const seconds = (ms: number) => Math.ceil(ms / 1000);

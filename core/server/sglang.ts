@@ -3,7 +3,7 @@
  * of SGLang's server arguments; unlike vLLM's, they are not checked against a derived flag set
  * (no SGLang contract is pinned yet), and weights streamed from object storage are refused.
  */
-import { modelArgument, tensorParallelSize, type ServingEngine, type SpecProblem } from './engine';
+import { modelArgument, tensorParallelProblems, tensorParallelSize, type ServingEngine, type SpecProblem } from './engine';
 import type { ServiceSpecShape } from './spec-shape';
 
 function problems(spec: ServiceSpecShape): SpecProblem[] {
@@ -11,12 +11,7 @@ function problems(spec: ServiceSpecShape): SpecProblem[] {
   if (spec.model.source && 'uri' in spec.model.source) {
     out.push({ path: ['model', 'source'], message: 'the sglang engine here loads from a PVC or the hub, not from object storage' });
   }
-  if (tensorParallelSize(spec) > spec.gpu.perReplica) {
-    out.push({
-      path: ['server', 'tensorParallelSize'],
-      message: `tensor parallelism ${tensorParallelSize(spec)} needs more GPUs than gpu.perReplica ${spec.gpu.perReplica}`,
-    });
-  }
+  out.push(...tensorParallelProblems(spec));
   return out;
 }
 

@@ -3,7 +3,15 @@
  * and values of the pinned release (core/server/vllm/, derived from its wheel).
  */
 import { CommandLineError } from './cli-flags';
-import { modelArgument, seconds, tensorParallelSize, type EngineContainer, type ServingEngine, type SpecProblem } from './engine';
+import {
+  modelArgument,
+  seconds,
+  tensorParallelProblems,
+  tensorParallelSize,
+  type EngineContainer,
+  type ServingEngine,
+  type SpecProblem,
+} from './engine';
 import type { ServiceSpecShape } from './spec-shape';
 import { VLLM, VLLM_FLAGS } from './vllm-contract';
 
@@ -54,12 +62,7 @@ function problems(spec: ServiceSpecShape): SpecProblem[] {
       message: `vLLM ${VLLM.version} has no quantization "${s.quantization}"; it takes one of: ${VLLM.quantizationMethods.join(', ')}`,
     });
   }
-  if (tensorParallelSize(spec) > spec.gpu.perReplica) {
-    out.push({
-      path: ['server', 'tensorParallelSize'],
-      message: `tensor parallelism ${tensorParallelSize(spec)} needs more GPUs than a replica has (gpu.perReplica ${spec.gpu.perReplica})`,
-    });
-  }
+  out.push(...tensorParallelProblems(spec));
   const extra: [string[], string[]][] = [
     [['server', 'extraArgs'], s.extraArgs],
     [['container', 'args'], spec.container.args],

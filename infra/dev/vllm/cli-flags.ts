@@ -193,13 +193,8 @@ export function serveFlags(src: FlagSources): CliFlag[] {
     _type: 'Module',
     body: [fn(src.cliArgs, 'add_cli_args', 'BaseFrontendArgs'), customize('BaseFrontendArgs'), customize('FrontendArgs')],
   };
-  visitFrontend(frontend as PyNode, cli, visit);
+  visit(frontend as PyNode, cli, 'FrontendArgs');
   visit(fn(src.argUtils, 'add_cli_args', 'EngineArgs')!, engine);
   visit(fn(src.argUtils, 'add_cli_args', 'AsyncEngineArgs')!, engine);
   return flags;
-}
-
-/** The frontend's kwargs are mutated in `_customize_cli_kwargs` under the name `frontend_kwargs`, like in add_cli_args. */
-function visitFrontend(body: PyNode, module: string, visit: (fn: PyNode, module: string, cls?: string) => void): void {
-  visit(body, module, 'FrontendArgs');
 }
