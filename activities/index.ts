@@ -5,6 +5,7 @@ import { createGitHubActivities } from './github';
 import { createTemporalActivities, type TemporalActivityOptions } from './temporal';
 import type { GitHubAppCredentials } from './github/client';
 import { createKubernetesActivities } from './kubernetes';
+import { readSecretKey } from './kubernetes/secret-key';
 import { DEFAULT_SERVICE_URL } from './model-service/endpoint';
 import { createModelServiceActivities } from './model-service';
 import { createMetricsActivities } from './metrics';
@@ -67,10 +68,13 @@ export function createActivities(deps: ActivityDeps) {
       ...(deps.githubApp ? { app: deps.githubApp } : {}),
     }),
     ...createTemporalActivities(deps.temporal ?? { address: '127.0.0.1:7233', namespace: 'default' }),
-    ...createModelServiceActivities({
-      urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL,
-      ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}),
-      ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
-    }),
+    ...createModelServiceActivities(
+      {
+        urlTemplate: deps.serviceUrl ?? DEFAULT_SERVICE_URL,
+        ...(deps.serviceHost ? { hostTemplate: deps.serviceHost } : {}),
+        ...(deps.gatewayUrl ? { gatewayUrl: deps.gatewayUrl } : {}),
+      },
+      (namespace, ref) => readSecretKey(kube, namespace, ref),
+    ),
   };
 }

@@ -3,6 +3,7 @@ import { ANALYSIS_DEFAULTS, AnalysisSpec, LoadProfile } from './analysis/spec';
 import { dnsLabel } from './dns-label';
 import { durationMs } from './duration';
 import { GPU_RESOURCE } from './gpu-capacity';
+import { KeyRef } from './key-ref';
 import { parseImageRef } from './image-ref';
 import { engineOf } from './server';
 import { ModelSource, SERVER_DEFAULTS, ServerSpec } from './server/spec';
@@ -72,7 +73,6 @@ export const Slos = z.object({
   gpuMemoryUtilization: z.number().min(0).max(1).default(0.9),
 });
 
-const KeyRef = z.object({ name: dnsLabel, key: z.string().min(1) }).strict();
 const EnvValue = z.union([z.string(), z.object({ secretKeyRef: KeyRef }).strict(), z.object({ configMapKeyRef: KeyRef }).strict()]);
 export type EnvValue = z.infer<typeof EnvValue>;
 

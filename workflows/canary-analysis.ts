@@ -28,6 +28,13 @@ export interface StepUnderObservation {
   stableRevision: string;
 }
 
+/** The route's credentials (a Secret reference, never the token), for requests the pipeline sends. */
+function credentialsOf(spec: ServiceSpec) {
+  const { kind, traffic } = trafficOf(spec);
+  const credentials = kind.credentials(traffic);
+  return credentials ? { credentials } : {};
+}
+
 /** Load during the step, in slices: the bake first, then more while the analysis holds. */
 class StepLoad {
   private pending?: Promise<void>;
@@ -58,6 +65,7 @@ class StepLoad {
         slo: { e2eMs: this.spec.slos.p95LatencyMs, ...(this.spec.slos.ttftP95Ms ? { ttftMs: this.spec.slos.ttftP95Ms } : {}) },
         title: `Load test, step ${this.step.index + 1}${slice > 0 ? ` (hold ${slice})` : ''}: ${this.spec.service} ${this.spec.version}`,
         seed: this.step.index * 1000 + slice + 1,
+        ...credentialsOf(this.spec),
       }),
     );
     this.pending = started
@@ -101,6 +109,7 @@ export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: Ste
         model: spec.model.name,
         prompts: a.goldenPrompts,
         maxTokens: 32,
+        ...credentialsOf(spec),
       });
       run.status.golden = { step: stepNo, compared: golden.compared, mismatches: golden.mismatches.length };
       const [first] = golden.mismatches;

@@ -18,6 +18,8 @@ export const DEFAULT_SERVICE_URL = 'http://{service}.{namespace}.svc:{port}';
 export interface ServiceEndpoint {
   url: URL;
   host?: string;
+  /** Sent with every request (the route's credentials). */
+  headers?: Record<string, string>;
 }
 
 const fill = (t: string, v: Record<string, string>) => t.replace(/\{(service|namespace|port)\}/g, (_, k: string) => v[k]!);
@@ -49,7 +51,12 @@ export function postJson(
         path: `${ep.url.pathname.replace(/\/$/, '')}${path}`,
         method: 'POST',
         agent: secure ? agents.https : agents.http,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length, ...(ep.host ? { host: ep.host } : {}) },
+        headers: {
+          ...ep.headers,
+          'content-type': 'application/json',
+          'content-length': payload.length,
+          ...(ep.host ? { host: ep.host } : {}),
+        },
         timeout: timeoutMs,
         ...(signal ? { signal } : {}),
       },

@@ -2,6 +2,7 @@
  * Golden prompts: the same prompts at temperature 0 to the stable and the canary Service; a model
  * that is meant to answer the same (a serving change, not a model change) must.
  */
+import type { RouteCredentials } from '../../core/key-ref';
 import { postJson, readAll, serviceEndpoint, type EndpointConfig } from './endpoint';
 
 export interface GoldenInput {
@@ -14,6 +15,8 @@ export interface GoldenInput {
   model: string;
   prompts: string[];
   maxTokens: number;
+  /** Presented with every prompt (read from its Secret by the worker). */
+  credentials?: RouteCredentials;
 }
 
 export interface GoldenResult {
@@ -25,6 +28,7 @@ export interface GoldenResult {
 
 async function answer(
   cfg: EndpointConfig,
+  headers: Record<string, string>,
   namespace: string,
   service: string,
   model: string,
@@ -32,7 +36,7 @@ async function answer(
   maxTokens: number,
 ): Promise<string> {
   const res = await postJson(
-    serviceEndpoint(cfg, service, namespace),
+    { ...serviceEndpoint(cfg, service, namespace), headers },
     '/v1/completions',
     { model, prompt, temperature: 0, max_tokens: maxTokens, seed: 0 },
     30_000,
@@ -42,13 +46,17 @@ async function answer(
   return (JSON.parse(text) as { choices: { text: string }[] }).choices[0]?.text ?? '';
 }
 
-export async function compareGoldenPrompts(cfg: EndpointConfig, input: GoldenInput): Promise<GoldenResult> {
+export async function compareGoldenPrompts(
+  cfg: EndpointConfig,
+  input: GoldenInput,
+  headers: Record<string, string> = {},
+): Promise<GoldenResult> {
   const result: GoldenResult = { compared: 0, mismatches: [], failures: [] };
   for (const prompt of input.prompts) {
     try {
       const [stable, canary] = await Promise.all([
-        answer(cfg, input.namespace, input.stableService, input.model, prompt, input.maxTokens),
-        answer(cfg, input.canaryNamespace ?? input.namespace, input.canaryService, input.model, prompt, input.maxTokens),
+        answer(cfg, headers, input.namespace, input.stableService, input.model, prompt, input.maxTokens),
+        answer(cfg, headers, input.canaryNamespace ?? input.namespace, input.canaryService, input.model, prompt, input.maxTokens),
       ]);
       result.compared++;
       if (stable !== canary) result.mismatches.push({ prompt, stable: stable.slice(0, 200), canary: canary.slice(0, 200) });

@@ -2,6 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { LoadProfile } from '../../core/analysis/spec';
 import type { GoodputSlo } from '../../core/loadgen/metrics';
 import { loadReportMarkdown } from '../../core/loadgen/report';
+import type { KeyRef, RouteCredentials } from '../../core/key-ref';
 import { serviceEndpoint, type EndpointConfig } from './endpoint';
 import { compareGoldenPrompts, type GoldenInput } from './golden';
 import { runLoad } from './loadgen/run';
@@ -19,6 +20,8 @@ export interface LoadTestInput {
   slo: GoodputSlo;
   title: string;
   seed?: number;
+  /** Presented with every request (read from its Secret by the worker). */
+  credentials?: RouteCredentials;
 }
 
 export interface LoadTestResult {
@@ -34,8 +37,28 @@ interface Progress {
   resumed: number;
 }
 
+/** Reads one key of a Secret in `namespace` (the worker's Kubernetes client). */
+export type SecretKeyReader = (namespace: string, ref: KeyRef) => Promise<string>;
+
+const noSecrets: SecretKeyReader = (namespace, ref) =>
+  Promise.reject(new Error(`cannot read Secret ${namespace}/${ref.name}: this worker has no Kubernetes access`));
+
+/** The headers that present `credentials`: read now, held only in memory. */
+async function credentialHeaders(
+  readSecretKey: SecretKeyReader,
+  namespace: string,
+  credentials?: RouteCredentials,
+): Promise<Record<string, string>> {
+  if (!credentials) return {};
+  const token = await readSecretKey(namespace, credentials.bearerToken.secretKeyRef);
+  return { authorization: `Bearer ${token}` };
+}
+
 /** Activities that talk to the model servers themselves: load tests and golden prompts. */
-export const createModelServiceActivities = (endpoint: EndpointConfig & { gatewayUrl?: string }) => ({
+export const createModelServiceActivities = (
+  endpoint: EndpointConfig & { gatewayUrl?: string },
+  readSecretKey: SecretKeyReader = noSecrets,
+) => ({
   /**
    * Runs a load test for `durationMs`, heartbeating its progress (elapsed time and histograms);
    * a retry after a worker restart resumes where the last heartbeat was, keeping what it measured.
@@ -47,13 +70,17 @@ export const createModelServiceActivities = (endpoint: EndpointConfig & { gatewa
     const resumed = previous ? previous.resumed + 1 : 0;
     const fromMs = previous?.elapsedMs ?? 0;
     if (previous) ctx.log.info('load test resumed', { fromMs, completed: stats.completed });
+    const headers = await credentialHeaders(readSecretKey, input.namespace, input.credentials);
     await runLoad({
-      endpoint: input.viaHostname
-        ? {
-            url: new URL(endpoint.gatewayUrl ?? serviceEndpoint(endpoint, input.targetService, input.namespace).url),
-            host: input.viaHostname,
-          }
-        : serviceEndpoint(endpoint, input.targetService, input.namespace),
+      endpoint: {
+        ...(input.viaHostname
+          ? {
+              url: new URL(endpoint.gatewayUrl ?? serviceEndpoint(endpoint, input.targetService, input.namespace).url),
+              host: input.viaHostname,
+            }
+          : serviceEndpoint(endpoint, input.targetService, input.namespace)),
+        headers,
+      },
       model: input.model,
       profile: input.profile,
       fromMs,
@@ -70,7 +97,8 @@ export const createModelServiceActivities = (endpoint: EndpointConfig & { gatewa
   },
 
   async goldenPrompts(input: GoldenInput) {
-    return compareGoldenPrompts(endpoint, input);
+    const headers = await credentialHeaders(readSecretKey, input.namespace, input.credentials);
+    return compareGoldenPrompts(endpoint, input, headers);
   },
 });
 

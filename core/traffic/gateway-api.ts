@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { dnsLabel } from '../dns-label';
+import { RouteCredentials } from '../key-ref';
 import { FIELD_MANAGER, LABELS, renderService, serviceName, type KubeObject, type ServiceRole } from '../manifests';
 import type { ServiceSpec } from '../service-spec';
 import type { TrafficKind, TrafficOf } from './kind';
@@ -14,6 +15,8 @@ export const GatewayApiTraffic = z.object({
   kind: z.literal('gateway-api'),
   gateway: z.object({ name: dnsLabel, namespace: dnsLabel.optional() }),
   hostnames: z.array(z.string().min(1)).default([]),
+  /** Sent with load tests and golden prompts where the gateway's policy requires a token. */
+  credentials: RouteCredentials.optional(),
 });
 
 const HTTP_ROUTE = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' } as const;
@@ -79,6 +82,7 @@ export const gatewayApi: TrafficKind<'gateway-api'> = {
   },
   ingressNamespaces: (spec, traffic) => [traffic.gateway.namespace ?? spec.namespace],
   hostnames: (traffic) => traffic.hostnames,
+  credentials: (traffic) => traffic.credentials,
   // A restored copy must not take production traffic: its route is detached from every gateway.
   isolated: (object) => (object.kind === HTTP_ROUTE.kind ? { ...object, spec: { ...(object.spec as object), parentRefs: [] } } : object),
 };

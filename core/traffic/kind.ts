@@ -3,6 +3,7 @@
  * canary revision): everything specific to it, in one place. Pure: the traffic activities apply
  * what it renders and read back what it owns.
  */
+import type { RouteCredentials } from '../key-ref';
 import type { KubeObject, ObjectRef } from '../manifests';
 import type { ServiceSpec, TrafficSpec } from '../service-spec';
 
@@ -56,6 +57,8 @@ export interface TrafficKind<K extends TrafficKindName = TrafficKindName> {
   ingressNamespaces(spec: ServiceSpec, traffic: TrafficOf<K>): string[];
   /** Host names clients call the service by through this kind's gateway (load tests send the first). */
   hostnames(traffic: TrafficOf<K>): string[];
+  /** What clients present to this kind's gateway, if it asks for credentials. */
+  credentials(traffic: TrafficOf<K>): RouteCredentials | undefined;
   /** One of its objects made safe in a restored copy (no production traffic), or as it is. */
   isolated<T extends Restorable>(object: T): T;
 }

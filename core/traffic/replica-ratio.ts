@@ -36,5 +36,6 @@ export const replicaRatio: TrafficKind<'replica-ratio'> = {
   },
   ingressNamespaces: () => [],
   hostnames: () => [],
+  credentials: () => undefined,
   isolated: (object) => object,
 };

@@ -6,7 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import type { LoadTestResult } from '../../activities/model-service';
 import { startRelease } from '../../client/releases';
+import { LoadProfile } from '../../core/analysis/spec';
+import type { RouteCredentials } from '../../core/key-ref';
 import { useReleaseHarness } from '../support/harness';
 import { testStack } from '../support/stack';
 
@@ -38,6 +43,20 @@ describe('gateway policies on a model route', () => {
       req.on('error', reject);
       req.end(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'open settings' }], max_tokens: 1 }));
     });
+
+  const apply = (file: string) =>
+    run(KUBECTL, [
+      'apply',
+      '--server-side',
+      '--validate=strict',
+      '--field-manager=autoglm-test',
+      '-n',
+      h.ns,
+      '-f',
+      file,
+      '--kubeconfig',
+      testStack().kubernetes.kubeconfig,
+    ]);
 
   beforeAll(async () => {
     // The identity provider: a key pair, its JWKS served over HTTP on 127.0.0.1.
@@ -80,18 +99,7 @@ describe('gateway policies on a model route', () => {
     const text = readFileSync(POLICY, 'utf8').replaceAll('https://auth.example.com', issuer).replace('requests: 600', 'requests: 4');
     const file = join(mkdtempSync(join(tmpdir(), 'gw-')), 'policy.yaml');
     writeFileSync(file, text);
-    await run(KUBECTL, [
-      'apply',
-      '--server-side',
-      '--validate=strict',
-      '--field-manager=autoglm-test',
-      '-n',
-      h.ns,
-      '-f',
-      file,
-      '--kubeconfig',
-      testStack().kubernetes.kubeconfig,
-    ]);
+    await apply(file);
     // The router sees them through its watch.
     for (let i = 0; i < 50 && (await chat({})).status !== 401; i++) await new Promise((r) => setTimeout(r, 100));
   });
@@ -118,5 +126,78 @@ describe('gateway policies on a model route', () => {
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(4);
     expect(statuses.slice(-3)).toEqual([429, 429, 429]);
     expect((await chat({})).status).toBe(401); // unauthenticated requests are refused before the limit counts them
+  });
+
+  // Last: it lifts the rate limit the test above spends.
+  it("sends load tests and golden prompts with the route's bearer token from its Secret, and counts refusals as 401s", async () => {
+    const limit = readFileSync(POLICY, 'utf8').split('---')[0]!.replace('requests: 600', 'requests: 100000');
+    const file = join(mkdtempSync(join(tmpdir(), 'gw-')), 'limit.yaml');
+    writeFileSync(file, limit);
+    await apply(file);
+    const token = await sign({ sub: 'autoglm-deploy', aud: 'autoglm' }, { expiresIn: '10m' });
+    for (let i = 0; i < 50 && (await chat({ authorization: `Bearer ${token}` })).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    await h.kube.core.createNamespacedSecret({
+      namespace: h.ns,
+      body: { metadata: { name: 'route-token' }, stringData: { token: `${token}\n` } },
+    });
+    const stack = testStack();
+    const activities = createActivities({
+      kubeconfig: stack.kubernetes.kubeconfig,
+      serviceUrl: stack.modelWorld!.routerUrl,
+      serviceHost: '{service}.{namespace}',
+      gatewayUrl: stack.modelWorld!.routerUrl,
+    });
+    const profile = LoadProfile.parse({
+      mode: 'constant',
+      rate: 20,
+      promptTokens: { mean: 8, stddev: 0 },
+      outputTokens: { mean: 2, stddev: 0 },
+    });
+    const load = (credentials?: RouteCredentials): Promise<LoadTestResult> =>
+      new MockActivityEnvironment().run(activities.runLoadTest, {
+        namespace: h.ns,
+        targetService: 'autoglm',
+        viaHostname: host,
+        model: 'm',
+        profile,
+        durationMs: 1500,
+        slo: {},
+        title: 'through the protected route',
+        ...(credentials ? { credentials } : {}),
+      });
+    const credentials: RouteCredentials = { bearerToken: { secretKeyRef: { name: 'route-token', key: 'token' } } };
+
+    const withToken = await load(credentials);
+    expect(withToken.summary.requests).toBeGreaterThan(10);
+    expect(withToken.summary.errors).toEqual({});
+    const without = await load();
+    expect(without.summary.completed).toBe(0);
+    expect(without.summary.errors).toEqual({ 'http-401': without.summary.requests });
+
+    const golden = await new MockActivityEnvironment().run(activities.goldenPrompts, {
+      namespace: h.ns,
+      stableService: 'autoglm',
+      canaryService: 'autoglm',
+      model: 'm',
+      prompts: ['open settings'],
+      maxTokens: 4,
+      credentials,
+    });
+    expect(golden).toMatchObject({ compared: 1, failures: [] });
+
+    const missing = await new MockActivityEnvironment()
+      .run(activities.runLoadTest, {
+        namespace: h.ns,
+        targetService: 'autoglm',
+        model: 'm',
+        profile,
+        durationMs: 100,
+        slo: {},
+        title: 't',
+        credentials: { bearerToken: { secretKeyRef: { name: 'route-token', key: 'jwt' } } },
+      })
+      .catch((e: unknown) => e as Error);
+    expect((missing as Error).message).toBe(`Secret ${h.ns}/route-token has no key "jwt" (it has "token")`);
   });
 });

@@ -100,4 +100,17 @@ describe('traffic kinds', () => {
     expect(sources(spec(GATEWAY, { networkPolicy: { allowNamespaces: ['ops'] } }))).toEqual(['gw', 'ops', 'true']);
     expect(sources(spec(undefined, { networkPolicy: { allowNamespaces: ['ops'] } }))).toEqual(['ops', 'true']);
   });
+
+  it("a route's credentials are a Secret key reference: kept as given, refused in any other shape", () => {
+    const credentials = { bearerToken: { secretKeyRef: { name: 'route-token', key: 'token' } } };
+    const withCredentials = spec({ ...GATEWAY, credentials } as ServiceSpecInput['rollout']['traffic']);
+    const { kind, traffic } = trafficOf(withCredentials);
+    expect(kind.credentials(traffic)).toEqual(credentials);
+    expect(trafficOf(spec(GATEWAY)).kind.credentials(trafficOf(spec(GATEWAY)).traffic)).toBeUndefined();
+    expect(trafficOf(spec()).kind.credentials(trafficOf(spec()).traffic)).toBeUndefined();
+    const refused = (c: unknown) => () => spec({ ...GATEWAY, credentials: c } as ServiceSpecInput['rollout']['traffic']);
+    expect(refused({ bearerToken: 'eyJhbGciOi…' })).toThrow(/credentials/); // a token in the spec itself
+    expect(refused({ bearerToken: { secretKeyRef: { name: 'route-token' } } })).toThrow(/key/);
+    expect(refused({ bearerToken: { secretKeyRef: { name: 'Route_Token', key: 'token' } } })).toThrow(/name/);
+  });
 });

@@ -50,6 +50,10 @@ function world(script: (n: number) => RawAnalysis, golden?: { stable: string; ca
         failures: [],
       };
     },
+    runLoadTest: async (input: { title: string }) => {
+      cluster.calls.push({ name: 'runLoadTest', input });
+      return { summary: { requests: 0, completed: 0, errors: {} }, markdown: input.title, resumed: 0 };
+    },
   };
   return { cluster, activities, checks: () => n };
 }
@@ -160,5 +164,23 @@ describe('canary analysis in the release workflow (time skipping)', () => {
       /1 of 1 golden prompts answered differently at temperature 0 \(first: "Open the settings app": stable "tap settings…", canary "open search…"\)/,
     );
     expect(w.checks()).toBe(0);
+  });
+
+  it("sends the route's credentials with load and golden prompts as a Secret reference, never a token", async () => {
+    const w = world(healthy);
+    const credentials = { bearerToken: { secretKeyRef: { name: 'route-token', key: 'token' } } };
+    const s = {
+      ...spec({ goldenPrompts: ['Open the settings app'] }),
+      loadTest: { rate: 1 },
+      rollout: {
+        traffic: { kind: 'gateway-api' as const, gateway: { name: 'gw' }, hostnames: ['llm.example.com'], credentials },
+        steps: [{ weight: 50, bake: '1m' }],
+      },
+    };
+    expect((await run(w, s)) as { outcome: string }).toMatchObject({ outcome: 'promoted' });
+    const sent = w.cluster.calls.filter((c) => c.name === 'goldenPrompts' || c.name === 'runLoadTest');
+    expect(sent.map((c) => c.name).sort()).toEqual(['goldenPrompts', 'runLoadTest']);
+    for (const c of sent) expect(c.input).toMatchObject({ credentials });
+    expect(sent.find((c) => c.name === 'runLoadTest')!.input).toMatchObject({ viaHostname: 'llm.example.com' });
   });
 });

@@ -49,7 +49,9 @@ export async function streamCompletion(
   const status = res.statusCode ?? 0;
   if (status >= 300) {
     const text = await readAll(res).catch(() => '');
-    throw new RequestError(status === 429 ? 'http-429' : status >= 500 ? 'http-5xx' : 'http-4xx', `HTTP ${status} ${text.slice(0, 200)}`);
+    // Refused credentials and rate limits by their own status: each says what to fix.
+    const kind = [401, 403, 429].includes(status) ? `http-${status}` : status >= 500 ? 'http-5xx' : 'http-4xx';
+    throw new RequestError(kind, `HTTP ${status} ${text.slice(0, 200)}`);
   }
   const chunkTimes: number[] = [];
   let usageTokens: number | undefined;

@@ -104,7 +104,7 @@ export class PodRunner {
       runningSince: startedAt ? new Date(startedAt).getTime() : undefined,
       deleting: pod.metadata?.deletionTimestamp !== undefined,
     });
-    if (pod.metadata?.deletionTimestamp) return this.terminate(key, container);
+    if (pod.metadata?.deletionTimestamp) return this.terminate(key, container, pod.metadata.uid);
     if (!startedAt) return this.stopPod(key);
     // A new run of the container (restarted by the kubelet stand-in): a fresh server, loading again.
     const current = this.pods.get(key);
@@ -168,16 +168,35 @@ export class PodRunner {
    * server still serves and the endpoint is being removed everywhere), then SIGTERM, after which
    * vLLM drains in-flight requests for its --shutdown-timeout.
    */
-  private async terminate(key: string, container: V1Container | undefined): Promise<void> {
-    const pod = this.pods.get(key);
-    if (!pod || this.terminating.has(key)) return;
+  private async terminate(key: string, container: V1Container | undefined, uid?: string): Promise<void> {
+    if (this.terminating.has(key)) return;
     this.terminating.add(key);
     try {
-      const preStopSeconds = Number(container?.lifecycle?.preStop?.sleep?.seconds ?? 0);
-      if (preStopSeconds > 0) await new Promise((r) => setTimeout(r, preStopSeconds * 1000));
-      if (this.pods.get(key) === pod) await this.stopPod(key, pod.server.serving.shutdownTimeoutSeconds);
+      const pod = this.pods.get(key);
+      if (pod) {
+        const preStopSeconds = Number(container?.lifecycle?.preStop?.sleep?.seconds ?? 0);
+        if (preStopSeconds > 0) await new Promise((r) => setTimeout(r, preStopSeconds * 1000));
+        if (this.pods.get(key) === pod) await this.stopPod(key, pod.server.serving.shutdownTimeoutSeconds);
+      }
+      if (uid) await this.remove(key, uid);
     } finally {
       this.terminating.delete(key);
+    }
+  }
+
+  /**
+   * What the kubelet does once a deleted pod's containers have stopped: deletes it for good
+   * (grace 0, this very pod by UID). Only then are its IP and its EndpointSlice entry released.
+   */
+  private async remove(key: string, uid: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    try {
+      // In the body: with a body, the API server ignores query parameters such as gracePeriodSeconds.
+      await this.core.deleteNamespacedPod({ namespace, name, body: { gracePeriodSeconds: 0, preconditions: { uid } } });
+      this.log(`removed ${key}`);
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code !== 404 && code !== 409) throw err; // gone already, or a new pod of the same name
     }
   }
 
