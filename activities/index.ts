@@ -1,4 +1,5 @@
 import { createBackupActivities } from './backup';
+import type { S3Connection } from './backup/s3-store';
 import type { BackupKey } from './backup/secrets';
 import { connectKube } from './kubernetes/client';
 import { createGitHubActivities } from './github';
@@ -37,6 +38,8 @@ export interface ActivityDeps {
   temporal?: TemporalActivityOptions;
   /** Keys sealing Secrets in backups: the current one first, then older ones for older backups. */
   backupKeys?: BackupKey[];
+  /** How `s3` backup stores are reached. */
+  s3?: S3Connection;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -44,7 +47,7 @@ export function createActivities(deps: ActivityDeps) {
   const kube = connectKube(deps.kubeconfig, { onRequest: deps.onKubeRequest });
   return {
     ...createKubernetesActivities(kube),
-    ...createBackupActivities({ kube, keys: deps.backupKeys ?? [] }),
+    ...createBackupActivities({ kube, keys: deps.backupKeys ?? [], ...(deps.s3 ? { connections: { s3: deps.s3 } } : {}) }),
     ...createTrafficActivities(kube),
     ...createSupplyChainActivities({
       insecureRegistries: deps.insecureRegistries ?? [],

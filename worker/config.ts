@@ -61,6 +61,12 @@ export const WorkerConfig = z
     serviceHost: z.string().min(1).optional(),
     /** The Gateway API gateway's URL, for load sent through a route's hostname. */
     gatewayUrl: z.string().url().optional(),
+    /** An S3-compatible server for backups in `s3` stores (SeaweedFS, MinIO, …); unset: AWS S3. */
+    s3Endpoint: z.string().url().optional(),
+    s3Region: z.string().min(1).default('us-east-1'),
+    /** S3 keys; unset: the AWS SDK's chain (IRSA web identity, instance role, profile). The secret: environment only. */
+    s3AccessKeyId: z.string().min(1).optional(),
+    s3SecretAccessKey: z.string().min(1).optional(),
     /** GitHub's REST API (GitHub Enterprise Server: https://HOST/api/v3). */
     githubApiUrl: z.string().url().default('https://api.github.com'),
     /** Token for GitHub deployments and statuses; a secret: only in the worker's memory, never in workflow history or logs. */
@@ -91,6 +97,8 @@ export const WorkerConfig = z
     const hasKey = !!c.githubAppPrivateKey || !!c.githubAppPrivateKeyFile;
     if (!!c.githubAppId !== hasKey)
       ctx.addIssue({ code: 'custom', path: ['githubAppId'], message: 'GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY (or _FILE) go together' });
+    if (!!c.s3AccessKeyId !== !!c.s3SecretAccessKey)
+      ctx.addIssue({ code: 'custom', path: ['s3AccessKeyId'], message: 'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together' });
     if (!!c.temporalTlsCert !== !!c.temporalTlsKey) ctx.addIssue({ code: 'custom', path: ['temporalTlsCert'], message: TLS_PAIR_MESSAGE });
   });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
@@ -116,6 +124,10 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   serviceUrl: 'AUTOGLM_SERVICE_URL',
   serviceHost: 'AUTOGLM_SERVICE_HOST',
   gatewayUrl: 'AUTOGLM_GATEWAY_URL',
+  s3Endpoint: 'AUTOGLM_S3_ENDPOINT',
+  s3Region: 'AWS_REGION',
+  s3AccessKeyId: 'AWS_ACCESS_KEY_ID',
+  s3SecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
   githubApiUrl: 'GITHUB_API_URL',
   githubToken: 'GITHUB_TOKEN',
   githubAppId: 'GITHUB_APP_ID',

@@ -38,6 +38,12 @@ flag(
 );
 flag('service-host', 'serviceHost', 'Host header template when --service-url is a shared gateway, e.g. {service}.{namespace}');
 flag('gateway-url', 'gatewayUrl', 'the Gateway API gateway, for load sent through a route hostname');
+flag(
+  's3-endpoint',
+  's3Endpoint',
+  'S3-compatible server for `s3` backup stores [AWS S3]; keys in env AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+);
+flag('s3-region', 's3Region', 'S3 region [us-east-1]');
 flag('github-api-url', 'githubApiUrl', 'GitHub REST API [https://api.github.com]');
 flag('metrics-address', 'metricsAddress', 'serve Prometheus metrics at http://HOST:PORT/metrics [none]');
 flag('github-app-id', 'githubAppId', 'GitHub App id: report as the App (check runs need it; its key in env GITHUB_APP_PRIVATE_KEY)');
@@ -69,6 +75,8 @@ try {
       serviceUrl: o.serviceUrl,
       serviceHost: o.serviceHost,
       gatewayUrl: o.gatewayUrl,
+      s3Endpoint: o.s3Endpoint,
+      s3Region: o.s3Region,
       githubApiUrl: o.githubApiUrl,
       metricsAddress: o.metricsAddress,
       githubAppId: o.githubAppId,

@@ -63,6 +63,13 @@ export async function createWorker(
         ...(dataConverter ? { dataConverter } : {}),
       },
       backupKeys: aesKeysFrom(config.backupKey, config.backupPreviousKeys),
+      s3: {
+        region: config.s3Region,
+        ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}),
+        ...(config.s3AccessKeyId && config.s3SecretAccessKey
+          ? { credentials: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } }
+          : {}),
+      },
       ...(config.githubToken ? { githubToken: config.githubToken } : {}),
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),

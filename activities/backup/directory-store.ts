@@ -2,18 +2,26 @@
  * The backup store on a directory the worker can write (a mounted volume): a key is a path below
  * the root. Each object is written under a temporary name and renamed when complete.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../../core/errors';
 import { writeHashing } from './local-files';
-import { checkKey, type BackupStore, type StoredObject } from './store';
+import { checkKey, holds, type BackupStore, type StoredObject } from './store';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
 export class DirectoryStore implements BackupStore {
   constructor(readonly location: string) {}
+
+  async check(): Promise<void> {
+    await mkdir(this.location, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw ApplicationFailure.nonRetryable(`backup store ${this.location}: ${err.code ?? err.message}`, ErrorType.InvalidConfig);
+    });
+  }
 
   private path(key: string): string {
     return join(this.location, checkKey(key));
@@ -61,12 +69,8 @@ export class DirectoryStore implements BackupStore {
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  async verify(key: string, sha256: string): Promise<boolean> {
-    const body = await this.get(key);
-    if (!body) return false;
-    const hash = createHash('sha256');
-    for await (const chunk of body) hash.update(chunk as Buffer);
-    return hash.digest('hex') === sha256;
+  verify(key: string, sha256: string): Promise<boolean> {
+    return holds(this, key, sha256);
   }
 
   async delete(prefix: string): Promise<void> {

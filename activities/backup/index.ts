@@ -19,12 +19,14 @@ import { collectObjects, intoIsolatedNamespace, type BackedUpObject } from './ob
 import { seal, unseal, type BackupKey, type SealedData } from './secrets';
 import { backupPrefix, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
 import { newestFileChange } from './local-files';
-import { backupStoreFor } from './stores';
+import { backupStoreFor, type StoreConnections } from './stores';
 
 export interface BackupActivityOptions {
   kube: Kube;
   /** The current key first, then older ones still needed to restore older backups. */
   keys: BackupKey[];
+  /** How stores named only by bucket are reached. */
+  connections?: StoreConnections;
 }
 
 export interface BackupLocation {
@@ -55,8 +57,8 @@ const summaryOf = (m: BackupManifest, taken: boolean): BackupSummary => ({
   taken,
 });
 
-const backupAt = (l: BackupLocation): BackupRef => ({
-  store: backupStoreFor(l.store),
+const backupAt = (l: BackupLocation, connections?: StoreConnections): BackupRef => ({
+  store: backupStoreFor(l.store, connections),
   prefix: backupPrefix(l.namespace, l.service, l.backupId),
 });
 
@@ -80,6 +82,8 @@ export function createBackupActivities(o: BackupActivityOptions) {
   return {
     async backupService(input: BackupLocation & { modelStore?: string }): Promise<BackupSummary> {
       if (input.modelStore) await mustExist(input.modelStore);
+      const backup = backupAt(input, o.connections);
+      await backup.store.check();
       const { objects, newestChange } = await collectObjects(kube, input.namespace, input.service);
       const key = o.keys[0];
       if (!key && objects.some((x) => x.kind === 'Secret')) {
@@ -93,7 +97,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
         const { data, stringData, ...rest } = x as BackedUpObject & { data?: Record<string, string>; stringData?: Record<string, string> };
         return { ...rest, sealedData: seal(key!, { ...(data ?? {}), ...(stringData ?? {}) }, `${input.namespace}/${x.metadata?.name}`) };
       });
-      const manifest = await writeBackup(backupAt(input), {
+      const manifest = await writeBackup(backup, {
         backupId: input.backupId,
         namespace: input.namespace,
         service: input.service,
@@ -107,7 +111,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
 
     /** An existing backup's summary (its manifest checked). */
     async describeBackup(input: BackupLocation): Promise<BackupSummary> {
-      return summaryOf(await readManifest(backupAt(input)), false);
+      return summaryOf(await readManifest(backupAt(input, o.connections)), false);
     },
 
     /**
@@ -115,7 +119,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
      * whole — manifest, objects, every model file — before any object is created.
      */
     async restoreBackup(input: BackupLocation & { targetNamespace: string; modelTarget?: string }): Promise<RestoredService> {
-      const backup = backupAt(input);
+      const backup = backupAt(input, o.connections);
       const { manifest, objects } = await readBackup(backup);
       let files = { files: 0, bytes: 0 };
       if (input.modelTarget) {

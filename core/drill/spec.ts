@@ -3,9 +3,22 @@ import { z } from 'zod';
 import { durationMs } from '../duration';
 import { dnsLabel } from '../dns-label';
 
-/** A directory the worker writes (a mounted volume). More kinds of store are further variants. */
+/** A directory the worker writes (a mounted volume). */
 const DirectoryStoreSpec = z.object({ kind: z.literal('directory').default('directory'), path: z.string().min(1) });
-export const BackupStoreSpec = DirectoryStoreSpec;
+
+/** A bucket on S3 or an S3-compatible server (the worker's configuration says which, and its keys). */
+const S3StoreSpec = z.object({
+  kind: z.literal('s3'),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens'),
+  /** Keys go below it ("folder/"), e.g. one prefix per environment. */
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*(\/[A-Za-z0-9][-A-Za-z0-9_.]*)*\/?$/, 'path segments of letters, digits, - _ .')
+    .optional(),
+});
+
+/** One variant per kind of store (activities/backup/stores.ts). */
+export const BackupStoreSpec = z.union([S3StoreSpec, DirectoryStoreSpec]);
 export type BackupStoreSpec = z.infer<typeof BackupStoreSpec>;
 
 export const DrillSpec = z.object({

@@ -1,3 +1,4 @@
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { drillStatusQuery } from '../../workflows/messages';
 import { useGitHubWorker } from '../support/github/use-emulator';
 import { eventually } from '../support/kube';
 import { useReleaseHarness } from '../support/harness';
+import { testStack } from '../support/stack';
 
 // Disaster-recovery drills on the real stack: backup of a released service (objects, a Secret,
 // a model store directory) → restore into an isolated namespace → verified → RTO/RPO → GitHub
@@ -141,6 +143,34 @@ describe('disaster-recovery drills', () => {
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause?.message).toContain(`the model store ${missing} does not exist`);
+    expect((await handle.query(drillStatusQuery)).backup).toBeUndefined(); // nothing was taken
+  });
+
+  it('keeps backups in an S3 bucket (SeaweedFS), restored and verified from there; a missing bucket fails at once, named', async () => {
+    const s3 = testStack().s3!;
+    const admin = new S3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    });
+    const bucket = `dr-${randomBytes(3).toString('hex')}`;
+    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    const inS3 = drill({ backupStore: { kind: 's3', bucket, prefix: 'drills' } });
+    const result = (await (await startDrill(gh.worker.client, inS3, { taskQueue: gh.worker.taskQueue })).result()) as DrillResult;
+    expect(result).toMatchObject({ outcome: 'passed', backup: { files: 4, taken: true }, golden: { compared: 2, mismatches: 0 } });
+    const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `drills/${h.ns}/llm/${result.backup.backupId}/` }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!.split('/').slice(4).join('/'));
+    expect(keys).toEqual(expect.arrayContaining(['manifest.json', 'manifest.sha256', 'objects.json', 'model/config.json']));
+    expect(keys.filter((k) => k.endsWith('.safetensors'))).toHaveLength(3);
+
+    const gone = `${bucket}-gone`;
+    const handle = await startDrill(gh.worker.client, drill({ backupStore: { kind: 's3', bucket: gone } }), {
+      taskQueue: gh.worker.taskQueue,
+    });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause?.message).toContain(`bucket "${gone}" does not exist`);
     expect((await handle.query(drillStatusQuery)).backup).toBeUndefined(); // nothing was taken
   });
 

@@ -7,6 +7,7 @@ import { seal, unseal } from '../../activities/backup/secrets';
 import { aesKeyFrom } from '../../security/aes-key';
 import { readBackup, restoreFiles, writeBackup, type BackupRef } from '../../activities/backup/archive';
 import { DirectoryStore } from '../../activities/backup/directory-store';
+import { expectBackupStoreContract } from '../support/backup-store-contract';
 import { parseDocument } from 'yaml';
 import { drillFigures, drillReport } from '../../core/drill/figures';
 import { DrillSpec } from '../../core/drill/spec';
@@ -98,26 +99,7 @@ describe('backup store', () => {
 describe('directory store', () => {
   const store = new DirectoryStore(mkdtempSync(join(tmpdir(), 'dirstore-')));
 
-  it('puts with a checksum, gets, lists, verifies and deletes by key', async () => {
-    const put = await store.put('a/b/c.txt', 'hello');
-    expect(put).toEqual({ key: 'a/b/c.txt', size: 5, sha256: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824' });
-    const body = await store.get('a/b/c.txt');
-    let text = '';
-    for await (const c of body!) text += (c as Buffer).toString();
-    expect(text).toBe('hello');
-    expect(await store.get('a/none')).toBeUndefined();
-    await store.put('a/d.txt', Buffer.from('x'));
-    expect(await store.list('a/')).toEqual([
-      { key: 'a/b/c.txt', size: 5 },
-      { key: 'a/d.txt', size: 1 },
-    ]);
-    expect(await store.verify('a/b/c.txt', put.sha256)).toBe(true);
-    expect(await store.verify('a/d.txt', put.sha256)).toBe(false);
-    expect(await store.verify('a/none', put.sha256)).toBe(false);
-    await store.delete('a/b/');
-    expect(await store.list('a/')).toEqual([{ key: 'a/d.txt', size: 1 }]);
-    await store.delete('nothing/here/');
-  });
+  it('puts with a checksum, gets, lists, verifies and deletes by key', () => expectBackupStoreContract(store));
 
   it.each(['../escape', 'a//b', '/abs', 'a/./b'])('refuses the key %s', async (key) => {
     await expect(store.put(key, 'x')).rejects.toThrow(/not a valid backup key/);
@@ -208,5 +190,25 @@ describe('the example drill spec', () => {
       parseDocument(readFileSync(join(__dirname, '..', '..', 'examples', 'drills', 'autoglm.yaml'), 'utf8')).toJS(),
     );
     expect(spec).toMatchObject({ service: 'autoglm', targets: { rto: 300_000, rpo: 60_000 } });
+    expect(spec.backupStore).toEqual({ kind: 's3', bucket: 'autoglm-backups', prefix: 'production' });
+  });
+
+  it.each([
+    [{ path: '/var/backups' }, { kind: 'directory', path: '/var/backups' }],
+    [
+      { kind: 's3', bucket: 'b-1.x' },
+      { kind: 's3', bucket: 'b-1.x' },
+    ],
+  ])('reads the backup store %j', (backupStore, parsed) => {
+    expect(DrillSpec.parse({ namespace: 'ns', service: 'llm', backupStore }).backupStore).toEqual(parsed);
+  });
+
+  it.each([
+    { kind: 's3', bucket: 'Upper_Case' },
+    { kind: 's3', bucket: 'ok-bucket', prefix: '../up' },
+    { kind: 's3' },
+    { kind: 'gcs', bucket: 'b' },
+  ])('refuses the backup store %j', (backupStore) => {
+    expect(() => DrillSpec.parse({ namespace: 'ns', service: 'llm', backupStore })).toThrow();
   });
 });

@@ -14,7 +14,19 @@ describe('worker configuration', () => {
       backupPreviousKeys: '',
       payloadPreviousKeys: '',
       deploymentName: 'autoglm-deploy',
+      s3Region: 'us-east-1',
     });
+  });
+
+  it('takes S3 keys as a pair, from AWS_* variables as the SDK would', () => {
+    const env = {
+      AUTOGLM_S3_ENDPOINT: 'http://127.0.0.1:8333',
+      AWS_ACCESS_KEY_ID: 'AK',
+      AWS_SECRET_ACCESS_KEY: 'sk',
+      AWS_REGION: 'eu-west-1',
+    };
+    expect(loadWorkerConfig({}, env)).toMatchObject({ s3Endpoint: 'http://127.0.0.1:8333', s3AccessKeyId: 'AK', s3Region: 'eu-west-1' });
+    expect(() => loadWorkerConfig({}, { AWS_ACCESS_KEY_ID: 'AK' })).toThrow(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together/);
   });
 
   it('reads the environment, and flags win over it', () => {

@@ -6,7 +6,8 @@ export async function up(name: string = DEFAULT_STACK): Promise<number> {
   const started = Date.now();
   const state = await stackUp(name);
   console.log(`stack "${name}" is up in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  for (const [k, v] of Object.entries(stackEnv(state))) console.log(`  ${k}=${v}`);
+  // Secrets stay out of terminals and CI logs here; `stack env` prints them for eval.
+  for (const [k, v] of Object.entries(stackEnv(state))) console.log(`  ${k}=${/SECRET|TOKEN|PASSWORD/.test(k) ? '(hidden)' : v}`);
   if (state.temporal) console.log(`  Temporal UI: ${state.temporal.uiUrl}`);
   return 0;
 }
@@ -21,7 +22,7 @@ export async function down(name: string = DEFAULT_STACK, purge = false): Promise
 export async function status(name: string = DEFAULT_STACK, json = false): Promise<number> {
   const st = await stackStatus(name);
   if (json) console.log(JSON.stringify(st));
-  else for (const s of st) console.log(`${s.up ? 'up  ' : 'down'}  ${s.component.padEnd(13)} ${s.endpoint ?? ''}`);
+  else for (const s of st) console.log(`${s.up ? 'up  ' : 'down'}  ${s.component.padEnd(24)} ${s.endpoint ?? ''}`);
   return st.every((s) => s.up) ? 0 : 1;
 }
 

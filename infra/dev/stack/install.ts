@@ -157,6 +157,22 @@ const prometheusOperatorCrds: Tool = {
   },
 };
 
+/**
+ * SeaweedFS' `weed`, built inside its module: its go.mod replaces modules, which `go install`
+ * refuses and a wrapper module would not inherit.
+ */
+const seaweedfs: Tool = {
+  name: 'seaweedfs',
+  version: VERSIONS.seaweedfs,
+  binaries: ['weed'],
+  async install(log) {
+    const module = `github.com/seaweedfs/seaweedfs@${VERSIONS.seaweedfs}`;
+    const info = JSON.parse(await go(['mod', 'download', '-json', module], log, CACHE_DIR)) as { Dir: string };
+    // The module cache is read-only: build with its go.mod and go.sum as they are.
+    await go(['build', '-trimpath', '-ldflags', '-s -w', '-o', bin('weed'), './weed'], log, info.Dir, { GOFLAGS: '-mod=readonly' });
+  },
+};
+
 const temporalTestServer: Tool = {
   name: 'temporal-test-server',
   version: VERSIONS.temporalTestServer,
@@ -201,6 +217,7 @@ export const TOOLS: readonly Tool[] = [
   gatewayApiCrds,
   envoyGatewayCrds,
   prometheusOperatorCrds,
+  seaweedfs,
   temporalTestServer,
 ];
 

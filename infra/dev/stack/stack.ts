@@ -10,6 +10,7 @@ import { kubernetesHealthy, startKubernetes, stopKubernetes } from './components
 import { startPrometheus } from './components/prometheus';
 import { startModelWorld } from './components/model-world';
 import { startRegistry } from './components/registry';
+import { startS3 } from './components/s3';
 import { ensureTestSigstore } from '../sigstore/test-sigstore';
 import { startTemporal } from './components/temporal';
 
@@ -54,6 +55,7 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
       settle('temporal', () => startTemporal(dir, prev?.temporal)),
       settle('kubernetes', () => startKubernetes(dir, prev?.kubernetes)),
       settle('registry', () => startRegistry(dir, prev?.registry)),
+      settle('s3', () => startS3(dir, prev?.s3)),
       settle('alertmanager', () => startAlertmanager(dir, prev?.alertmanager)),
       settle('sigstore', async () => ({ trustedRoot: (await ensureTestSigstore(dir)).trustedRootPath })),
     ]);
@@ -85,6 +87,7 @@ export function stackDown(name: string = DEFAULT_STACK, opts: { purge?: boolean 
       stopDaemon(state?.prometheus?.pid),
       stopDaemon(state?.alertmanager?.pid),
       stopDaemon(state?.registry?.pid),
+      stopDaemon(state?.s3?.pid),
       stopDaemon(state?.temporal?.pid),
       stopKubernetes(dir, opts.purge ?? false),
     ]);
@@ -122,6 +125,11 @@ export async function stackStatus(name: string = DEFAULT_STACK): Promise<Compone
       component: 'registry',
       up: await live(state?.registry?.pid, state?.registry && `${state.registry.url}/v2/`),
       endpoint: state?.registry?.url,
+    },
+    {
+      component: 's3 (SeaweedFS)',
+      up: await live(state?.s3?.pid, state?.s3 && `${state.s3.endpoint}/healthz`),
+      endpoint: state?.s3?.endpoint,
     },
     {
       component: 'sigstore (test CA + log)',

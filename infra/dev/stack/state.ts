@@ -14,6 +14,10 @@ export const StackState = z.object({
   prometheus: z.object({ pid: z.number(), url: z.string(), fileSdDir: z.string(), rulesDir: z.string() }).optional(),
   registry: z.object({ pid: z.number(), host: z.string(), url: z.string() }).optional(),
   modelWorld: z.object({ pid: z.number(), routerUrl: z.string(), gateway: z.string() }).optional(),
+  /** SeaweedFS with its S3 gateway; the access key pair is the one its identity config grants. */
+  s3: z
+    .object({ pid: z.number(), endpoint: z.string(), region: z.string(), accessKeyId: z.string(), secretAccessKey: z.string() })
+    .optional(),
   /** The test sigstore (CA, CT log, transparency log keys): files, no process. */
   sigstore: z.object({ trustedRoot: z.string() }).optional(),
 });
@@ -48,6 +52,13 @@ export function stackEnv(state: StackState): Record<string, string> {
     env.AUTOGLM_SERVICE_URL = state.modelWorld.routerUrl;
     env.AUTOGLM_SERVICE_HOST = '{service}.{namespace}';
     env.AUTOGLM_GATEWAY_URL = state.modelWorld.routerUrl;
+  }
+  if (state.s3) {
+    // As a worker would get them in a cluster: the endpoint of the store, AWS' usual variables for the keys.
+    env.AUTOGLM_S3_ENDPOINT = state.s3.endpoint;
+    env.AWS_REGION = state.s3.region;
+    env.AWS_ACCESS_KEY_ID = state.s3.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = state.s3.secretAccessKey;
   }
   if (state.sigstore) env.AUTOGLM_SIGSTORE_TRUSTED_ROOT = state.sigstore.trustedRoot;
   return env;

@@ -10,6 +10,7 @@
  *   CLI fails from v1.6 on (a nested module that is not served).
  * - Prometheus v0.316.0 (the Go module's tag for 3.16), built from source: Debian's package is
  *   built without Kubernetes service discovery, which the stack's model-server job needs.
+ * - SeaweedFS has no tagged Go module release the proxy serves; its 2026-11-09 commit is pinned.
  * - cosign v3.1.3 writes both the legacy `.sig` tag and sigstore bundles; crane v0.22.1 builds
  *   and pushes images without a container engine.
  */
@@ -33,6 +34,8 @@ export const VERSIONS = {
    * Java program on Maven Central (io.temporal:temporal-testing), run here with the machine's JDK.
    */
   temporalTestServer: '1.32.1',
+  /** SeaweedFS (the S3 server of backups and the model store): the Go module's pseudo-version the proxy serves. */
+  seaweedfs: 'v0.0.0-20261109003541-7506e5f91cd6',
 } as const;
 
 /** Debian packages the stack runs (their versions come from the distribution). */

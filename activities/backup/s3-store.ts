@@ -1,0 +1,153 @@
+/**
+ * The backup store on S3 (or an S3-compatible server: SeaweedFS, MinIO, Ceph RGW). A key is an
+ * object key below the store's prefix. Objects go up in parts when large, each with its SHA-256
+ * checksum, which the server checks; a multipart object appears only when complete.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ApplicationFailure } from '@temporalio/activity';
+import { ErrorType } from '../../core/errors';
+import { checkKey, holds, type BackupStore, type StoredObject } from './store';
+
+/** How the worker reaches S3; credentials come from the SDK's usual chain (env, profile, IRSA, instance role). */
+export interface S3Connection {
+  /** An S3-compatible server's URL; unset: AWS (or AWS_ENDPOINT_URL_S3). */
+  endpoint?: string;
+  region?: string;
+  /** bucket in the path rather than the host name (S3-compatible servers reached by address). */
+  forcePathStyle?: boolean;
+  /** From the worker's configuration (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); unset: the SDK's chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+const PART_BYTES = 16 * 1024 * 1024;
+
+const codeOf = (err: unknown) => (err instanceof S3ServiceException ? err.name : (err as { name?: string }).name);
+const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+export class S3Store implements BackupStore {
+  readonly location: string;
+  private readonly root: string;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    prefix = '',
+  ) {
+    this.root = prefix === '' ? '' : `${checkKey(prefix.replace(/\/$/, ''))}/`;
+    this.location = `s3://${bucket}/${this.root}`;
+  }
+
+  static connect(conn: S3Connection, bucket: string, prefix?: string): S3Store {
+    // The pinned SDK runs on Node 20 (this project's runtime); its notice is about later SDK releases.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const client = new S3Client({
+      ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
+      region: conn.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      forcePathStyle: conn.forcePathStyle ?? conn.endpoint !== undefined,
+      ...(conn.credentials ? { credentials: conn.credentials } : {}),
+    });
+    return new S3Store(client, bucket, prefix);
+  }
+
+  /** What retrying cannot fix (no bucket, refused credentials) fails at once, naming the bucket. */
+  private failure(err: unknown, what: string): Error {
+    const code = codeOf(err);
+    const status = statusOf(err);
+    if (code === 'NoSuchBucket' || (code === 'NotFound' && what === 'bucket'))
+      return ApplicationFailure.nonRetryable(
+        `backup store ${this.location}: bucket "${this.bucket}" does not exist`,
+        ErrorType.InvalidConfig,
+      );
+    if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(code ?? '') || status === 403)
+      return ApplicationFailure.nonRetryable(
+        `backup store ${this.location}: the worker's credentials are refused for bucket "${this.bucket}" (${code && code !== 'Unknown' ? code : `HTTP ${status}`})`,
+        ErrorType.InvalidConfig,
+      );
+    return new Error(`backup store ${this.location}: ${what}: ${code ?? ''} ${(err as Error).message}`.replace(/\s+/g, ' '));
+  }
+
+  /** Fails clearly when the bucket is missing or the credentials are refused, before anything is written. */
+  async check(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).catch((err: unknown) => {
+      throw this.failure(err, 'bucket');
+    });
+  }
+
+  async put(key: string, body: Readable | Buffer | string): Promise<StoredObject> {
+    const hash = createHash('sha256');
+    let size = 0;
+    const counted = new PassThrough();
+    counted.on('data', (c: Buffer) => {
+      hash.update(c);
+      size += c.length;
+    });
+    const source = typeof body === 'string' || Buffer.isBuffer(body) ? Readable.from([Buffer.from(body)]) : body;
+    source.on('error', (err) => counted.destroy(err));
+    source.pipe(counted);
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.root + checkKey(key), Body: counted, ChecksumAlgorithm: 'SHA256' },
+      partSize: PART_BYTES,
+      queueSize: 4,
+      leavePartsOnError: false,
+    });
+    await upload.done().catch((err: unknown) => {
+      throw this.failure(err, `writing ${key}`);
+    });
+    return { key, size, sha256: hash.digest('hex') };
+  }
+
+  async get(key: string): Promise<Readable | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.root + checkKey(key) }));
+      return res.Body as Readable;
+    } catch (err) {
+      const missingKey = codeOf(err) === 'NoSuchKey' || (statusOf(err) === 404 && codeOf(err) !== 'NoSuchBucket');
+      if (missingKey) return undefined;
+      throw this.failure(err, `reading ${key}`);
+    }
+  }
+
+  async list(prefix: string): Promise<{ key: string; size: number }[]> {
+    const out: { key: string; size: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.root + prefix, ContinuationToken: token }))
+        .catch((err: unknown) => {
+          throw this.failure(err, `listing ${prefix}`);
+        });
+      for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key.slice(this.root.length), size: o.Size ?? 0 });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  verify(key: string, sha256: string): Promise<boolean> {
+    return holds(this, key, sha256);
+  }
+
+  async delete(prefix: string): Promise<void> {
+    const keys = (await this.list(prefix)).map((o) => this.root + o.key);
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const res = await this.client
+        .send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }))
+        .catch((err: unknown) => {
+          throw this.failure(err, `deleting ${prefix}`);
+        });
+      const [failed] = res.Errors ?? [];
+      if (failed) throw new Error(`backup store ${this.location}: deleting ${failed.Key}: ${failed.Code} ${failed.Message}`);
+    }
+  }
+}
