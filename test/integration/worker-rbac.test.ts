@@ -86,7 +86,7 @@ describe('worker RBAC', () => {
 
   it('refuses what the worker does not need', async () => {
     const no = async (...args: string[]) => expect((await kubectl('auth', 'can-i', ...args, `--as=${SA}`)).trim()).toBe('no');
-    await no('get', 'secrets', '-n', ns); // backups list them; nothing reads one by name
+    await no('delete', 'secrets', '-n', ns); // backups list and restores create them; nothing removes one
     await no('create', 'deployments', '-n', 'default'); // no binding there
     await no('list', 'secrets', '-n', 'kube-system');
     await no('delete', 'nodes');
