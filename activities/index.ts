@@ -1,4 +1,7 @@
 import { createBackupActivities } from './backup';
+import { createProtectionActivities } from './backup/protection';
+import { createRestorePlanActivities } from './backup/restore-plan';
+import { NO_PROTECTION_METER, type ProtectionMeter } from './backup/protection-meter';
 import type { S3Connection } from './backup/s3-store';
 import type { BackupKey } from './backup/secrets';
 import { connectKube } from './kubernetes/client';
@@ -40,6 +43,8 @@ export interface ActivityDeps {
   backupKeys?: BackupKey[];
   /** How `s3` backup stores are reached. */
   s3?: S3Connection;
+  /** Where continuous protection reports RPO (the worker's metrics). */
+  protectionMeter?: ProtectionMeter;
 }
 
 /** Wires real clients into every activity group; the worker registers the result. */
@@ -48,6 +53,12 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createKubernetesActivities(kube),
     ...createBackupActivities({ kube, keys: deps.backupKeys ?? [], ...(deps.s3 ? { connections: { s3: deps.s3 } } : {}) }),
+    ...createRestorePlanActivities(deps.s3 ? { connections: { s3: deps.s3 } } : {}),
+    ...createProtectionActivities({
+      kube,
+      meter: deps.protectionMeter ?? NO_PROTECTION_METER,
+      ...(deps.s3 ? { connections: { s3: deps.s3 } } : {}),
+    }),
     ...createTrafficActivities(kube),
     ...createSupplyChainActivities({
       insecureRegistries: deps.insecureRegistries ?? [],

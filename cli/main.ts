@@ -16,6 +16,9 @@ import {
   scheduleTrigger,
   scheduleUpdate,
 } from './drill';
+import { modelUpload } from './model';
+import { protectStart, protectStatus, protectStop } from './protect';
+import { restore } from './restore';
 import { rollback } from './rollback';
 import { webhookServe } from './webhook';
 import {
@@ -168,6 +171,40 @@ temporal(schedule.command('list').description('drill schedules: state, next and 
   .option('--json', 'JSON output')
   .action(run((o) => scheduleList(o)));
 
+service(
+  program
+    .command('restore')
+    .description('bring a service back into production from its backup (newest whole one unless --backup), with live progress'),
+)
+  .option('--bucket <bucket>', 'the backup store: an S3 bucket (the worker reaches it as configured)')
+  .option('--prefix <prefix>', "the store's prefix in the bucket")
+  .option('--directory <path>', 'the backup store: a directory the worker reads')
+  .option('--backup <id>', 'this backup [the newest whole one]')
+  .option('--to-namespace <ns>', "restore into this namespace [the service's own]")
+  .option('--replace', 'restore over a service that is serving (its objects are overwritten)')
+  .option('--weights-to <s3-uri>', 'write the weights here (needed when the original place holds other weights)')
+  .option('--timeout <d>', 'longest the restored pods may take to become Ready [10m]')
+  .option('--by <who>', 'who asks [$USER]')
+  .option('--no-wait', 'start it and return')
+  .option('--json', 'JSON lines')
+  .action(run((o) => restore(o)));
+
+const protect = program
+  .command('protect')
+  .description('continuous protection: back a service up on every change, verified, with RPO as a worker metric');
+temporal(
+  protect
+    .command('start <protect-file>')
+    .description('protect the service of the spec (YAML/JSON, see docs/dr-drills.md); once per service'),
+)
+  .option('--update', 'replace the running protection with this spec')
+  .option('--json', 'JSON output')
+  .action(run((file: string, o) => protectStart(file, o)));
+service(protect.command('status').description('newest verified backup, RPO of recent changes, last error'))
+  .option('--json', 'JSON output')
+  .action(run((o) => protectStatus(o)));
+service(protect.command('stop').description('stop protecting (backups stay)')).action(run((o) => protectStop(o)));
+
 const stack = program
   .command('stack')
   .description('the local stack (Temporal, Kubernetes with kwok GPU pools, Prometheus, registry, model world) the tests and the demo use');
@@ -183,6 +220,15 @@ stackName(stack.command('down').description('stop everything'))
 stackName(stack.command('status').description('each component and its endpoint; exit 1 unless all are up'))
   .option('--json', 'JSON output')
   .action(run(async (o: { name?: string; json?: boolean }) => (await stackCommands()).status(o.name, !!o.json)));
+
+const model = program.command('model').description('model weights in object storage');
+model
+  .command('upload <dir> <s3-uri>')
+  .description(`put a model folder under s3://bucket/prefix with a manifest of every file's SHA-256 (serve it with model.source.uri)`)
+  .addOption(new Option('--s3-endpoint <url>', 'an S3-compatible server (unset: AWS)').env('AUTOGLM_S3_ENDPOINT'))
+  .addOption(new Option('--s3-region <region>', 'the region').env('AWS_REGION'))
+  .option('--json', 'print the manifest as JSON')
+  .action(run((dir: string, uri: string, o) => modelUpload(dir, uri, o)));
 
 const webhook = program.command('webhook').description('the GitHub webhook receiver');
 temporal(

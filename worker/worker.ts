@@ -3,6 +3,7 @@ import { aesKeysFrom } from '../security/aes-key';
 import { payloadDataConverter } from '../security/payload-codec';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { protectionMeter } from '../activities/backup/protection-meter';
 import { metricsSourceFor } from '../activities/metrics/sources';
 import { workerTemporalTls, type WorkerConfig } from './config';
 import { JsonLogger } from './logger';
@@ -62,6 +63,7 @@ export async function createWorker(
         ...(tls ? { tls } : {}),
         ...(dataConverter ? { dataConverter } : {}),
       },
+      protectionMeter: protectionMeter(Runtime.instance().metricMeter),
       backupKeys: aesKeysFrom(config.backupKey, config.backupPreviousKeys),
       s3: {
         region: config.s3Region,

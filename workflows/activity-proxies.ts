@@ -5,6 +5,8 @@
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { BackupActivities } from '../activities/backup';
+import type { ProtectionActivities } from '../activities/backup/protection';
+import type { RestorePlanActivities } from '../activities/backup/restore-plan';
 import type { GitHubActivities } from '../activities/github';
 import type { KubernetesActivities } from '../activities/kubernetes';
 import type { ModelServiceActivities } from '../activities/model-service';
@@ -54,12 +56,23 @@ export const runLoadTest = (durationMs: number) =>
 export const github = proxyActivities<GitHubActivities>({ startToCloseTimeout: '1m', retry: retry(5, '2s') });
 
 /** Backup and restore steps that are quick (describe, discard, read a timestamp), and cluster reads a drill makes. */
-export const drillStep = proxyActivities<BackupActivities & KubernetesActivities & ModelServiceActivities>({
+export const drillStep = proxyActivities<BackupActivities & RestorePlanActivities & KubernetesActivities & ModelServiceActivities>({
   startToCloseTimeout: '2m',
   retry: retry(5),
 });
 /** Copies heartbeat per file; a file is allowed minutes. */
 export const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry: retry(5) });
+
+/** Watching a protected service: as long as its watch window, alive by heartbeat (a poll every few seconds). */
+export const watchService = (watchMs: number) =>
+  proxyActivities<ProtectionActivities>({ startToCloseTimeout: watchMs + 120_000, heartbeatTimeout: '1m', retry: retry(10) })
+    .waitForServiceChange;
+/** Verifying a backup reads every weight blob when full: as long as a copy. */
+export const { verifyBackup } = proxyActivities<ProtectionActivities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '5m',
+  retry: retry(5),
+});
 
 /** A preempted release rolls back within its own budgets; the wait heartbeats meanwhile. */
 export const temporal = proxyActivities<TemporalActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '30s', retry: retry(10) });

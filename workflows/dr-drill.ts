@@ -5,11 +5,13 @@
  * RTO and RPO against the targets → report (a GitHub issue) → and always remove the copy, after
  * a failure or a cancellation too.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { DrillSpec } from '../core/drill/spec';
 import { drillFigures, drillReport, type BackupSummary } from '../core/drill/figures';
 import { ErrorType } from '../core/errors';
 import { GPU_RESOURCE } from '../core/gpu-capacity';
+import { restoredWeightsUri } from '../core/model-weights';
+import { backupIdAt } from '../core/drill/retention';
 import { describeIssues } from '../core/validation';
 import { copying, drillStep as quick, github, waitForRevision as waitFor } from './activity-proxies';
 import { failureMessage, failureType } from './failures';
@@ -36,19 +38,17 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
   setHandler(drillStatusQuery, () => status);
 
   let backup: BackupSummary | undefined;
+  /** Where the restored pods load the service's object-store weights from: the drill's own copy. */
+  let weightsTarget: string | undefined;
   let golden: { compared: number; mismatches: number } | undefined;
   let failure: unknown;
   try {
-    const backupId =
-      spec.restoreBackup ??
-      `${new Date()
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z')}-${short}`;
+    const backupId = spec.restoreBackup ?? backupIdAt(Date.now(), short);
     backup = spec.restoreBackup
       ? await quick.describeBackup({ ...location, backupId })
       : await copying.backupService({ ...location, backupId, ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}) });
     status.backup = backup;
+    weightsTarget = backup.weights ? restoredWeightsUri(backup.weights.source, isolatedNamespace) : undefined;
 
     status.phase = 'restoring';
     const restoreStart = Date.now();
@@ -57,6 +57,7 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
       backupId: backup.backupId,
       targetNamespace: isolatedNamespace,
       ...(modelTarget ? { modelTarget } : {}),
+      ...(weightsTarget ? { weightsTarget } : {}),
     });
     status.phase = 'verifying';
     for (const d of restored.deployments) {
@@ -98,13 +99,25 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
       ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}),
     });
     status.figures = drillFigures(rtoMs, backup.newestDataAt, lastChange, { rtoMs: spec.targets.rto, rpoMs: spec.targets.rpo });
+    // Histories recorded before retention existed replay without these steps.
+    if (patched('drill-retention')) {
+      await quick.markBackupVerified({ ...location, backupId: backup.backupId, drill: `${workflowId}/${runId}` });
+      if (spec.retention) {
+        const d = await quick.pruneBackups({ ...location, retention: spec.retention });
+        status.retention = { kept: d.keep.length, removed: d.remove.map((r) => r.backupId) };
+      }
+    }
   } catch (err) {
     failure = err;
     status.lastReason = isCancellation(err) ? 'the drill was cancelled' : failureMessage(err);
   } finally {
     status.phase = 'cleaning-up';
     await CancellationScope.nonCancellable(() =>
-      quick.discardRestore({ targetNamespace: isolatedNamespace, ...(modelTarget ? { modelTarget } : {}) }),
+      quick.discardRestore({
+        targetNamespace: isolatedNamespace,
+        ...(modelTarget ? { modelTarget } : {}),
+        ...(weightsTarget ? { weightsTarget } : {}),
+      }),
     );
   }
 
@@ -115,6 +128,7 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
     ...(backup ? { backup } : {}),
     ...(status.figures ? { figures: status.figures } : {}),
     ...(golden ? { golden } : {}),
+    ...(status.retention ? { retention: status.retention } : {}),
     ...(failure ? { failure: status.lastReason! } : {}),
   });
   status.report = { title: report.title };

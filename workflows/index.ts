@@ -4,3 +4,5 @@ export { inspectGpuPools } from './inspect-gpu-pools';
 export { releasePipeline } from './release-pipeline';
 export { rollbackService } from './rollback';
 export { drDrill } from './dr-drill';
+export { protectService } from './protect-service';
+export { restoreService } from './restore-service';

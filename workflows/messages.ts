@@ -6,6 +6,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DrillStatus } from '../core/drill/types';
+import type { ProtectStatus } from '../core/protect/types';
+import type { RestoreStatus } from '../core/restore/types';
 import type { ReleasePhase, ReleaseStatus } from '../core/release/types';
 import type { RollbackStatus } from '../core/rollback/types';
 
@@ -20,3 +22,6 @@ export const preemptSignal = defineSignal<[{ reason: string; by: string }]>('pre
 export const rollbackStatusQuery = defineQuery<RollbackStatus>('rollback-status');
 
 export const drillStatusQuery = defineQuery<DrillStatus>('drill-status');
+
+export const protectStatusQuery = defineQuery<ProtectStatus>('protect-status');
+export const restoreStatusQuery = defineQuery<RestoreStatus>('restore-status');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ErrorType } from '../../core/errors';
 import { listFiles, writeHashing } from './local-files';
 import type { BackupStore } from './store';
+import type { BackedUpWeights } from './weights-copy';
 
 export interface FileEntry {
   path: string;
@@ -30,6 +31,8 @@ export interface BackupManifest {
   durationMs: number;
   objects: { file: 'objects.json'; sha256: string; count: number };
   files: FileEntry[];
+  /** The service's object-store weights, by checksum under weights/sha256/ of the store. */
+  weights?: BackedUpWeights;
 }
 
 /** One backup in one store. */
@@ -42,7 +45,7 @@ export interface BackupRef {
 export const backupPrefix = (namespace: string, service: string, backupId: string) => `${namespace}/${service}/${backupId}/`;
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const where = (b: BackupRef) => `${b.store.location}/${b.prefix}`;
-const corrupt = (b: BackupRef, what: string) =>
+export const corrupt = (b: BackupRef, what: string) =>
   ApplicationFailure.nonRetryable(`backup ${where(b)} is corrupt: ${what}`, ErrorType.BackupCorrupt);
 
 async function readText(b: BackupRef, name: string): Promise<string | undefined> {
@@ -62,6 +65,7 @@ export async function writeBackup(
     objects: unknown[];
     modelDir?: string;
     newestObjectChange?: string;
+    weights?: BackedUpWeights;
     onFile?: (n: number) => void;
   },
 ): Promise<BackupManifest> {
@@ -90,6 +94,7 @@ export async function writeBackup(
     durationMs: Date.now() - started,
     objects: { file: 'objects.json', sha256: sha256(objectsJson), count: o.objects.length },
     files,
+    ...(o.weights ? { weights: o.weights } : {}),
   };
   const manifestJson = JSON.stringify(manifest, null, 2);
   await b.store.put(`${b.prefix}manifest.json`, manifestJson);

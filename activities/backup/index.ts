@@ -9,17 +9,30 @@ import type { BackupSummary } from '../../core/drill/figures';
 import type { BackupStoreSpec } from '../../core/drill/spec';
 import { ErrorType } from '../../core/errors';
 import { FIELD_MANAGER } from '../../core/manifests';
-import type { RevisionRecord } from '../../core/revision-history';
 import { applyObjects } from '../kubernetes/apply';
 import { grantSelfServiceRole } from '../kubernetes/self-access';
 import type { Kube } from '../kubernetes/client';
 import { classifyKubeError, statusOf } from '../kubernetes/errors';
 import { historyConfigMapName } from '../kubernetes/revisions';
-import { collectObjects, intoIsolatedNamespace, type BackedUpObject } from './objects';
+import { RESTORES_PREFIX, parseS3Uri } from '../../core/model-weights';
+import { modelStoreAt, readWeightsManifest } from '../model-store/weights';
+import {
+  collectObjects,
+  inNamespace,
+  intoIsolatedNamespace,
+  newestRecordedSpec,
+  pointAtWeights,
+  weightsSourceOf,
+  type BackedUpObject,
+} from './objects';
+import { fingerprintOf } from './fingerprint';
 import { seal, unseal, type BackupKey, type SealedData } from './secrets';
-import { backupPrefix, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
+import { backupPrefix, corrupt, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
 import { newestFileChange } from './local-files';
 import { backupStoreFor, type StoreConnections } from './stores';
+import { prune, VERIFIED_MARK } from './retention';
+import type { RetentionDecision, RetentionSpec } from '../../core/drill/retention';
+import { backUpWeights, blobKey, firstDamaged, restoreWeights, type BackedUpWeights, type CopyFigures } from './weights-copy';
 
 export interface BackupActivityOptions {
   kube: Kube;
@@ -44,9 +57,24 @@ export interface RestoredService {
   deployments: { name: string; selector: string; replicas: number }[];
   /** The model the service serves, from its revision history (for the golden prompts). */
   model?: string;
+  /** Its object-store weights, written to the restore's own location. */
+  weights?: { target: string; files: number; bytes: number };
 }
 
-const summaryOf = (m: BackupManifest, taken: boolean): BackupSummary => ({
+const weightsSummary = (w: BackedUpWeights, copy?: CopyFigures) => ({
+  source: w.source,
+  digest: w.digest,
+  files: w.files.length,
+  bytes: w.files.reduce((n, f) => n + f.size, 0),
+  ...(copy ? { copied: copy.copied, reused: copy.reused } : {}),
+});
+
+const summaryOf = (
+  m: BackupManifest,
+  taken: boolean,
+  copy?: CopyFigures,
+  seen?: { fingerprint: string; observedAt: string },
+): BackupSummary => ({
   backupId: m.backupId,
   takenAt: m.takenAt,
   newestDataAt: m.newestDataAt,
@@ -55,6 +83,8 @@ const summaryOf = (m: BackupManifest, taken: boolean): BackupSummary => ({
   bytes: m.files.reduce((n, f) => n + f.size, 0),
   durationMs: m.durationMs,
   taken,
+  ...(m.weights ? { weights: weightsSummary(m.weights, copy) } : {}),
+  ...(seen ?? {}),
 });
 
 const backupAt = (l: BackupLocation, connections?: StoreConnections): BackupRef => ({
@@ -84,6 +114,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
       if (input.modelStore) await mustExist(input.modelStore);
       const backup = backupAt(input, o.connections);
       await backup.store.check();
+      const observedAt = new Date().toISOString();
       const { objects, newestChange } = await collectObjects(kube, input.namespace, input.service);
       const key = o.keys[0];
       if (!key && objects.some((x) => x.kind === 'Secret')) {
@@ -97,6 +128,16 @@ export function createBackupActivities(o: BackupActivityOptions) {
         const { data, stringData, ...rest } = x as BackedUpObject & { data?: Record<string, string>; stringData?: Record<string, string> };
         return { ...rest, sealedData: seal(key!, { ...(data ?? {}), ...(stringData ?? {}) }, `${input.namespace}/${x.metadata?.name}`) };
       });
+      // Weights first (incremental, resumed on a retry), so the manifest written last names only what is there.
+      const source = weightsSourceOf(objects, input.service);
+      let weights: BackedUpWeights | undefined;
+      let copy: CopyFigures | undefined;
+      if (source) {
+        const model = modelStoreAt(source, o.connections?.s3 ?? {});
+        const wm = await readWeightsManifest(model);
+        copy = await backUpWeights(backup.store, model, wm, heartbeating());
+        weights = { source, digest: wm.digest, files: wm.files };
+      }
       const manifest = await writeBackup(backup, {
         backupId: input.backupId,
         namespace: input.namespace,
@@ -104,9 +145,10 @@ export function createBackupActivities(o: BackupActivityOptions) {
         objects: sealed,
         ...(input.modelStore ? { modelDir: input.modelStore } : {}),
         ...(newestChange ? { newestObjectChange: newestChange } : {}),
+        ...(weights ? { weights } : {}),
         onFile: heartbeating(),
       });
-      return summaryOf(manifest, true);
+      return summaryOf(manifest, true, copy, { fingerprint: fingerprintOf(objects, weights?.digest), observedAt });
     },
 
     /** An existing backup's summary (its manifest checked). */
@@ -115,12 +157,47 @@ export function createBackupActivities(o: BackupActivityOptions) {
     },
 
     /**
-     * Restores into `targetNamespace` (created, labelled as a drill's): the backup is checked
-     * whole — manifest, objects, every model file — before any object is created.
+     * Restores into `targetNamespace`: isolated (a drill's copy: namespace labelled as a drill's,
+     * no production traffic) or in place (production after a loss: the objects as they were). The
+     * backup is checked whole — manifest, objects, every model file — before any object is
+     * created. The weights go to `weightsTarget` (unless `copyWeights` is false: they are there)
+     * and the objects load them from there.
      */
-    async restoreBackup(input: BackupLocation & { targetNamespace: string; modelTarget?: string }): Promise<RestoredService> {
+    async restoreBackup(
+      input: BackupLocation & {
+        targetNamespace: string;
+        modelTarget?: string;
+        weightsTarget?: string;
+        placement?: 'isolated' | 'in-place';
+        copyWeights?: boolean;
+      },
+    ): Promise<RestoredService> {
+      const inPlace = input.placement === 'in-place';
       const backup = backupAt(input, o.connections);
       const { manifest, objects } = await readBackup(backup);
+      const w = manifest.weights;
+      if (w) {
+        const damaged = await firstDamaged(backup.store, w, heartbeating());
+        if (damaged) {
+          // Removed, or every later backup would reuse it as it is: the next one copies it afresh.
+          await backup.store.delete(blobKey(damaged.sha256));
+          throw corrupt(
+            backup,
+            `weights file ${damaged.path} (${blobKey(damaged.sha256)}) does not match its checksum; removed, the next backup copies it again`,
+          );
+        }
+      }
+      let restoredWeights: RestoredService['weights'];
+      if (w && input.weightsTarget && input.copyWeights !== false) {
+        const target = modelStoreAt(input.weightsTarget, o.connections?.s3 ?? {});
+        try {
+          const copy = await restoreWeights(backup.store, w, target, heartbeating());
+          restoredWeights = { target: input.weightsTarget, files: copy.copied, bytes: copy.bytesCopied };
+        } catch (err) {
+          await target.delete('');
+          throw err;
+        }
+      }
       let files = { files: 0, bytes: 0 };
       if (input.modelTarget) {
         try {
@@ -130,16 +207,18 @@ export function createBackupActivities(o: BackupActivityOptions) {
           throw err;
         }
       }
-      const restored = (objects as BackedUpObject[]).map((x) => {
+      const unsealed = (objects as BackedUpObject[]).map((x) => {
         const { sealedData, ...rest } = x as BackedUpObject & { sealedData?: SealedData };
         return sealedData ? { ...rest, data: unseal(o.keys, sealedData, `${input.namespace}/${x.metadata?.name}`) } : x;
       });
+      const history = historyConfigMapName(input.service);
+      const restored = w && input.weightsTarget ? pointAtWeights(unsealed, history, w.source, input.weightsTarget) : unsealed;
       try {
         await kube.core.createNamespace({
           body: {
             metadata: {
               name: input.targetNamespace,
-              labels: { 'autoglm.dev/dr-drill': 'true', 'app.kubernetes.io/managed-by': FIELD_MANAGER },
+              labels: { ...(inPlace ? {} : { 'autoglm.dev/dr-drill': 'true' }), 'app.kubernetes.io/managed-by': FIELD_MANAGER },
             },
           },
         });
@@ -147,7 +226,8 @@ export function createBackupActivities(o: BackupActivityOptions) {
         if (statusOf(err) !== 409) throw classifyKubeError(err, `creating namespace ${input.targetNamespace}`);
       }
       await grantSelfServiceRole(kube, input.targetNamespace);
-      await applyObjects(kube, intoIsolatedNamespace(restored, input.targetNamespace) as never);
+      const placed = inPlace ? inNamespace(restored, input.targetNamespace) : intoIsolatedNamespace(restored, input.targetNamespace);
+      await applyObjects(kube, placed as never);
       const deployments = restored
         .filter((x) => x.kind === 'Deployment')
         .map((d) => {
@@ -160,21 +240,46 @@ export function createBackupActivities(o: BackupActivityOptions) {
               .join(','),
           };
         });
-      const history = restored.find((x) => x.kind === 'ConfigMap' && x.metadata?.name === historyConfigMapName(input.service)) as
-        { data?: Record<string, string> } | undefined;
-      const newest = history?.data?.['history.json'] ? (JSON.parse(history.data['history.json']) as RevisionRecord[])[0] : undefined;
-      const model = (newest?.spec as { model?: { name?: string } } | undefined)?.model?.name;
-      return { objects: restored.length, ...files, deployments, ...(model ? { model } : {}) };
+      const model = (newestRecordedSpec(restored, history) as { model?: { name?: string } } | undefined)?.model?.name;
+      return {
+        objects: restored.length,
+        ...files,
+        deployments,
+        ...(model ? { model } : {}),
+        ...(restoredWeights ? { weights: restoredWeights } : {}),
+      };
     },
 
-    /** Removes a drill's copy: its namespace (not waiting for it to drain) and its model files. */
-    async discardRestore(input: { targetNamespace: string; modelTarget?: string }): Promise<void> {
+    /** Removes a drill's copy: its namespace (not waiting for it to drain), its model files and its weights. */
+    async discardRestore(input: { targetNamespace: string; modelTarget?: string; weightsTarget?: string }): Promise<void> {
+      if (input.weightsTarget) {
+        // Only ever a restore's own prefix: never the weights a service serves from.
+        if (!parseS3Uri(input.weightsTarget)?.prefix.startsWith(RESTORES_PREFIX))
+          throw ApplicationFailure.nonRetryable(
+            `${input.weightsTarget} is not a restore's location (${RESTORES_PREFIX}…)`,
+            ErrorType.InvalidInput,
+          );
+        await modelStoreAt(input.weightsTarget, o.connections?.s3 ?? {}).delete('');
+      }
       try {
         await kube.core.deleteNamespace({ name: input.targetNamespace });
       } catch (err) {
         if (statusOf(err) !== 404) throw classifyKubeError(err, `deleting namespace ${input.targetNamespace}`);
       }
       if (input.modelTarget) await rm(input.modelTarget, { recursive: true, force: true });
+    },
+
+    /** Marks a backup as restored and checked by a drill (retention keeps the newest such one). */
+    async markBackupVerified(input: BackupLocation & { drill: string }): Promise<void> {
+      const backup = backupAt(input, o.connections);
+      await readManifest(backup); // only a whole backup
+      await backup.store.put(`${backup.prefix}${VERIFIED_MARK}`, JSON.stringify({ drill: input.drill, at: new Date().toISOString() }));
+    },
+
+    /** Removes the service's backups its retention policy does not keep. */
+    async pruneBackups(input: Omit<BackupLocation, 'backupId'> & { retention: RetentionSpec }): Promise<RetentionDecision> {
+      const store = backupStoreFor(input.store, o.connections);
+      return prune(store, `${input.namespace}/${input.service}/`, input.retention);
     },
 
     /** When the source last changed: its objects (not their status) and its model files. */

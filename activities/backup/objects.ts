@@ -10,6 +10,7 @@ import type { ObjectType } from '../../core/traffic/kind';
 import type { Kube } from './../kubernetes/client';
 import { classifyKubeError, statusOf } from '../kubernetes/errors';
 import { toWire } from '../kubernetes/wire';
+import { historyConfigMapName } from '../kubernetes/revisions';
 
 /** What a model service consists of: its configuration, pods, policies, and every traffic kind's objects. */
 export const BACKED_UP_KINDS: readonly ObjectType[] = [
@@ -102,4 +103,48 @@ export function intoIsolatedNamespace(objects: readonly BackedUpObject[], namesp
     },
   };
   return [isolation, ...moved];
+}
+
+/** The same objects, as they were, in `namespace` (a restore into production). */
+export const inNamespace = (objects: readonly BackedUpObject[], namespace: string): BackedUpObject[] =>
+  objects.map(fromOlderBackup).map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
+
+/** The newest revision's spec in the service's revision history (its ConfigMap), if it has one. */
+export function newestRecordedSpec(objects: readonly BackedUpObject[], historyName: string): Record<string, unknown> | undefined {
+  const history = objects.find((x) => x.kind === 'ConfigMap' && x.metadata?.name === historyName) as
+    { data?: Record<string, string> } | undefined;
+  const text = history?.data?.['history.json'];
+  const records = text ? (JSON.parse(text) as { spec?: Record<string, unknown> }[]) : [];
+  return records[0]?.spec;
+}
+
+/**
+ * The objects with the model's weights loaded from `to` instead of `from`: the command lines of
+ * the Deployments' containers, and the revision history's specs (what a later release renders).
+ */
+export function pointAtWeights(objects: readonly BackedUpObject[], historyName: string, from: string, to: string): BackedUpObject[] {
+  const same = (a: unknown) => typeof a === 'string' && a.replace(/\/$/, '') === from.replace(/\/$/, '');
+  const swap = (xs: unknown) => (Array.isArray(xs) ? xs.map((a) => (same(a) ? to : a)) : xs);
+  return objects.map((o) => {
+    if (o.kind === 'Deployment') {
+      const spec = o.spec as { template: { spec: { containers: Record<string, unknown>[] } } };
+      const containers = spec.template.spec.containers.map((c) => ({ ...c, command: swap(c.command), args: swap(c.args) }));
+      return { ...o, spec: { ...spec, template: { ...spec.template, spec: { ...spec.template.spec, containers } } } } as BackedUpObject;
+    }
+    const data = (o as { data?: Record<string, string> }).data;
+    if (o.kind === 'ConfigMap' && o.metadata?.name === historyName && data?.['history.json']) {
+      const records = (JSON.parse(data['history.json']) as { spec?: { model?: { source?: { uri?: string } } } }[]).map((r) =>
+        same(r.spec?.model?.source?.uri) ? { ...r, spec: { ...r.spec, model: { ...r.spec!.model, source: { uri: to } } } } : r,
+      );
+      return { ...o, data: { ...data, 'history.json': JSON.stringify(records) } } as BackedUpObject;
+    }
+    return o;
+  });
+}
+
+/** The s3:// URI the service's newest revision loads its weights from, if they are in object storage. */
+export function weightsSourceOf(objects: readonly BackedUpObject[], service: string): string | undefined {
+  const spec = newestRecordedSpec(objects, historyConfigMapName(service)) as { model?: { source?: { uri?: string } } } | undefined;
+  const uri = spec?.model?.source?.uri;
+  return uri?.startsWith('s3://') ? uri : undefined;
 }

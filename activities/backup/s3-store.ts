@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -40,14 +41,16 @@ export class S3Store implements BackupStore {
 
   constructor(
     private readonly client: S3Client,
-    private readonly bucket: string,
+    readonly bucket: string,
     prefix = '',
+    /** What the bucket is to its users, for messages ("backup store", "model store"). */
+    private readonly role = 'backup store',
   ) {
     this.root = prefix === '' ? '' : `${checkKey(prefix.replace(/\/$/, ''))}/`;
     this.location = `s3://${bucket}/${this.root}`;
   }
 
-  static connect(conn: S3Connection, bucket: string, prefix?: string): S3Store {
+  static connect(conn: S3Connection, bucket: string, prefix?: string, role?: string): S3Store {
     // The pinned SDK runs on Node 20 (this project's runtime); its notice is about later SDK releases.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const client = new S3Client({
@@ -56,7 +59,42 @@ export class S3Store implements BackupStore {
       forcePathStyle: conn.forcePathStyle ?? conn.endpoint !== undefined,
       ...(conn.credentials ? { credentials: conn.credentials } : {}),
     });
-    return new S3Store(client, bucket, prefix);
+    const store = new S3Store(client, bucket, prefix, role);
+    store.server = conn.endpoint ?? 'aws';
+    return store;
+  }
+
+  /** Which server it is on: a server-side copy needs both ends on the same one. */
+  private server = '';
+
+  sameServerAs(other: S3Store): boolean {
+    return this.server !== '' && this.server === other.server;
+  }
+
+  /**
+   * Copies `fromKey` of `from` (on the same server) to `key`, server-side: no byte passes the
+   * worker. Returns the SHA-256 (hex) the server computed for the copy, when it says.
+   */
+  async copyIn(key: string, from: S3Store, fromKey: string): Promise<string | undefined> {
+    const source = `${from.bucket}/${from.root}${checkKey(fromKey)}`;
+    const res = await this.client
+      .send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.root + checkKey(key),
+          CopySource: source.split('/').map(encodeURIComponent).join('/'),
+          ChecksumAlgorithm: 'SHA256',
+        }),
+      )
+      .catch((err: unknown) => {
+        throw codeOf(err) === 'NoSuchKey'
+          ? new Error(`${from.location}${fromKey} does not exist`)
+          : this.failure(err, `copying ${source} to ${key}`);
+      });
+    // A multipart object's checksum is of its parts ("…-N"): not the object's SHA-256.
+    const b64 = res.CopyObjectResult?.ChecksumSHA256;
+    const raw = b64 && !b64.includes('-') ? Buffer.from(b64, 'base64') : undefined;
+    return raw?.length === 32 ? raw.toString('hex') : undefined;
   }
 
   /** What retrying cannot fix (no bucket, refused credentials) fails at once, naming the bucket. */
@@ -65,15 +103,15 @@ export class S3Store implements BackupStore {
     const status = statusOf(err);
     if (code === 'NoSuchBucket' || (code === 'NotFound' && what === 'bucket'))
       return ApplicationFailure.nonRetryable(
-        `backup store ${this.location}: bucket "${this.bucket}" does not exist`,
+        `${this.role} ${this.location}: bucket "${this.bucket}" does not exist`,
         ErrorType.InvalidConfig,
       );
     if (['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(code ?? '') || status === 403)
       return ApplicationFailure.nonRetryable(
-        `backup store ${this.location}: the worker's credentials are refused for bucket "${this.bucket}" (${code && code !== 'Unknown' ? code : `HTTP ${status}`})`,
+        `${this.role} ${this.location}: the credentials are refused for bucket "${this.bucket}" (${code && code !== 'Unknown' ? code : `HTTP ${status}`})`,
         ErrorType.InvalidConfig,
       );
-    return new Error(`backup store ${this.location}: ${what}: ${code ?? ''} ${(err as Error).message}`.replace(/\s+/g, ' '));
+    return new Error(`${this.role} ${this.location}: ${what}: ${code ?? ''} ${(err as Error).message}`.replace(/\s+/g, ' '));
   }
 
   /** Fails clearly when the bucket is missing or the credentials are refused, before anything is written. */
@@ -147,7 +185,7 @@ export class S3Store implements BackupStore {
           throw this.failure(err, `deleting ${prefix}`);
         });
       const [failed] = res.Errors ?? [];
-      if (failed) throw new Error(`backup store ${this.location}: deleting ${failed.Key}: ${failed.Code} ${failed.Message}`);
+      if (failed) throw new Error(`${this.role} ${this.location}: deleting ${failed.Key}: ${failed.Code} ${failed.Message}`);
     }
   }
 }

@@ -10,6 +10,12 @@ export interface BackupSummary {
   durationMs: number;
   /** A new backup (false: an existing one restored). */
   taken: boolean;
+  /** The service's weights in object storage, kept content-addressed: what this backup copied and what earlier ones already held. */
+  weights?: { source: string; digest: string; files: number; bytes: number; copied?: number; reused?: number };
+  /** The service's state it holds, hashed (activities/backup/fingerprint.ts): set when the backup was just taken. */
+  fingerprint?: string;
+  /** When the backup read the service's objects: changes after it are not in it. Set with the fingerprint. */
+  observedAt?: string;
 }
 
 export interface DrillFigures {
@@ -45,6 +51,7 @@ export function drillReport(o: {
   figures?: DrillFigures;
   failure?: string;
   golden?: { compared: number; mismatches: number };
+  retention?: { kept: number; removed: string[] };
 }): { title: string; body: string } {
   const ok = !o.failure && !!o.figures?.meetsRto && !!o.figures?.meetsRpo;
   const what = `${o.namespace}/${o.service}`;
@@ -58,6 +65,11 @@ export function drillReport(o: {
       `| Backup | \`${b.backupId}\` (${b.taken ? `taken in ${s(b.durationMs)}` : 'existing'}, at ${b.takenAt}) |`,
       `| Backup size | ${b.objects} objects, ${b.files} model files, ${mib(b.bytes)} |`,
     );
+    const w = b.weights;
+    if (w)
+      lines.push(
+        `| Weights | \`${w.source}\` (sha256 ${w.digest.slice(0, 12)}…): ${w.files} files, ${mib(w.bytes)}${w.copied === undefined ? '' : `; ${w.copied} copied, ${w.reused} already backed up`} |`,
+      );
   }
   if (o.figures) {
     const f = o.figures;
@@ -69,6 +81,10 @@ export function drillReport(o: {
   if (o.golden)
     lines.push(
       `| Golden prompts | ${o.golden.compared} answered by the restored service, ${o.golden.mismatches} differently from the source |`,
+    );
+  if (o.retention)
+    lines.push(
+      `| Retention | ${o.retention.kept} backups kept, ${o.retention.removed.length} removed${o.retention.removed.length ? ` (${o.retention.removed.map((id) => `\`${id}\``).join(', ')})` : ''} |`,
     );
   return { title, body: lines.join('\n') };
 }

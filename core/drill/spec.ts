@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { durationMs } from '../duration';
 import { dnsLabel } from '../dns-label';
+import { RetentionSpec } from './retention';
 
 /** A directory the worker writes (a mounted volume). */
 const DirectoryStoreSpec = z.object({ kind: z.literal('directory').default('directory'), path: z.string().min(1) });
@@ -28,6 +29,8 @@ export const DrillSpec = z.object({
   modelStore: z.object({ path: z.string().min(1) }).optional(),
   /** Where backups go, the whole config reaching the backup activities (activities/backup/stores.ts). */
   backupStore: BackupStoreSpec,
+  /** Which of the service's backups to keep: pruned after each drill that verified its backup. */
+  retention: RetentionSpec.optional(),
   /** Restore this existing backup instead of taking a new one (a drill of an older backup). */
   restoreBackup: z
     .string()

@@ -18,6 +18,8 @@ export interface DrillStatus {
   figures?: DrillFigures;
   lastReason?: string;
   report?: { title: string; issue?: number };
+  /** What retention did after the drill: backups kept, and those removed. */
+  retention?: { kept: number; removed: string[] };
 }
 
 export interface DrillResult {

@@ -18,8 +18,12 @@ describe('Prometheus SLO rules', () => {
     expect(await run(promtool, ['check', 'rules', join(RULES, 'rules', 'autoglm-slos.yml')])).toMatch(/SUCCESS: 12 rules found/);
   });
 
-  it("pass promtool's rule unit tests (error rate, burn rate, P95 latency, GPU memory alerts)", async () => {
-    expect(await run(promtool, ['test', 'rules', 'autoglm-slos.test.yml'], { cwd: join(RULES, 'tests') })).toMatch(/SUCCESS/);
+  it('pass promtool check rules: continuous protection', async () => {
+    expect(await run(promtool, ['check', 'rules', join(RULES, 'rules', 'autoglm-protection.yml')])).toMatch(/SUCCESS: 3 rules found/);
+  });
+
+  it.each(['autoglm-slos.test.yml', 'autoglm-protection.test.yml'])("pass promtool's rule unit tests: %s", async (file) => {
+    expect(await run(promtool, ['test', 'rules', file], { cwd: join(RULES, 'tests') })).toMatch(/SUCCESS/);
   });
 
   it("are loaded by the stack's Prometheus", async () => {
@@ -34,6 +38,8 @@ describe('Prometheus SLO rules', () => {
       'ModelServiceErrorBudgetBurnFast',
       'ModelServiceErrorBudgetBurnSlow',
     ]);
+    const protection = body.data.groups.find((g) => g.name === 'autoglm-protection')?.rules.map((r) => r.name);
+    expect(protection).toEqual(['autoglm:protect_unprotected_seconds', 'ModelServiceBackupRpoHigh', 'ModelServiceProtectionStalled']);
   });
 
   it("back a Grafana dashboard whose every query Prometheus accepts, with the seeds' panels and the pipeline's metrics", async () => {

@@ -2,6 +2,7 @@
 import { behaviourFromEnv } from './behaviour';
 import { servingConfigFrom } from './serving-config';
 import { SimServer } from './sim-server';
+import { weightsLoaderFor } from './weights-loader';
 
 /** Throws ServeError (with vLLM's exit code) for a command line vLLM would refuse. */
 export function simulatedServer(
@@ -10,7 +11,8 @@ export function simulatedServer(
   env: Record<string, string | undefined>,
   startedAt = Date.now(),
 ): SimServer {
-  return new SimServer(behaviourFromEnv(env), servingConfigFrom(command, args), startedAt);
+  const serving = servingConfigFrom(command, args);
+  return new SimServer(behaviourFromEnv(env), serving, startedAt, weightsLoaderFor(serving, env));
 }
 
 /** `vllm serve <model> --served-model-name <name> --port 0`: what tests and benchmarks start by default. */

@@ -9,6 +9,7 @@
 import { makeInformer, type CoreV1Api, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { COMPONENT, LABELS } from '../../../core/manifests';
 import { loopbackOf } from '../stack/pod-network';
+import { ContainerConfigError, containerEnv } from './container-env';
 import { simulatedServer } from './launch';
 import { ServeError } from './serving-config';
 import type { SimServer } from './sim-server';
@@ -113,7 +114,13 @@ export class PodRunner {
     if (!ip) return this.log(`${key}: pod IP ${pod.status?.podIP ?? '(none)'} is not on the stack's pod network; not serving it`);
     this.starting.add(key);
     try {
-      const env = Object.fromEntries((container.env ?? []).flatMap((e) => (e.value !== undefined ? [[e.name, e.value]] : [])));
+      let env: Record<string, string>;
+      try {
+        env = await containerEnv(this.core, pod.metadata!.namespace!, container);
+      } catch (err) {
+        if (!(err instanceof ContainerConfigError)) throw err;
+        return this.log(`${key}: not started (CreateContainerConfigError): ${err.message}`);
+      }
       let server: SimServer;
       try {
         server = simulatedServer(container.command ?? [], container.args ?? [], env, new Date(startedAt).getTime());
@@ -145,7 +152,6 @@ export class PodRunner {
     }
   }
 
-  /** Like a kubelet's graceful termination: no new requests, in-flight ones may finish (vLLM's --shutdown-timeout). */
   /**
    * Listens for a running pod's server. kwok may give a new pod the IP of one still in its
    * preStop sleep: the bind is retried while this pod runs (never for a pod that has gone).
@@ -157,6 +163,13 @@ export class PodRunner {
         if (port !== undefined) this.log(`${running.key}: loaded, listening on ${running.address}:${port}`);
         return;
       } catch (err) {
+        if (err instanceof ServeError) {
+          // The model did not load: the process exits, the pod never serves (the kubelet stand-in restarts it).
+          this.log(`${running.key}: the server would exit ${err.exitCode}: ${err.message}`);
+          await this.stopPod(running.key, 0);
+          this.refused.set(running.key, err);
+          return;
+        }
         this.log(`${running.key}: cannot listen on ${running.address}: ${(err as Error).message}; retrying`);
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -15,6 +15,7 @@ import { parseRequest, readJson, type CompletionRequest } from './requests';
 import type { ServingConfig } from './serving-config';
 import { createSimMetrics, type SimMetrics } from './sim-metrics';
 import { generator, logNormal, nextToken } from './text';
+import type { LoadedWeights } from './weights-loader';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Share of a prompt's prefill a fully cached prefix still costs (the rest is skipped). */
@@ -30,17 +31,40 @@ export class SimServer {
   private readonly startedAt: number;
   private readonly prefixes = new PrefixCache();
   private readonly weights: QuantizationClass;
+  /** What it read of an object-store model, once read; the load's failure, if it failed. */
+  private loadedWeights?: LoadedWeights;
+  private loadFailure?: Error;
+  private readonly loadAbort = new AbortController();
+  private readonly loadsWeights: boolean;
 
   constructor(
     readonly behaviour: Behaviour,
     readonly serving: ServingConfig,
     /** When the container started: loading and faults count from here. */
     startedAt = Date.now(),
+    /** Reads the model's weights (an object-store model); its digest then seeds every answer. */
+    loadWeights?: (signal: AbortSignal) => Promise<LoadedWeights>,
   ) {
     this.startedAt = startedAt;
     this.weights = quantizationClass(serving.quantization);
     this.metrics = createSimMetrics(this.modelName);
     this.updateGauges();
+    this.loadsWeights = loadWeights !== undefined;
+    loadWeights?.(this.loadAbort.signal).then(
+      (w) => (this.loadedWeights = w),
+      (err: Error) => (this.loadFailure = err),
+    );
+  }
+
+  /** The digest of the weights it loaded (undefined: not an object-store model, or not loaded yet). */
+  get weightsLoaded(): LoadedWeights | undefined {
+    return this.loadedWeights;
+  }
+
+  /** Seeds the deterministic answers: the configured salt and, when it read weights, their digest. */
+  private get answerSalt(): string {
+    const w = this.loadedWeights;
+    return w ? `${this.behaviour.answerSalt}\u0000weights:${w.digest}` : this.behaviour.answerSalt;
   }
 
   /** The name vLLM reports the model by (the first served name). */
@@ -49,7 +73,8 @@ export class SimServer {
   }
 
   get loaded(): boolean {
-    return Date.now() - this.startedAt >= loadDelayOf(this.behaviour, this.weights);
+    const weightsRead = !this.loadsWeights || this.loadedWeights !== undefined;
+    return weightsRead && Date.now() - this.startedAt >= loadDelayOf(this.behaviour, this.weights);
   }
 
   get port(): number {
@@ -59,9 +84,13 @@ export class SimServer {
   /**
    * Listens on the command line's --port unless told otherwise (0: any free port), once the model
    * has loaded; resolves then (undefined if closed before). Until then connections are refused.
+   * Rejects with the load's error (a ServeError: the process would exit) when loading failed.
    */
   async listen(port = this.serving.port, host = '127.0.0.1'): Promise<number | undefined> {
-    while (!this.loaded && !this.closed) await sleep(Math.min(100, loadDelayOf(this.behaviour, this.weights)));
+    while (!this.loaded && !this.closed) {
+      if (this.loadFailure) throw this.loadFailure;
+      await sleep(Math.max(20, Math.min(100, loadDelayOf(this.behaviour, this.weights))));
+    }
     if (this.closed) return undefined;
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
@@ -77,6 +106,7 @@ export class SimServer {
   /** Stops accepting connections; requests in flight get `graceMs` to finish before they are cut. */
   async close(graceMs = 0): Promise<void> {
     this.closed = true;
+    this.loadAbort.abort();
     if (!this.server) return;
     const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server.closeIdleConnections();
@@ -200,7 +230,7 @@ export class SimServer {
       }
       const id = `${r.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${Math.random().toString(36).slice(2, 12)}`;
       const created = Math.floor(arrived / 1000);
-      const rand = generator(r.prompt, this.behaviour.answerSalt, r.temperature);
+      const rand = generator(r.prompt, this.answerSalt, r.temperature);
       const promptText = tokensOf(r.prompt);
       const prompt = promptText.length;
       const tokens: string[] = [];
