@@ -60,8 +60,8 @@ export const drillStep = proxyActivities<BackupActivities & RestorePlanActivitie
   startToCloseTimeout: '2m',
   retry: retry(5),
 });
-/** Copies heartbeat per file; a file is allowed minutes. */
-export const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry: retry(5) });
+/** Copies heartbeat per file; a file is allowed minutes. Ten tries (2.5 minutes of backoff): an object store restarting is waited out. */
+export const copying = proxyActivities<BackupActivities>({ startToCloseTimeout: '2h', heartbeatTimeout: '5m', retry: retry(10) });
 
 /** Watching a protected service: as long as its watch window, alive by heartbeat (a poll every few seconds). */
 export const watchService = (watchMs: number) =>

@@ -104,7 +104,7 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
       await quick.markBackupVerified({ ...location, backupId: backup.backupId, drill: `${workflowId}/${runId}` });
       if (spec.retention) {
         const d = await quick.pruneBackups({ ...location, retention: spec.retention });
-        status.retention = { kept: d.keep.length, removed: d.remove.map((r) => r.backupId) };
+        status.retention = { kept: d.keep.length, removed: d.remove.map((r) => r.backupId), weightsRemoved: d.weights?.removed ?? 0 };
       }
     }
   } catch (err) {

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../../core/errors';
 import { writeHashing } from './local-files';
-import { checkKey, holds, type BackupStore, type StoredObject } from './store';
+import { checkKey, holds, type BackupStore, type ListedObject, type StoredObject } from './store';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT';
 
@@ -51,7 +51,7 @@ export class DirectoryStore implements BackupStore {
     return createReadStream(path);
   }
 
-  async list(prefix: string): Promise<{ key: string; size: number }[]> {
+  async list(prefix: string): Promise<ListedObject[]> {
     const dir = join(this.location, prefix);
     let entries;
     try {
@@ -60,11 +60,12 @@ export class DirectoryStore implements BackupStore {
       if (isMissing(err)) return [];
       throw err;
     }
-    const out: { key: string; size: number }[] = [];
+    const out: ListedObject[] = [];
     for (const e of entries) {
       if (!e.isFile() || e.name.includes('.partial-')) continue;
       const path = join(e.parentPath, e.name);
-      out.push({ key: relative(this.location, path).split('\\').join('/'), size: (await stat(path)).size });
+      const st = await stat(path);
+      out.push({ key: relative(this.location, path).split('\\').join('/'), size: st.size, modifiedMs: st.mtimeMs });
     }
     return out.sort((a, b) => a.key.localeCompare(b.key));
   }

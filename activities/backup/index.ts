@@ -31,6 +31,7 @@ import { backupPrefix, corrupt, readBackup, readManifest, restoreFiles, writeBac
 import { newestFileChange } from './local-files';
 import { backupStoreFor, type StoreConnections } from './stores';
 import { prune, VERIFIED_MARK } from './retention';
+import { collectWeights, type WeightsCollection } from './weights-gc';
 import type { RetentionDecision, RetentionSpec } from '../../core/drill/retention';
 import { backUpWeights, blobKey, firstDamaged, restoreWeights, type BackedUpWeights, type CopyFigures } from './weights-copy';
 
@@ -276,10 +277,14 @@ export function createBackupActivities(o: BackupActivityOptions) {
       await backup.store.put(`${backup.prefix}${VERIFIED_MARK}`, JSON.stringify({ drill: input.drill, at: new Date().toISOString() }));
     },
 
-    /** Removes the service's backups its retention policy does not keep. */
-    async pruneBackups(input: Omit<BackupLocation, 'backupId'> & { retention: RetentionSpec }): Promise<RetentionDecision> {
+    /** Removes the service's backups its retention policy does not keep, and the weight blobs none needs any more. */
+    async pruneBackups(
+      input: Omit<BackupLocation, 'backupId'> & { retention: RetentionSpec },
+    ): Promise<RetentionDecision & { weights: WeightsCollection }> {
       const store = backupStoreFor(input.store, o.connections);
-      return prune(store, `${input.namespace}/${input.service}/`, input.retention);
+      const decision = await prune(store, `${input.namespace}/${input.service}/`, input.retention);
+      // Then the weight blobs no remaining backup (of any service in the store) names.
+      return { ...decision, weights: await collectWeights(store) };
     },
 
     /** When the source last changed: its objects (not their status) and its model files. */

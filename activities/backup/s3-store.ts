@@ -6,18 +6,22 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
   S3Client,
   S3ServiceException,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../../core/errors';
-import { checkKey, holds, type BackupStore, type StoredObject } from './store';
+import { checkKey, holds, type BackupStore, type ListedObject, type StoredObject } from './store';
 
 /** How the worker reaches S3; credentials come from the SDK's usual chain (env, profile, IRSA, instance role). */
 export interface S3Connection {
@@ -97,6 +101,39 @@ export class S3Store implements BackupStore {
     return raw?.length === 32 ? raw.toString('hex') : undefined;
   }
 
+  /**
+   * A server-side copy of an object too large for CopyObject (over 5 GiB): a multipart upload
+   * whose parts the server copies from ranges of the source (UploadPartCopy); it appears whole or
+   * not at all. Its checksum is the parts', so the caller reads it through to check it.
+   */
+  async copyInParts(key: string, from: S3Store, fromKey: string, size: number, partSize = 512 * 2 ** 20): Promise<void> {
+    const Key = this.root + checkKey(key);
+    const source = `${from.bucket}/${from.root}${checkKey(fromKey)}`;
+    const CopySource = source.split('/').map(encodeURIComponent).join('/');
+    const fail = (what: string) => (err: unknown) => {
+      throw codeOf(err) === 'NoSuchKey' ? new Error(`${from.location}${fromKey} does not exist`) : this.failure(err, what);
+    };
+    const { UploadId } = await this.client
+      .send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }))
+      .catch(fail(`starting a copy of ${source} to ${key}`));
+    try {
+      const Parts: { PartNumber: number; ETag: string }[] = [];
+      for (let start = 0, PartNumber = 1; start < size; start += partSize, PartNumber++) {
+        const range = `bytes=${start}-${Math.min(size, start + partSize) - 1}`;
+        const r = await this.client
+          .send(new UploadPartCopyCommand({ Bucket: this.bucket, Key, UploadId, PartNumber, CopySource, CopySourceRange: range }))
+          .catch(fail(`copying ${range} of ${source}`));
+        Parts.push({ PartNumber, ETag: r.CopyPartResult!.ETag! });
+      }
+      await this.client
+        .send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId, MultipartUpload: { Parts } }))
+        .catch(fail(`completing the copy of ${source}`));
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId })).catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** What retrying cannot fix (no bucket, refused credentials) fails at once, naming the bucket. */
   private failure(err: unknown, what: string): Error {
     const code = codeOf(err);
@@ -156,8 +193,8 @@ export class S3Store implements BackupStore {
     }
   }
 
-  async list(prefix: string): Promise<{ key: string; size: number }[]> {
-    const out: { key: string; size: number }[] = [];
+  async list(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
     let token: string | undefined;
     do {
       const page = await this.client
@@ -165,7 +202,8 @@ export class S3Store implements BackupStore {
         .catch((err: unknown) => {
           throw this.failure(err, `listing ${prefix}`);
         });
-      for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key.slice(this.root.length), size: o.Size ?? 0 });
+      for (const o of page.Contents ?? [])
+        if (o.Key) out.push({ key: o.Key.slice(this.root.length), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out.sort((a, b) => a.key.localeCompare(b.key));

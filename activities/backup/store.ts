@@ -12,6 +12,12 @@ export interface StoredObject {
   sha256: string;
 }
 
+export interface ListedObject {
+  key: string;
+  size: number;
+  modifiedMs: number;
+}
+
 export interface BackupStore {
   /** Where it is, for messages (a directory, a bucket URL). */
   readonly location: string;
@@ -21,8 +27,8 @@ export interface BackupStore {
   put(key: string, body: Readable | Buffer | string): Promise<StoredObject>;
   /** The object under `key`, or undefined when there is none. */
   get(key: string): Promise<Readable | undefined>;
-  /** The keys under `prefix` (a "folder", ending in "/"), sorted, with their sizes. */
-  list(prefix: string): Promise<{ key: string; size: number }[]>;
+  /** The keys under `prefix` (a "folder", ending in "/"), sorted, with their sizes and when they were written (epoch ms). */
+  list(prefix: string): Promise<ListedObject[]>;
   /** Whether `key` holds exactly `sha256` (read through and hashed): false when it differs or is missing. */
   verify(key: string, sha256: string): Promise<boolean>;
   /** Removes every object under `prefix`; nothing there is not an error. */

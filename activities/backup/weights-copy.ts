@@ -11,8 +11,15 @@ import { WEIGHTS_MANIFEST, type WeightsFile, type WeightsManifest } from '../../
 import { S3Store } from './s3-store';
 import { holds, type BackupStore } from './store';
 
-/** Past this, S3's CopyObject refuses: the bytes go through the worker (multipart) instead. */
-const SERVER_COPY_MAX = 5 * 1024 ** 3;
+/** Past this, S3's CopyObject refuses: the server copies the object in parts instead (UploadPartCopy). */
+export const SERVER_COPY_MAX = 5 * 1024 ** 3;
+
+/** Where large copies switch to parts, and the parts' size (S3: 5 MiB to 5 GiB each). */
+export interface CopyLimits {
+  singleCopyMax: number;
+  partSize: number;
+}
+const LIMITS: CopyLimits = { singleCopyMax: SERVER_COPY_MAX, partSize: 512 * 2 ** 20 };
 
 export const blobKey = (sha256: string) => `weights/sha256/${sha256}`;
 
@@ -31,8 +38,19 @@ export interface CopyFigures {
 }
 
 /** Copies `fromKey` of `from` to `key` of `to`; true when what arrived hashes to `sha256`. */
-async function copyChecked(to: BackupStore, key: string, from: BackupStore, fromKey: string, f: WeightsFile): Promise<boolean> {
-  if (to instanceof S3Store && from instanceof S3Store && to.sameServerAs(from) && f.size <= SERVER_COPY_MAX) {
+async function copyChecked(
+  to: BackupStore,
+  key: string,
+  from: BackupStore,
+  fromKey: string,
+  f: WeightsFile,
+  limits: CopyLimits,
+): Promise<boolean> {
+  if (to instanceof S3Store && from instanceof S3Store && to.sameServerAs(from)) {
+    if (f.size > limits.singleCopyMax) {
+      await to.copyInParts(key, from, fromKey, f.size, limits.partSize);
+      return holds(to, key, f.sha256);
+    }
     const sum = await to.copyIn(key, from, fromKey);
     return sum !== undefined ? sum === f.sha256 : holds(to, key, f.sha256);
   }
@@ -47,6 +65,7 @@ export async function backUpWeights(
   model: BackupStore,
   manifest: WeightsManifest,
   onFile: (n: number) => void,
+  limits: CopyLimits = LIMITS,
 ): Promise<CopyFigures> {
   const held = new Map((await store.list('weights/sha256/')).map((o) => [o.key, o.size]));
   const figures: CopyFigures = { copied: 0, reused: 0, bytesCopied: 0 };
@@ -55,7 +74,7 @@ export async function backUpWeights(
     if (held.get(key) === f.size) {
       figures.reused++;
     } else {
-      if (!(await copyChecked(store, key, model, f.path, f))) {
+      if (!(await copyChecked(store, key, model, f.path, f, limits))) {
         await store.delete(key);
         throw ApplicationFailure.nonRetryable(
           `model store ${model.location}: ${f.path} does not match its SHA-256 in ${WEIGHTS_MANIFEST}: the weights changed or are damaged; not backed up`,
@@ -89,10 +108,11 @@ export async function restoreWeights(
   weights: BackedUpWeights,
   target: BackupStore,
   onFile: (n: number) => void,
+  limits: CopyLimits = LIMITS,
 ): Promise<CopyFigures> {
   const figures: CopyFigures = { copied: 0, reused: 0, bytesCopied: 0 };
   for (const [i, f] of weights.files.entries()) {
-    if (!(await copyChecked(target, f.path, store, blobKey(f.sha256), f)))
+    if (!(await copyChecked(target, f.path, store, blobKey(f.sha256), f, limits)))
       throw new Error(`restoring ${f.path} to ${target.location}: the copy does not match its SHA-256`);
     figures.copied++;
     figures.bytesCopied += f.size;

@@ -51,7 +51,7 @@ export function drillReport(o: {
   figures?: DrillFigures;
   failure?: string;
   golden?: { compared: number; mismatches: number };
-  retention?: { kept: number; removed: string[] };
+  retention?: { kept: number; removed: string[]; weightsRemoved?: number };
 }): { title: string; body: string } {
   const ok = !o.failure && !!o.figures?.meetsRto && !!o.figures?.meetsRpo;
   const what = `${o.namespace}/${o.service}`;
@@ -84,7 +84,7 @@ export function drillReport(o: {
     );
   if (o.retention)
     lines.push(
-      `| Retention | ${o.retention.kept} backups kept, ${o.retention.removed.length} removed${o.retention.removed.length ? ` (${o.retention.removed.map((id) => `\`${id}\``).join(', ')})` : ''} |`,
+      `| Retention | ${o.retention.kept} backups kept, ${o.retention.removed.length} removed${o.retention.removed.length ? ` (${o.retention.removed.map((id) => `\`${id}\``).join(', ')})` : ''}${o.retention.weightsRemoved ? `; ${o.retention.weightsRemoved} weight files no backup names removed` : ''} |`,
     );
   return { title, body: lines.join('\n') };
 }

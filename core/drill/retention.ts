@@ -65,3 +65,17 @@ export const backupIdAt = (ms: number, suffix: string): string =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}-${suffix}`;
+
+/**
+ * Which weight blobs no backup needs any more: referenced by no whole backup's manifest, and
+ * written longer ago than the grace (a backup being written has copied blobs its manifest does
+ * not name yet).
+ */
+export function unreferencedBlobs<B extends { sha256: string; modifiedMs: number }>(
+  blobs: readonly B[],
+  referenced: ReadonlySet<string>,
+  nowMs: number,
+  graceMs = PARTIAL_GRACE_MS,
+): B[] {
+  return blobs.filter((b) => !referenced.has(b.sha256) && nowMs - b.modifiedMs > graceMs);
+}

@@ -19,7 +19,7 @@ export interface DrillStatus {
   lastReason?: string;
   report?: { title: string; issue?: number };
   /** What retention did after the drill: backups kept, and those removed. */
-  retention?: { kept: number; removed: string[] };
+  retention?: { kept: number; removed: string[]; weightsRemoved?: number };
 }
 
 export interface DrillResult {

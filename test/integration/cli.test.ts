@@ -137,6 +137,36 @@ describe('autoglm-deploy CLI', () => {
     expect(bad.err).toMatch(/invalid drill spec: backupStore/);
   });
 
+  it('protects a service, then restores it with live progress; refused over it while serving without --replace', async () => {
+    const backups = mkdtempSync(join(tmpdir(), 'cli-protect-'));
+    const file = join(dir, 'protect.yaml');
+    const store = { kind: 'directory', path: backups };
+    writeFileSync(
+      file,
+      stringify({ namespace: ns, service: 'svc', backupStore: store, debounce: '1s', maxDelay: '5s', pollInterval: '500ms' }),
+    );
+    expect(await cli(['protect', 'start', file], env)).toMatchObject({ code: 0, out: `protecting: protect:${ns}.svc\n` });
+    const status = await eventually(
+      'a verified backup',
+      async () => {
+        const r = await cli(['protect', 'status', '-s', 'svc', '-n', ns], env);
+        return /newest verified backup \S+, [\d.]+ s ago/.test(r.out) ? r.out : undefined;
+      },
+      60_000,
+    );
+    expect(status).toMatch(new RegExp(`^${ns}/svc: watching\n.*\n\\d+ backups; RPO of the last \\d+ changes`, 'm'));
+    expect((await cli(['protect', 'stop', '-s', 'svc', '-n', ns], env)).out).toMatch(/stopped protecting .*\/svc \(its backups stay\)/);
+
+    const serving = await cli(['restore', '-s', 'svc', '-n', ns, '--directory', backups], env);
+    expect(serving.code).toBe(1);
+    expect(serving.err).toMatch(/restore failed: .*svc is serving \(\d+ ready pods? of .*\): restore over it with --replace/);
+    const r = await cli(['restore', '-s', 'svc', '-n', ns, '--directory', backups, '--replace'], env);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^\[\s*\d+s\] restore [a-z-]+/m); // live progress (a quick restore may show only its first phase)
+    expect(r.out).toMatch(new RegExp(`^restored ${ns}/svc from \\S+ into ${ns}: \\d+ objects, serving after [\\d.]+ s$`, 'm'));
+    expect((await cli(['restore', '-s', 'svc', '-n', ns], env)).code).toBe(2); // no store named
+  });
+
   it('says which release is missing, with exit code 4', async () => {
     const r = await cli(['release', 'status', '-s', 'nothing', '-n', ns], env);
     expect(r.code).toBe(4);

@@ -67,7 +67,7 @@ describe('disaster-recovery drills of weights in object storage', () => {
     // Nothing changed: the next backup copies no weight again.
     const second = await run(drill({ retention: { keepLast: 5 } }));
     expect(second.backup.weights).toMatchObject({ files: 3, copied: 0, reused: 3 });
-    expect(second.status.retention).toEqual({ kept: 2, removed: [] });
+    expect(second.status.retention).toEqual({ kept: 2, removed: [], weightsRemoved: 0 });
     expect(await keysOf(backups, 'drills/weights/sha256/')).toHaveLength(3);
   });
 

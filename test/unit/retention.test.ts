@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DirectoryStore } from '../../activities/backup/directory-store';
+import { writeBackup } from '../../activities/backup/archive';
 import { listBackups, prune, VERIFIED_MARK } from '../../activities/backup/retention';
+import { collectWeights } from '../../activities/backup/weights-gc';
 import { PARTIAL_GRACE_MS, RetentionSpec, retentionDecision, timeOfBackupId, type StoredBackup } from '../../core/drill/retention';
 
 const NOW = Date.UTC(2026, 11, 2, 12, 0, 0);
@@ -98,5 +100,42 @@ describe('backup retention', () => {
     expect(d.remove.map((r) => r.backupId).sort()).toEqual(['20261125T110000Z-part', '20261201T110000Z-bbbb', 'named']);
     const left = new Set((await store.list('ns/')).map((o) => o.key.split('/').slice(0, 3).join('/')));
     expect([...left].sort()).toEqual(['ns/llm/20261120T110000Z-cccc', 'ns/llm/20261202T110000Z-aaaa', 'ns/llm2/20261101T110000Z-other']);
+  });
+
+  describe('weight blobs no backup names', () => {
+    const sha = (c: string) => c.repeat(64);
+    const weights = (...shas: string[]) => ({
+      source: 's3://m/glm',
+      digest: 'd',
+      files: shas.map((x, i) => ({ path: `f${i}.safetensors`, size: 1, sha256: x })),
+    });
+    const setUp = async () => {
+      const store = new DirectoryStore(mkdtempSync(join(tmpdir(), 'weights-gc-')));
+      for (const c of ['a', 'b', 'c', 'd']) await store.put(`weights/sha256/${sha(c)}`, c);
+      const backup = (ns: string, svc: string, id: string, w: ReturnType<typeof weights>) =>
+        writeBackup({ store, prefix: `${ns}/${svc}/${id}/` }, { backupId: id, namespace: ns, service: svc, objects: [], weights: w });
+      await backup('ns', 'llm', 'one', weights(sha('a'), sha('b')));
+      await backup('other', 'svc', 'two', weights(sha('b'), sha('c')));
+      return store;
+    };
+    const blobs = async (store: DirectoryStore) => (await store.list('weights/sha256/')).map((o) => o.key.slice(-64, -63)).sort();
+
+    it('removes those of no whole backup of any service, once older than the grace', async () => {
+      const store = await setUp();
+      expect(await collectWeights(store)).toEqual({ removed: 0, bytesFreed: 0 }); // just written: a backup may be copying them
+      expect(await collectWeights(store, Date.now() + PARTIAL_GRACE_MS + 60_000)).toEqual({ removed: 1, bytesFreed: 1 });
+      expect(await blobs(store)).toEqual(['a', 'b', 'c']);
+      await store.delete('other/svc/two/manifest.sha256'); // retention removing it: no longer whole
+      await collectWeights(store, Date.now() + PARTIAL_GRACE_MS + 60_000);
+      expect(await blobs(store)).toEqual(['a', 'b']);
+    });
+
+    it('removes nothing while a manifest cannot be read', async () => {
+      const store = await setUp();
+      await store.put('ns/llm/one/manifest.json', '{"changed": true}');
+      const r = await collectWeights(store, Date.now() + PARTIAL_GRACE_MS + 60_000);
+      expect(r).toMatchObject({ removed: 0, skipped: expect.stringMatching(/ns\/llm\/one\/.*does not match/) });
+      expect(await blobs(store)).toEqual(['a', 'b', 'c', 'd']);
+    });
   });
 });

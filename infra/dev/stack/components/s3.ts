@@ -5,7 +5,7 @@
  * upload to a missing bucket fails), and its telemetry is off (nothing leaves 127.0.0.0/8).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, startDaemon, waitFor } from '../daemon';
 import { bin } from '../paths';
@@ -34,8 +34,15 @@ export async function startS3(dir: string, prev?: S3State): Promise<S3State> {
   };
   writeFileSync(join(home, 's3.json'), JSON.stringify(identities, null, 2), { mode: 0o600 });
   const s3Port = prev ? Number(new URL(prev.endpoint).port) : await freePort();
-  // Every listener on a port of its own: SeaweedFS' defaults (9333, 8080, port+10000 for gRPC, …) may be taken.
-  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  // Every listener on a port of its own: SeaweedFS' defaults (9333, 8080, port+10000 for gRPC, …)
+  // may be taken. The same ports on every start: the master keeps its Raft state per address
+  // (m<port>), and one that comes back on another port starts a new cluster and freezes volume
+  // growth ("master state loss"), so no upload succeeds after a restart.
+  const portsFile = join(home, 'ports.json');
+  const saved = existsSync(portsFile) ? (JSON.parse(readFileSync(portsFile, 'utf8')) as number[]) : [];
+  const ports = saved.length === 7 ? saved : await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  writeFileSync(portsFile, JSON.stringify(ports));
+  const [master, masterGrpc, volume, volumeGrpc, filer, filerGrpc, s3Grpc] = ports;
   const logFile = join(dir, 'logs', 'seaweedfs.log');
   const pid = startDaemon({
     name: 'seaweedfs',
