@@ -24,7 +24,7 @@ import { startRelease } from '../client/releases';
 import type { DrillResult } from '../core/drill/types';
 import { CACHE_DIR } from '../infra/dev/stack/paths';
 import { drillStatusQuery } from '../workflows/messages';
-import { report, round, startBenchWorker } from './support';
+import { dropBuckets, report, round, startBenchWorker } from './support';
 
 const run = promisify(execFile);
 const MODEL_MIB = Number(process.env.MODEL_MIB ?? 2048);
@@ -122,10 +122,13 @@ async function main(): Promise<void> {
         // Once the backup is taken, the source changes: that change is what a disaster now would lose.
         while ((await handle.query(drillStatusQuery)).phase === 'backing-up') await sleep(50);
         await sleep(1000);
-        await kube.core.patchNamespacedSecret({
+        await kube.core.replaceNamespacedSecret({
           namespace,
           name: 'llm-s3',
-          body: { metadata: { annotations: { rotated: new Date().toISOString() } } },
+          body: {
+            metadata: { name: 'llm-s3', labels: { 'app.kubernetes.io/name': 'llm' }, annotations: { rotated: new Date().toISOString() } },
+            stringData: { id: s3.accessKeyId, secret: s3.secretAccessKey },
+          },
         });
       }
       const r = (await handle.result()) as DrillResult;
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
   });
   await kube.core.deleteNamespace({ name: namespace });
   await bench.close();
+  await dropBuckets(admin, [models, backups, peer]);
 
   const [full, incremental] = drills;
   const figures = {

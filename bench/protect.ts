@@ -18,7 +18,7 @@ import { protectionStatus, startProtection, stopProtection } from '../client/pro
 import { startRelease } from '../client/releases';
 import { quantile } from '../core/median';
 import { rpoFigures } from '../core/protect/rpo';
-import { benchSpec, report, round, startBenchWorker } from './support';
+import { benchSpec, dropBuckets, report, round, startBenchWorker } from './support';
 
 const INTERVAL_S = Number(process.env.INTERVAL_S ?? 10);
 const DURATION_S = Number(process.env.DURATION_S ?? 300);
@@ -81,7 +81,12 @@ async function main(): Promise<void> {
     const end = Date.now() + DURATION_S * 1000;
     for (let i = 1; Date.now() < end; i++) {
       const at = Date.now();
-      if (i % 2) await kube.core.patchNamespacedConfigMap({ namespace, name: 'llm-config', body: { data: { step: String(i) } } });
+      if (i % 2)
+        await kube.core.replaceNamespacedConfigMap({
+          namespace,
+          name: 'llm-config',
+          body: { metadata: { name: 'llm-config', labels }, data: { step: String(i) } },
+        });
       else
         await kube.core.replaceNamespacedSecret({
           namespace,
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
   });
   await kube.core.deleteNamespace({ name: namespace });
   await bench.close();
+  await dropBuckets(admin, [models, backups]);
 
   const recent = status!.state.recent;
   const workflow = rpoFigures(

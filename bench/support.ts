@@ -1,3 +1,4 @@
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { workerWithClient } from '../worker/in-process';
 import { Runtime } from '@temporalio/worker';
 import { createHash, randomBytes } from 'node:crypto';
@@ -54,4 +55,20 @@ export function benchSpec(
     replicas: 2,
     ...over,
   };
+}
+
+/**
+ * Empties and removes the S3 buckets a bench made: SeaweedFS frees a bucket's volumes only when
+ * the bucket goes, and a few 2 GiB runs would fill the stack's disk.
+ */
+export async function dropBuckets(admin: S3Client, buckets: readonly string[]): Promise<void> {
+  for (const Bucket of buckets) {
+    for (;;) {
+      const page = await admin.send(new ListObjectsV2Command({ Bucket }));
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (keys.length === 0) break;
+      await admin.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+    }
+    await admin.send(new DeleteBucketCommand({ Bucket }));
+  }
 }

@@ -98,7 +98,7 @@ export async function drDrill(input: DrillInput): Promise<DrillResult> {
       service: spec.service,
       ...(spec.modelStore ? { modelStore: spec.modelStore.path } : {}),
     });
-    status.figures = drillFigures(rtoMs, backup.newestDataAt, lastChange, { rtoMs: spec.targets.rto, rpoMs: spec.targets.rpo });
+    status.figures = drillFigures(rtoMs, backup, lastChange, { rtoMs: spec.targets.rto, rpoMs: spec.targets.rpo });
     // Histories recorded before retention existed replay without these steps.
     if (patched('drill-retention')) {
       await quick.markBackupVerified({ ...location, backupId: backup.backupId, drill: `${workflowId}/${runId}` });

@@ -67,11 +67,13 @@ export async function writeBackup(
     newestObjectChange?: string;
     weights?: BackedUpWeights;
     onFile?: (n: number) => void;
+    /** When the backup began (epoch ms), if before this call: its weights were copied first. */
+    startedMs?: number;
   },
 ): Promise<BackupManifest> {
   const existing = await readManifest(b).catch(() => undefined);
   if (existing) return existing; // a retried activity: the backup is already whole
-  const started = Date.now();
+  const started = o.startedMs ?? Date.now();
   const objectsJson = JSON.stringify(o.objects);
   await b.store.put(`${b.prefix}objects.json`, objectsJson);
   const files: FileEntry[] = [];

@@ -115,7 +115,8 @@ export function createBackupActivities(o: BackupActivityOptions) {
       if (input.modelStore) await mustExist(input.modelStore);
       const backup = backupAt(input, o.connections);
       await backup.store.check();
-      const observedAt = new Date().toISOString();
+      const startedMs = Date.now();
+      const observedAt = new Date(startedMs).toISOString();
       const { objects, newestChange } = await collectObjects(kube, input.namespace, input.service);
       const key = o.keys[0];
       if (!key && objects.some((x) => x.kind === 'Secret')) {
@@ -148,6 +149,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
         ...(newestChange ? { newestObjectChange: newestChange } : {}),
         ...(weights ? { weights } : {}),
         onFile: heartbeating(),
+        startedMs,
       });
       return summaryOf(manifest, true, copy, { fingerprint: fingerprintOf(objects, weights?.digest), observedAt });
     },

@@ -59,7 +59,26 @@ async function copyChecked(
   return (await to.put(key, body)).sha256 === f.sha256;
 }
 
-/** Puts every file of the model's manifest into `store` that it does not hold yet. */
+/** Files copied at once: a server copies several objects faster than one after another (the AWS CLI runs 10). */
+export const PARALLEL_COPIES = 4;
+
+/** Runs `fn` on every item, `limit` at a time; the first failure is thrown once the others have stopped. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++]!;
+      await fn(item).catch((err: unknown) => {
+        failure ??= err;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
+/** Puts every file of the model's manifest into `store` that it does not hold yet, a few at a time. */
 export async function backUpWeights(
   store: BackupStore,
   model: BackupStore,
@@ -69,7 +88,8 @@ export async function backUpWeights(
 ): Promise<CopyFigures> {
   const held = new Map((await store.list('weights/sha256/')).map((o) => [o.key, o.size]));
   const figures: CopyFigures = { copied: 0, reused: 0, bytesCopied: 0 };
-  for (const [i, f] of manifest.files.entries()) {
+  let done = 0;
+  await eachLimited(manifest.files, PARALLEL_COPIES, async (f) => {
     const key = blobKey(f.sha256);
     if (held.get(key) === f.size) {
       figures.reused++;
@@ -84,8 +104,8 @@ export async function backUpWeights(
       figures.copied++;
       figures.bytesCopied += f.size;
     }
-    onFile(i + 1);
-  }
+    onFile(++done);
+  });
   return figures;
 }
 
@@ -111,13 +131,13 @@ export async function restoreWeights(
   limits: CopyLimits = LIMITS,
 ): Promise<CopyFigures> {
   const figures: CopyFigures = { copied: 0, reused: 0, bytesCopied: 0 };
-  for (const [i, f] of weights.files.entries()) {
+  await eachLimited(weights.files, PARALLEL_COPIES, async (f) => {
     if (!(await copyChecked(target, f.path, store, blobKey(f.sha256), f, limits)))
       throw new Error(`restoring ${f.path} to ${target.location}: the copy does not match its SHA-256`);
     figures.copied++;
     figures.bytesCopied += f.size;
-    onFile(i + 1);
-  }
+    onFile(figures.copied);
+  });
   const manifest: WeightsManifest = { format: 1, files: weights.files, digest: weights.digest };
   await target.put(WEIGHTS_MANIFEST, JSON.stringify(manifest, null, 2));
   return figures;

@@ -30,13 +30,21 @@ export interface DrillFigures {
  * RPO: what a disaster at the drill's time would lose — the time from the newest data in the
  * backup to the newest change of the source since (0 when nothing changed after the backup).
  */
+/**
+ * RPO: what a loss now would lose — the source's changes the backup does not hold (newer than
+ * the newest it holds), counted from when the backup read the source (its recovery point; older
+ * backups without that time: from their newest change). Change times are the API server's, to the second.
+ */
 export function drillFigures(
   rtoMs: number,
-  newestDataAt: string,
+  backup: Pick<BackupSummary, 'newestDataAt' | 'observedAt'>,
   sourceLastChangeAt: string,
   targets: { rtoMs: number; rpoMs: number },
 ): DrillFigures {
-  const rpoMs = Math.max(0, Date.parse(sourceLastChangeAt) - Date.parse(newestDataAt));
+  const last = Date.parse(sourceLastChangeAt);
+  const held = Date.parse(backup.newestDataAt);
+  const point = backup.observedAt ? Date.parse(backup.observedAt) : held;
+  const rpoMs = last > held ? Math.max(0, last - point) : 0;
   return { rtoMs, rpoMs, targets, meetsRto: rtoMs <= targets.rtoMs, meetsRpo: rpoMs <= targets.rpoMs };
 }
 

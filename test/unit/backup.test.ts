@@ -143,18 +143,25 @@ describe('backups from before objects were stored in wire form', () => {
 describe('drill figures and report', () => {
   const targets = { rtoMs: 300_000, rpoMs: 60_000 };
   it('RPO is the newest change the backup lacks, zero when none', () => {
-    expect(drillFigures(42_000, '2026-11-23T10:00:00Z', '2026-11-23T09:59:00Z', targets)).toEqual({
+    expect(drillFigures(42_000, { newestDataAt: '2026-11-23T10:00:00Z' }, '2026-11-23T09:59:00Z', targets)).toEqual({
       rtoMs: 42_000,
       rpoMs: 0,
       targets,
       meetsRto: true,
       meetsRpo: true,
     });
-    expect(drillFigures(400_000, '2026-11-23T10:00:00Z', '2026-11-23T10:01:30Z', targets)).toMatchObject({
+    expect(drillFigures(400_000, { newestDataAt: '2026-11-23T10:00:00Z' }, '2026-11-23T10:01:30Z', targets)).toMatchObject({
       rpoMs: 90_000,
       meetsRto: false,
       meetsRpo: false,
     });
+  });
+
+  it('counts a lost change from when the backup read the source, not from the last change it holds', () => {
+    // Nothing changed for an hour before the backup at 10:00; a Secret changed 1.5 s after it.
+    const backup = { newestDataAt: '2026-11-23T09:00:00Z', observedAt: '2026-11-23T10:00:00.000Z' };
+    expect(drillFigures(1, backup, '2026-11-23T10:00:02Z', targets).rpoMs).toBe(2_000);
+    expect(drillFigures(1, backup, '2026-11-23T09:00:00Z', targets).rpoMs).toBe(0); // the backup holds it
   });
 
   it('titles the outcome and lays out the figures', () => {
@@ -173,7 +180,7 @@ describe('drill figures and report', () => {
       service: 'llm',
       isolatedNamespace: 'dr-llm-x',
       backup,
-      figures: drillFigures(400_000, '2026-11-23T10:00:00Z', '2026-11-23T10:00:00Z', targets),
+      figures: drillFigures(400_000, { newestDataAt: '2026-11-23T10:00:00Z' }, '2026-11-23T10:00:00Z', targets),
     });
     expect(missed.title).toBe('DR drill missed its targets: ns/llm');
     expect(missed.body).toContain('| RTO (restore start → serving) | 400.0 s — target 300.0 s ❌ |');
