@@ -27,13 +27,13 @@ import {
 } from './objects';
 import { fingerprintOf } from './fingerprint';
 import { seal, unseal, type BackupKey, type SealedData } from './secrets';
-import { backupPrefix, corrupt, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
+import { backupPrefix, readBackup, readManifest, restoreFiles, writeBackup, type BackupManifest, type BackupRef } from './archive';
 import { newestFileChange } from './local-files';
 import { backupStoreFor, type StoreConnections } from './stores';
 import { prune, VERIFIED_MARK } from './retention';
 import { collectWeights, type WeightsCollection } from './weights-gc';
 import type { RetentionDecision, RetentionSpec } from '../../core/drill/retention';
-import { backUpWeights, blobKey, firstDamaged, restoreWeights, type BackedUpWeights, type CopyFigures } from './weights-copy';
+import { backUpWeights, checkBlobsWhole, restoreWeights, type BackedUpWeights, type CopyFigures } from './weights-copy';
 
 export interface BackupActivityOptions {
   kube: Kube;
@@ -179,17 +179,7 @@ export function createBackupActivities(o: BackupActivityOptions) {
       const backup = backupAt(input, o.connections);
       const { manifest, objects } = await readBackup(backup);
       const w = manifest.weights;
-      if (w) {
-        const damaged = await firstDamaged(backup.store, w, heartbeating());
-        if (damaged) {
-          // Removed, or every later backup would reuse it as it is: the next one copies it afresh.
-          await backup.store.delete(blobKey(damaged.sha256));
-          throw corrupt(
-            backup,
-            `weights file ${damaged.path} (${blobKey(damaged.sha256)}) does not match its checksum; removed, the next backup copies it again`,
-          );
-        }
-      }
+      if (w) await checkBlobsWhole(backup, w, heartbeating());
       let restoredWeights: RestoredService['weights'];
       if (w && input.weightsTarget && input.copyWeights !== false) {
         const target = modelStoreAt(input.weightsTarget, o.connections?.s3 ?? {});

@@ -13,7 +13,7 @@ import { collectObjects, weightsSourceOf } from './objects';
 import type { ProtectionMeter } from './protection-meter';
 import { VERIFIED_MARK } from './retention';
 import { backupStoreFor, type StoreConnections } from './stores';
-import { blobKey, firstDamaged } from './weights-copy';
+import { blobKey, checkBlobsWhole } from './weights-copy';
 import type { BackupLocation } from './index';
 
 export interface ProtectionActivityOptions {
@@ -94,14 +94,7 @@ export function createProtectionActivities(o: ProtectionActivityOptions) {
       if (w) {
         const ctx = Context.current();
         if (input.full) {
-          const damaged = await firstDamaged(store, w, (n) => ctx.heartbeat({ blobs: n }));
-          if (damaged) {
-            await store.delete(blobKey(damaged.sha256));
-            throw corrupt(
-              backup,
-              `weights file ${damaged.path} (${blobKey(damaged.sha256)}) does not match its checksum; removed, the next backup copies it again`,
-            );
-          }
+          await checkBlobsWhole(backup, w, (n) => ctx.heartbeat({ blobs: n }));
         } else {
           const held = new Map((await store.list('weights/sha256/')).map((x) => [x.key, x.size]));
           const missing = w.files.find((f) => held.get(blobKey(f.sha256)) !== f.size);

@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../../core/errors';
 import { WEIGHTS_MANIFEST, type WeightsFile, type WeightsManifest } from '../../core/model-weights';
+import { corrupt, type BackupRef } from './archive';
 import { S3Store } from './s3-store';
 import { holds, type BackupStore } from './store';
 
@@ -120,6 +121,20 @@ export async function firstDamaged(
     onFile(i + 1);
   }
   return undefined;
+}
+
+/**
+ * Fails, naming the file, unless every backed-up weight hashes to its checksum; a damaged blob is
+ * removed first, or every later backup would reuse it as it is: the next one copies it afresh.
+ */
+export async function checkBlobsWhole(backup: BackupRef, weights: BackedUpWeights, onFile: (n: number) => void): Promise<void> {
+  const damaged = await firstDamaged(backup.store, weights, onFile);
+  if (!damaged) return;
+  await backup.store.delete(blobKey(damaged.sha256));
+  throw corrupt(
+    backup,
+    `weights file ${damaged.path} (${blobKey(damaged.sha256)}) does not match its checksum; removed, the next backup copies it again`,
+  );
 }
 
 /** Writes the backed-up weights to `target` as the model was (its files, then its manifest). */
