@@ -23,6 +23,7 @@ import { rollback } from './rollback';
 import { webhookServe } from './webhook';
 import {
   readSpecFile,
+  printSpecWarnings,
   releaseAbort,
   releasePause,
   releasePromote,
@@ -70,6 +71,7 @@ spec
   .action(
     run(async (file: string, o: { json?: boolean }) => {
       const s = readSpecFile(file);
+      printSpecWarnings(s, file);
       console.log(
         o.json
           ? JSON.stringify(s)

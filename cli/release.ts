@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { releaseFailureOf } from '../client/release-failure';
 import { InvalidSpecError, ReleaseInProgressError, followRelease, releaseHandle, startRelease } from '../client/releases';
 import { SpecFileError, parseSpecText } from '../core/spec-file';
+import type { ServiceSpec } from '../core/service-spec';
+import { describeWarning, specWarnings } from '../core/spec-warnings';
 import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../workflows/messages';
 import type { GitHubDeploymentTarget, ReleaseStatus } from '../core/release/types';
 import { withClient, type TemporalFlags } from './connect';
@@ -33,6 +35,11 @@ export function readInputFile<T>(file: string, parse: (text: string, source: str
 }
 
 export const readSpecFile = (file: string) => readInputFile(file, parseSpecText);
+
+/** Says on stderr what a valid spec will do that its author may not expect (core/spec-warnings.ts). */
+export function printSpecWarnings(spec: ServiceSpec, file: string): void {
+  for (const w of specWarnings(spec)) console.error(`warning: ${file}: ${describeWarning(w)}`);
+}
 
 /** Follows a release until it ends, printing a line whenever its status changes. */
 async function follow(client: Client, namespace: string, service: string, json: boolean): Promise<number> {
@@ -91,8 +98,10 @@ function githubTarget(flags: StartFlags): GitHubDeploymentTarget | undefined {
 }
 
 export async function releaseStart(file: string, flags: StartFlags): Promise<number> {
+  const read = readSpecFile(file);
+  printSpecWarnings(read, file);
   const spec = {
-    ...readSpecFile(file),
+    ...read,
     ...(flags.image ? { image: flags.image } : {}),
     ...(flags.version ? { version: flags.version } : {}),
   };

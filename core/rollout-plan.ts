@@ -64,7 +64,8 @@ export interface PlanInput {
   capacity: PoolCapacity;
 }
 
-const canaryCount = (step: CanaryStep, replicas: number): number =>
+/** Canary pods of a step: its replica count, or its weight's share of the service's replicas (at least one). */
+export const canaryCount = (step: CanaryStep, replicas: number): number =>
   step.replicas ?? Math.min(replicas, Math.max(1, Math.ceil((replicas * (step.weight ?? 0)) / 100)));
 
 function describeFree(capacity: PoolCapacity): string {

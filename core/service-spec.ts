@@ -35,7 +35,7 @@ const validRegExp = (s: string) => {
 
 /** A keyless signer: the OIDC issuer and the certificate subject (exact, or a pattern matched against the whole subject). */
 const KeylessIdentity = z
-  .object({
+  .strictObject({
     issuer: z.string().url(),
     subject: z.string().min(1).optional(),
     subjectRegExp: z.string().min(1).refine(validRegExp, 'not a valid regular expression').optional(),
@@ -47,7 +47,7 @@ const KeylessIdentity = z
 const percent = z.number().min(0).max(100);
 
 const CanaryStep = z
-  .object({
+  .strictObject({
     /** Share of traffic (percent) sent to the canary at this step. */
     weight: percent.optional(),
     /** Canary replicas at this step (instead of, or as well as, a weight). */
@@ -65,7 +65,7 @@ export type CanaryStep = z.infer<typeof CanaryStep>;
 const Traffic = z.discriminatedUnion('kind', [ReplicaRatioTraffic, GatewayApiTraffic]);
 export type TrafficSpec = z.infer<typeof Traffic>;
 
-export const Slos = z.object({
+export const Slos = z.strictObject({
   p95LatencyMs: z.number().positive().default(2000),
   /** Optional: P95 time to first token of the canary. */
   ttftP95Ms: z.number().positive().optional(),
@@ -73,14 +73,14 @@ export const Slos = z.object({
   gpuMemoryUtilization: z.number().min(0).max(1).default(0.9),
 });
 
-const EnvValue = z.union([z.string(), z.object({ secretKeyRef: KeyRef }).strict(), z.object({ configMapKeyRef: KeyRef }).strict()]);
+const EnvValue = z.union([z.string(), z.strictObject({ secretKeyRef: KeyRef }), z.strictObject({ configMapKeyRef: KeyRef })]);
 export type EnvValue = z.infer<typeof EnvValue>;
 
 /** The environment of a spec that names none. */
 export const DEFAULT_ENVIRONMENT = 'production';
 
 export const ServiceSpec = z
-  .object({
+  .strictObject({
     service: dnsLabel,
     namespace: dnsLabel,
     /** The release's version (shown in labels, statuses and reports). */
@@ -97,19 +97,17 @@ export const ServiceSpec = z
       .regex(/^[A-Za-z0-9][-A-Za-z0-9_.]*$/, 'letters, digits, "-", "_" and "."')
       .default(DEFAULT_ENVIRONMENT),
     image: imageReference,
-    model: z
-      .object({
-        /** The name clients ask for (the engine's served model name); also the hub id when there is no source. */
-        name: z.string().min(1),
-        /** Where the weights are: a PVC (mounted read-only) or s3://…; unset, the engine fetches `name` from its hub. */
-        source: ModelSource.optional(),
-        /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
-        loadBudget: durationMs.default(15 * 60_000),
-      })
-      .strict(),
+    model: z.strictObject({
+      /** The name clients ask for (the engine's served model name); also the hub id when there is no source. */
+      name: z.string().min(1),
+      /** Where the weights are: a PVC (mounted read-only) or s3://…; unset, the engine fetches `name` from its hub. */
+      source: ModelSource.optional(),
+      /** Longest a replica may take from start to Ready (loading weights); a step fails past it. */
+      loadBudget: durationMs.default(15 * 60_000),
+    }),
     /** The serving engine and its options (core/server/). */
     server: ServerSpec.default(SERVER_DEFAULTS),
-    gpu: z.object({
+    gpu: z.strictObject({
       pool: z.string().min(1),
       /** Node label that names the pool. */
       poolLabel: z.string().min(1).default('pool'),
@@ -118,7 +116,7 @@ export const ServiceSpec = z
       /** Taints the pool's nodes carry that model pods tolerate. */
       tolerations: z
         .array(
-          z.object({
+          z.strictObject({
             key: z.string(),
             operator: z.enum(['Exists', 'Equal']).default('Exists'),
             value: z.string().optional(),
@@ -129,7 +127,7 @@ export const ServiceSpec = z
     }),
     replicas: z.number().int().positive(),
     container: z
-      .object({
+      .strictObject({
         port: z.number().int().min(1).max(65535).default(8000),
         args: z.array(z.string()).default([]),
         /** Literal values, or a key of a Secret or ConfigMap (e.g. a hub token). */
@@ -140,13 +138,13 @@ export const ServiceSpec = z
       .default({ port: 8000, args: [], env: {}, cpu: '4', memory: '32Gi' }),
     podAnnotations: z.record(z.string(), z.string()).default({}),
     /** A PodDisruptionBudget over the service's pods (every revision), applied when a release is promoted. */
-    disruptionBudget: z.object({ maxUnavailable: z.number().int().positive() }).optional(),
+    disruptionBudget: z.strictObject({ maxUnavailable: z.number().int().positive() }).optional(),
     /**
      * A NetworkPolicy, applied when a release is promoted: only the route's gateway namespace,
      * namespaces labelled autoglm.dev/dr-access (the worker's) and these reach the model pods.
      */
-    networkPolicy: z.object({ allowNamespaces: z.array(dnsLabel).default([]) }).optional(),
-    rollout: z.object({
+    networkPolicy: z.strictObject({ allowNamespaces: z.array(dnsLabel).default([]) }).optional(),
+    rollout: z.strictObject({
       traffic: Traffic.default({ kind: 'replica-ratio' }),
       steps: z.array(CanaryStep).min(1, 'at least one canary step'),
       /** When the pool has no room for canary pods beside the stable ones, scale the stable down first. */
@@ -157,14 +155,14 @@ export const ServiceSpec = z
     }),
     /** What the image must carry before it is deployed. */
     supplyChain: z
-      .object({
+      .strictObject({
         /** cosign public keys (PEM); with any (or any keyless identity), a trusted signature over the image's digest is required. */
         cosignKeys: z.array(z.string().includes('PUBLIC KEY', { message: 'a PEM public key' })).default([]),
         /** Keyless signers allowed: sigstore bundles with a certificate for one of these identities. */
         keyless: z.array(KeylessIdentity).default([]),
         /** Require a SLSA provenance attestation (cosign attest), signed by a trusted signer, built as stated here. */
         provenance: z
-          .object({ repository: z.string().url(), refPrefix: z.string().optional(), builders: z.array(z.string()).default([]) })
+          .strictObject({ repository: z.string().url(), refPrefix: z.string().optional(), builders: z.array(z.string()).default([]) })
           .optional(),
         /** Per environment: `enforce` refuses an image that fails a check, `warn` deploys it (pinned) and reports. Unlisted environments enforce. */
         enforcement: z.record(z.string(), z.enum(['enforce', 'warn'])).default({}),

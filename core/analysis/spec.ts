@@ -6,10 +6,10 @@ import { durationMs } from '../duration';
  * to canary steps that last minutes: the SRE workbook's page-level pairs (1h/5m at 14.4×, 6h/30m
  * at 6×) are for a 30-day budget; a canary is judged within its step.
  */
-const BurnRateWindow = z.object({ long: durationMs, short: durationMs, factor: z.number().positive() });
+const BurnRateWindow = z.strictObject({ long: durationMs, short: durationMs, factor: z.number().positive() });
 
 export const AnalysisSpec = z
-  .object({
+  .strictObject({
     enabled: z.boolean().default(true),
     /** Time between checks during a step; a breach is acted on at the next check. */
     interval: durationMs.default(5_000),
@@ -22,7 +22,7 @@ export const AnalysisSpec = z
     onNoData: z.enum(['rollback', 'pause']).default('rollback'),
     /** Label names that identify a model server's series in Prometheus. */
     labels: z
-      .object({
+      .strictObject({
         namespace: z.string().default('namespace'),
         service: z.string().default('service'),
         revision: z.string().default('revision'),
@@ -32,7 +32,7 @@ export const AnalysisSpec = z
       .default({ namespace: 'namespace', service: 'service', revision: 'revision', pod: 'pod' }),
     /** Multi-window burn rates of the error budget: a window pair fails when both windows burn faster than `factor`. */
     burnRate: z
-      .object({
+      .strictObject({
         objective: z.number().gt(0).lt(1).default(0.995),
         windows: z
           .array(BurnRateWindow)
@@ -51,7 +51,7 @@ export const AnalysisSpec = z
       }),
     /** Canary against baseline (Mann-Whitney U on per-interval series, as Kayenta does). */
     comparison: z
-      .object({
+      .strictObject({
         metrics: z.array(z.enum(['ttft', 'e2e', 'errors'])).default(['ttft', 'e2e', 'errors']),
         /** p below this (canary worse) with an effect beyond `tolerance` fails the step. */
         failP: z.number().gt(0).lt(1).default(0.001),
@@ -73,10 +73,10 @@ export const AnalysisSpec = z
 export type AnalysisSpec = z.infer<typeof AnalysisSpec>;
 export const ANALYSIS_DEFAULTS: AnalysisSpec = AnalysisSpec.parse({});
 
-const Distribution = z.object({ mean: z.number().int().positive(), stddev: z.number().nonnegative().default(0) });
+const Distribution = z.strictObject({ mean: z.number().int().positive(), stddev: z.number().nonnegative().default(0) });
 
 /** Load sent while a canary step is observed (the `loadTest` section). */
-export const LoadProfile = z.object({
+export const LoadProfile = z.strictObject({
   /** Open loop: requests per second at constant spacing or as a Poisson process. Closed loop: `concurrency` workers. */
   mode: z.enum(['constant', 'poisson', 'concurrency']).default('poisson'),
   rate: z.number().positive().max(10_000).default(5),

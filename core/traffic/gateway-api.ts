@@ -11,9 +11,9 @@ import type { TrafficKind, TrafficOf } from './kind';
 import { SERVICE_TYPE, serviceRefs, tracksOf } from './services';
 
 /** Traffic follows the backend weights of a Gateway API HTTPRoute. */
-export const GatewayApiTraffic = z.object({
+export const GatewayApiTraffic = z.strictObject({
   kind: z.literal('gateway-api'),
-  gateway: z.object({ name: dnsLabel, namespace: dnsLabel.optional() }),
+  gateway: z.strictObject({ name: dnsLabel, namespace: dnsLabel.optional() }),
   hostnames: z.array(z.string().min(1)).default([]),
   /** Sent with load tests and golden prompts where the gateway's policy requires a token. */
   credentials: RouteCredentials.optional(),

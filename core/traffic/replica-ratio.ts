@@ -9,7 +9,7 @@ import type { TrafficKind } from './kind';
 import { SERVICE_TYPE, selectedRevision, serviceRefs, tracksOf } from './services';
 
 /** Traffic follows the ratio of ready canary to stable pods behind the service. */
-export const ReplicaRatioTraffic = z.object({ kind: z.literal('replica-ratio') });
+export const ReplicaRatioTraffic = z.strictObject({ kind: z.literal('replica-ratio') });
 
 export const replicaRatio: TrafficKind<'replica-ratio'> = {
   kind: 'replica-ratio',

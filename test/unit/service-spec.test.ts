@@ -42,21 +42,29 @@ describe('service spec files', () => {
   });
 
   it.each`
-    change                                                                           | message
-    ${'image: server:latest'}                                                        | ${/image: must be registry-host\/repository/}
-    ${'replicas: 0'}                                                                 | ${/replicas: Too small/i}
-    ${'service: AutoGLM'}                                                            | ${/service: lower-case letters/}
-    ${'rollout: { steps: [] }'}                                                      | ${/rollout.steps: at least one canary step/}
-    ${'rollout: { steps: [{ bake: 1m }] }'}                                          | ${/rollout.steps.0: a step needs a weight or a replica count/}
-    ${'rollout: { steps: [{ weight: 10, bake: 1m, gate: manual }] }'}                | ${/a bake time or a manual gate, not both/}
-    ${'rollout: { steps: [{ weight: 50 }, { weight: 20 }] }'}                        | ${/rollout.steps.1.weight: weights must not go down/}
-    ${'rollout: { steps: [{ replicas: 9 }] }'}                                       | ${/rollout.steps.0.replicas: more canary replicas \(9\) than the service has \(4\)/}
-    ${'model: { name: m, loadBudget: forever }'}                                     | ${/model.loadBudget: "forever" is not a duration/}
-    ${'rollout: { steps: [{ weight: 10 }], traffic: { kind: istio } }'}              | ${/rollout.traffic/}
-    ${'supplyChain: { keyless: [{ issuer: https://i.test }] }'}                      | ${/supplyChain.keyless.0: give exactly one of subject and subjectRegExp/}
-    ${'supplyChain: { keyless: [{ issuer: https://i.test, subjectRegExp: "a(" }] }'} | ${/supplyChain.keyless.0.subjectRegExp: not a valid regular expression/}
-    ${'supplyChain: { provenance: { repository: https://github.com/o/r } }'}         | ${/supplyChain.provenance: provenance needs cosignKeys or keyless identities/}
-    ${'supplyChain: { enforcement: { staging: lax } }'}                              | ${/supplyChain.enforcement.staging/}
+    change                                                                                  | message
+    ${'image: server:latest'}                                                               | ${/image: must be registry-host\/repository/}
+    ${'replicas: 0'}                                                                        | ${/replicas: Too small/i}
+    ${'service: AutoGLM'}                                                                   | ${/service: lower-case letters/}
+    ${'rollout: { steps: [] }'}                                                             | ${/rollout.steps: at least one canary step/}
+    ${'rollout: { steps: [{ bake: 1m }] }'}                                                 | ${/rollout.steps.0: a step needs a weight or a replica count/}
+    ${'rollout: { steps: [{ weight: 10, bake: 1m, gate: manual }] }'}                       | ${/a bake time or a manual gate, not both/}
+    ${'rollout: { steps: [{ weight: 50 }, { weight: 20 }] }'}                               | ${/rollout.steps.1.weight: weights must not go down/}
+    ${'rollout: { steps: [{ replicas: 9 }] }'}                                              | ${/rollout.steps.0.replicas: more canary replicas \(9\) than the service has \(4\)/}
+    ${'model: { name: m, loadBudget: forever }'}                                            | ${/model.loadBudget: "forever" is not a duration/}
+    ${'rollout: { steps: [{ weight: 10 }], traffic: { kind: istio } }'}                     | ${/rollout.traffic/}
+    ${'supplyChain: { keyless: [{ issuer: https://i.test }] }'}                             | ${/supplyChain.keyless.0: give exactly one of subject and subjectRegExp/}
+    ${'supplyChain: { keyless: [{ issuer: https://i.test, subjectRegExp: "a(" }] }'}        | ${/supplyChain.keyless.0.subjectRegExp: not a valid regular expression/}
+    ${'supplyChain: { provenance: { repository: https://github.com/o/r } }'}                | ${/supplyChain.provenance: provenance needs cosignKeys or keyless identities/}
+    ${'supplyChain: { enforcement: { staging: lax } }'}                                     | ${/supplyChain.enforcement.staging/}
+    ${'replicaz: 3'}                                                                        | ${/^bad.yaml: invalid service spec: replicaz: unknown field$/}
+    ${'gpu: { pool: a100, perReplicas: 4, perReplica: 4 }'}                                 | ${/gpu.perReplicas: unknown field/}
+    ${'rollout: { steps: [{ weigth: 10 }] }'}                                               | ${/rollout.steps.0.weigth: unknown field/}
+    ${'rollout: { steps: [{ weight: 10 }], traffic: { kind: replica-ratio, wieghts: 1 } }'} | ${/rollout.traffic.wieghts: unknown field/}
+    ${'slos: { p95latencyMs: 500 }'}                                                        | ${/slos.p95latencyMs: unknown field/}
+    ${'analysis: { interval: 5s, bogus: 1 }'}                                               | ${/analysis.bogus: unknown field/}
+    ${'server: { engine: vllm, tensorParalelSize: 2 }'}                                     | ${/server.tensorParalelSize: unknown field/}
+    ${'container: { port: 8000, argz: [] }'}                                                | ${/container.argz: unknown field/}
   `('refuses $change', ({ change, message }) => {
     const key = (change as string).split(':')[0]!;
     const text =
