@@ -35,18 +35,28 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * Past this much of an oversized body the connection is cut; below it the rest is read and
+ * dropped, so the sender (still writing) reads the 413 instead of a connection reset.
+ */
+const DRAIN_LIMIT = 4 * MAX_BODY;
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const declared = Number(header(req, 'content-length') ?? 0);
+    if (declared > DRAIN_LIMIT) {
+      reject(new HttpError(413, 'payload over 25 MB'));
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, 'payload over 25 MB'));
-        req.destroy();
-      } else chunks.push(c);
+      if (size > DRAIN_LIMIT) req.destroy();
+      else if (size > MAX_BODY) chunks.length = 0;
+      else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (size > MAX_BODY ? reject(new HttpError(413, 'payload over 25 MB')) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }

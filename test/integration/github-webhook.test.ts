@@ -130,6 +130,28 @@ describe('GitHub webhook receiver', () => {
     expect(await triggerExists('v9.0.0')).toBe(false);
   });
 
+  it('answers a 30 MB body 413 (read and dropped, not a connection reset), signed or not, and starts nothing', async () => {
+    const huge = JSON.stringify({
+      ...releasePublishedPayload({ repository: REPO, tag: 'v7.0.0', body: body('v7.0.0') }),
+      pad: 'x'.repeat(30 << 20),
+    });
+    for (const signature of [WebhookSender.sign(SECRET, huge), undefined]) {
+      const r = await fetch(receiver.url, {
+        method: 'POST',
+        body: huge,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'release',
+          'x-github-delivery': `huge-${signature ? 'signed' : 'unsigned'}`,
+          ...(signature ? { 'x-hub-signature-256': signature } : {}),
+        },
+      });
+      expect(r.status).toBe(signature ? 413 : 401);
+      if (signature) expect(await r.json()).toEqual({ error: 'payload over 25 MB' });
+    }
+    expect(await triggerExists('v7.0.0')).toBe(false);
+  });
+
   it('answers a malformed release 400 with the reason', async () => {
     const noImage = await sender.publishRelease({ repository: REPO, tag: 'v8.0.0', body: 'no image here' });
     expect(noImage.status).toBe(400);
