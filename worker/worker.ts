@@ -7,6 +7,10 @@ import { protectionMeter } from '../activities/backup/protection-meter';
 import { metricsSourceFor } from '../activities/metrics/sources';
 import { workerTemporalTls, type WorkerConfig } from './config';
 import { JsonLogger } from './logger';
+import { keepAlive } from './keep-alive';
+
+/** The longest the SDK holds back a heartbeat: the workflows' heartbeat timeouts are a few times this. */
+const HEARTBEAT_THROTTLE = '2s';
 
 /** The App credentials, the key read from its file when given as one (fails at start-up, not at the first report). */
 function githubApp(config: WorkerConfig) {
@@ -76,6 +80,9 @@ export async function createWorker(
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),
     shutdownGraceTime: config.shutdownGraceMs,
+    // Every activity heartbeats (worker/keep-alive.ts); sent at least this often, well inside the workflows' heartbeat timeouts.
+    interceptors: { activity: [keepAlive()] },
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
   return { worker, connection };
 }

@@ -59,7 +59,8 @@ const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProble
  */
 export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): Promise<RevisionProgress> {
   const ctx = Context.current();
-  const deadline = Date.now() + input.budgetMs;
+  // From the first attempt's scheduling: a retry (a lost worker, a closed watch) keeps the deadline, not a new budget.
+  const deadline = ctx.info.scheduledTimestampMs + input.budgetMs;
   const pods = new Map<string, PodHealthView>();
   let rv: string;
   try {
@@ -104,7 +105,7 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
         const waiting = [...pods.values()].filter((p) => !p.ready).map((p) => p.name);
         return finish(
           ApplicationFailure.nonRetryable(
-            `${input.what}: ${progress.ready}/${input.replicas} Ready (${progress.pods} pods) after the ${Math.round(input.budgetMs / 1000)}s budget; not ready: ${waiting.join(', ') || 'none'}`,
+            `${input.what}: ${progress.ready}/${input.replicas} Ready (${progress.pods} pods) after the ${Math.round(input.budgetMs / 1000)}s budget${ctx.info.attempt > 1 ? ` (over ${ctx.info.attempt} attempts)` : ''}; not ready: ${waiting.join(', ') || 'none'}`,
             ErrorType.ModelLoadTimeout,
             progress,
           ),
