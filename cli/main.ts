@@ -115,10 +115,15 @@ service(program.command('abort').description('stop a release and roll it back (t
 service(
   program
     .command('rollback')
-    .description('on-call rollback: stop any release in flight, then put back the previous promoted revision (or --to) with traffic first'),
+    .description(
+      'on-call rollback: stop a release in flight and keep the revision it started from; with none in flight, put back the previous promoted revision (or --to) with traffic first',
+    ),
 )
   .requiredOption('--reason <text>', 'why (recorded in the history, the workflow and GitHub)')
-  .option('--to <revision>', 'a revision or version from the history [the one promoted before the serving one]')
+  .option(
+    '--to <revision>',
+    'a revision or version from the history [in flight: the one serving when it started; else the one promoted before the serving one]',
+  )
   .option('--by <who>', 'who asks [$GITHUB_ACTOR, $USER]')
   .option('--no-wait', 'start it and return')
   .option('--json', 'JSON lines')

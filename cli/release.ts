@@ -5,12 +5,13 @@ import { InvalidSpecError, ReleaseInProgressError, followRelease, releaseHandle,
 import { SpecFileError, parseSpecText } from '../core/spec-file';
 import type { ServiceSpec } from '../core/service-spec';
 import { describeWarning, specWarnings } from '../core/spec-warnings';
-import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal, statusQuery } from '../workflows/messages';
+import { abortUpdate, pauseSignal, promoteUpdate, resumeSignal } from '../workflows/messages';
 import type { GitHubDeploymentTarget, ReleaseStatus } from '../core/release/types';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { onProgressChange, progressLine } from './progress';
 import { failureText } from '../client/workflow-failure';
+import { NoWorkerAnsweredError, readReleaseStatus } from '../client/release-status';
 
 export interface ServiceFlags extends TemporalFlags {
   service: string;
@@ -97,6 +98,9 @@ function githubTarget(flags: StartFlags): GitHubDeploymentTarget | undefined {
   };
 }
 
+/** How long `release start` waits for the worker to say whether the spec's GPU pool exists. */
+const POOL_CHECK_MS = 15_000;
+
 export async function releaseStart(file: string, flags: StartFlags): Promise<number> {
   const read = readSpecFile(file);
   printSpecWarnings(read, file);
@@ -111,6 +115,7 @@ export async function releaseStart(file: string, flags: StartFlags): Promise<num
       const handle = await startRelease(client, spec, {
         taskQueue,
         requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli',
+        checkPoolWithinMs: POOL_CHECK_MS,
         ...(github ? { github } : {}),
       });
       console.log(
@@ -139,9 +144,19 @@ async function onRelease<T>(flags: ServiceFlags, fn: (handle: ReturnType<typeof 
   });
 }
 
+/** How long `release status` waits for a worker to answer about a running release. */
+const STATUS_QUERY_MS = 10_000;
+
 export const releaseStatus = (flags: ServiceFlags) =>
-  onRelease(flags, async (handle) => {
-    const st: ReleaseStatus = await handle.query(statusQuery);
+  onRelease(flags, async (handle, client) => {
+    let view;
+    try {
+      view = await readReleaseStatus(client, handle.workflowId, STATUS_QUERY_MS);
+    } catch (err) {
+      if (err instanceof NoWorkerAnsweredError) throw new CliError(err.message, EXIT.unavailable);
+      throw err;
+    }
+    const st: ReleaseStatus = view.status;
     console.log(flags.json ? JSON.stringify(st) : progressLine(st, Date.now() - Date.parse(st.startedAt)));
     return EXIT.ok;
   });
@@ -149,8 +164,19 @@ export const releaseStatus = (flags: ServiceFlags) =>
 export const releaseWatch = (flags: ServiceFlags) =>
   onRelease(flags, (_h, client) => follow(client, flags.k8sNamespace, flags.service, !!flags.json));
 
+/** Steering needs a release in flight: one that has ended is "not found" (exit 4), said with how it ended. */
+async function inFlight(h: ReturnType<typeof releaseHandle>, flags: ServiceFlags): Promise<void> {
+  const { status } = await h.describe();
+  if (status.name !== 'RUNNING')
+    throw new CliError(
+      `no release of ${flags.k8sNamespace}/${flags.service} in flight (the latest ended: ${status.name.toLowerCase()})`,
+      EXIT.unavailable,
+    );
+}
+
 export const releasePause = (flags: ServiceFlags & { reason?: string }) =>
   onRelease(flags, async (h) => {
+    await inFlight(h, flags);
     await h.signal(pauseSignal, { ...(flags.reason ? { reason: flags.reason } : {}) });
     console.log(`pause sent to ${h.workflowId}`);
     return EXIT.ok;
@@ -158,6 +184,7 @@ export const releasePause = (flags: ServiceFlags & { reason?: string }) =>
 
 export const releaseResume = (flags: ServiceFlags) =>
   onRelease(flags, async (h) => {
+    await inFlight(h, flags);
     await h.signal(resumeSignal);
     console.log(`resume sent to ${h.workflowId}`);
     return EXIT.ok;
@@ -176,6 +203,7 @@ async function update<T>(fn: () => Promise<T>): Promise<T> {
 
 export const releasePromote = (flags: ServiceFlags & { approver?: string }) =>
   onRelease(flags, async (h) => {
+    await inFlight(h, flags);
     const ack = await update(() => h.executeUpdate(promoteUpdate, { args: [{ approver: flags.approver ?? process.env.USER ?? 'cli' }] }));
     console.log(`promoted past step ${ack.step} of ${h.workflowId}`);
     return EXIT.ok;
@@ -183,6 +211,7 @@ export const releasePromote = (flags: ServiceFlags & { approver?: string }) =>
 
 export const releaseAbort = (flags: ServiceFlags & { reason: string; by?: string }) =>
   onRelease(flags, async (h) => {
+    await inFlight(h, flags);
     const ack = await update(() =>
       h.executeUpdate(abortUpdate, { args: [{ reason: flags.reason, by: flags.by ?? process.env.USER ?? 'cli' }] }),
     );

@@ -6,6 +6,10 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleW
 import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
+import { ErrorType } from '../core/errors';
+import { randomUUID } from 'node:crypto';
+import { failureText, failureType } from './workflow-failure';
+import type { inspectGpuPools } from '../workflows/inspect-gpu-pools';
 import { pollUntilSettled } from './follow';
 import { runningRollback } from './rollbacks';
 import { statusQuery } from '../workflows/messages';
@@ -44,6 +48,26 @@ export interface StartReleaseOptions {
   requestedBy?: string;
   /** Report the release as a GitHub Deployment of this repository and ref. */
   github?: GitHubDeploymentTarget;
+  /**
+   * Ask the worker whether the spec's GPU pool exists before starting (a typo refused here, not
+   * in a failed workflow). Skipped when no worker answers within this many ms (the release
+   * refuses it itself then). Unset: no check.
+   */
+  checkPoolWithinMs?: number;
+}
+
+/** An unknown GPU pool, as the worker's pool inspection reports it; anything else (no worker, a timeout) is not a refusal. */
+async function checkPool(client: Client, spec: ServiceSpec, taskQueue: string, withinMs: number): Promise<void> {
+  try {
+    await client.workflow.execute<typeof inspectGpuPools>('inspectGpuPools', {
+      taskQueue,
+      workflowId: `inspect-gpu-pools:${spec.namespace}.${spec.service}:${randomUUID()}`,
+      args: [{ pools: [spec.gpu.pool], poolLabel: spec.gpu.poolLabel }],
+      workflowExecutionTimeout: withinMs,
+    });
+  } catch (err) {
+    if (failureType(err) === ErrorType.GpuPoolNotFound) throw new InvalidSpecError(`invalid service spec: gpu.pool: ${failureText(err)}`);
+  }
 }
 
 export async function startRelease(
@@ -52,6 +76,7 @@ export async function startRelease(
   opts: StartReleaseOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
   const valid = validateSpec(spec); // refuse bad input before anything reaches history
+  if (opts.checkPoolWithinMs) await checkPool(client, valid, opts.taskQueue ?? DEFAULT_TASK_QUEUE, opts.checkPoolWithinMs);
   const workflowId = releaseWorkflowId(valid.namespace, valid.service);
   // An on-call rollback owns the service until it ends (its own release then holds the ID).
   const rollback = await runningRollback(client, valid.namespace, valid.service);

@@ -46,11 +46,14 @@ export const ErrorType = {
   BackupCorrupt: 'BackupCorrupt',
   /** The backup named (or its manifest) is not in the store. */
   BackupNotFound: 'BackupNotFound',
+  /** No such service: nothing serves and it has no history (an on-call rollback of a name never released). */
+  ServiceNotFound: 'ServiceNotFound',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
 export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ErrorType.InvalidInput,
+  ErrorType.ServiceNotFound,
   ErrorType.InvalidConfig,
   ErrorType.GpuPoolNotFound,
   ErrorType.KubernetesForbidden,

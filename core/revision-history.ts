@@ -32,16 +32,34 @@ export function appendRevision(history: readonly RevisionRecord[], record: Revis
 
 export type RollbackChoice =
   | { kind: 'target'; record: RevisionRecord }
+  /**
+   * A release in flight was stopped and has put back what served when it started: that is the
+   * rollback (nothing to redeploy); `record` is the serving revision's, when the history has it.
+   */
+  | { kind: 'kept'; revision: string; record?: RevisionRecord; reason: string }
   /** Nothing to do: the service already runs what was asked for. */
   | { kind: 'unchanged'; reason: string }
-  | { kind: 'impossible'; reason: string };
+  /** `unknownService`: nothing serves and nothing was ever recorded: no such service. */
+  | { kind: 'impossible'; reason: string; unknownService?: true };
+
+/** A release the rollback stopped before it was promoted (it rolled itself back to what served before it). */
+export interface StoppedRelease {
+  version: string;
+}
 
 /**
- * `to` named: that revision (or version), if the history has it. Otherwise the revision that
- * served before the one serving now; when the serving one was itself restored by a rollback, asking
- * again changes nothing (an on-call rollback started twice is harmless).
+ * `to` named: that revision (or version), if the history has it. Otherwise, when the rollback
+ * stopped a release in flight, the revision serving when that release started, which the release
+ * put back (the usual on-call intent: stop the new version, keep the stable). Otherwise the
+ * revision that served before the one serving now; when the serving one was itself restored by a
+ * rollback, asking again changes nothing (an on-call rollback started twice is harmless).
  */
-export function chooseRollbackTarget(history: readonly RevisionRecord[], serving: string | undefined, to?: string): RollbackChoice {
+export function chooseRollbackTarget(
+  history: readonly RevisionRecord[],
+  serving: string | undefined,
+  to?: string,
+  stopped?: StoppedRelease,
+): RollbackChoice {
   if (to) {
     const record = history.find((r) => r.revision === to || r.version === to);
     if (!record)
@@ -51,6 +69,15 @@ export function chooseRollbackTarget(history: readonly RevisionRecord[], serving
       };
     if (record.revision === serving) return { kind: 'unchanged', reason: `${record.version} (${record.revision}) is already serving` };
     return { kind: 'target', record };
+  }
+  if (stopped && serving) {
+    const record = history.find((r) => r.revision === serving);
+    return {
+      kind: 'kept',
+      revision: serving,
+      ...(record ? { record } : {}),
+      reason: `release ${stopped.version} stopped before promotion; ${record ? `${record.version} (${serving})` : serving} kept serving`,
+    };
   }
   const latest = history[0];
   if (latest && latest.revision === serving && latest.kind === 'rollback') {
@@ -64,12 +91,9 @@ export function chooseRollbackTarget(history: readonly RevisionRecord[], serving
   // What served before the serving one, however it came (a revision rolled away from is skipped with it).
   const record = older.find((r) => r.revision !== serving);
   if (!record)
-    return {
-      kind: 'impossible',
-      reason: serving
-        ? `no revision was promoted before the serving one (${serving})`
-        : 'the service has no serving revision and no history',
-    };
+    return serving
+      ? { kind: 'impossible', reason: `no revision was promoted before the serving one (${serving})` }
+      : { kind: 'impossible', reason: 'the service has no serving revision and no history', unknownService: true };
   return { kind: 'target', record };
 }
 

@@ -115,6 +115,7 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
       failedIn,
       reason,
       ...(run.status.analysis ? { analysis: run.status.analysis } : {}),
+      status: run.status,
     };
     throw ApplicationFailure.nonRetryable(`release rolled back: ${reason}`, failureType(err, 'ReleaseFailed'), details);
   }

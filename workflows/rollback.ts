@@ -7,9 +7,9 @@
  * It records who asked and why (revision history, GitHub deployment, workflow status).
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, ParentClosePolicy, log, setHandler, startChild } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, log, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../core/errors';
-import { chooseRollbackTarget, rollbackSpec } from '../core/revision-history';
+import { chooseRollbackTarget, rollbackSpec, type RollbackChoice } from '../core/revision-history';
 import { rollbackStatusQuery } from './messages';
 import { releaseWorkflowId } from '../core/release/types';
 import type { RollbackInput, RollbackResult, RollbackStatus } from '../core/rollback/types';
@@ -45,12 +45,17 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
       k8s.readServiceState({ namespace, service }),
     ]);
     status.from = state.stableRevision;
-    const choice = chooseRollbackTarget(history, state.stableRevision, input.to);
+    // Since this patch, stopping a release in flight is the rollback: its stable stays (before, one revision further back).
+    const stopped = ended.stoppedBeforePromotion && ended.wasRunning && patched('rollback-keeps-stable') ? ended.wasRunning : undefined;
+    const choice = chooseRollbackTarget(history, state.stableRevision, input.to, stopped);
     if (choice.kind === 'impossible') {
       recordOnCallRollback('impossible');
       status.phase = 'failed';
       status.lastReason = choice.reason;
-      throw ApplicationFailure.nonRetryable(`rollback of ${namespace}/${service} impossible: ${choice.reason}`, ErrorType.InvalidInput);
+      throw ApplicationFailure.nonRetryable(
+        `rollback of ${namespace}/${service} impossible: ${choice.reason}`,
+        choice.unknownService ? ErrorType.ServiceNotFound : ErrorType.InvalidInput,
+      );
     }
     if (choice.kind === 'unchanged') {
       status.phase = 'unchanged';
@@ -58,6 +63,7 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
       status.lastReason = choice.reason;
       return { outcome: 'unchanged', status };
     }
+    if (choice.kind === 'kept') return keptServing(input, status, choice);
     const { record } = choice;
     status.target = { revision: record.revision, version: record.version, image: record.image };
     let child;
@@ -96,4 +102,41 @@ export async function rollbackService(input: RollbackInput): Promise<RollbackRes
       throw err;
     }
   }
+}
+
+/**
+ * The release in flight was stopped and put back the revision serving before it: recorded in the
+ * revision history as this rollback's (who and why), so the history says what on call did.
+ */
+async function keptServing(
+  input: RollbackInput,
+  status: RollbackStatus,
+  choice: Extract<RollbackChoice, { kind: 'kept' }>,
+): Promise<RollbackResult> {
+  const { record } = choice;
+  status.target = { revision: choice.revision, version: record?.version ?? 'unknown', image: record?.image ?? 'unknown' };
+  if (record) {
+    const { workflowId, runId } = workflowInfo();
+    // Best effort, as a release's record: the service is as asked either way.
+    await k8s
+      .recordRevision({
+        namespace: input.namespace,
+        service: input.service,
+        record: {
+          ...record,
+          kind: 'rollback',
+          at: new Date().toISOString(),
+          by: input.requestedBy,
+          reason: input.reason,
+          madeBy: `${workflowId}/${runId}`,
+        },
+      })
+      .catch((err: unknown) => log.warn('could not record the rollback in the history', { error: (err as Error).message }));
+  } else {
+    log.warn('the serving revision is not in the history: nothing recorded', { revision: choice.revision });
+  }
+  status.phase = 'succeeded';
+  status.lastReason = choice.reason;
+  recordOnCallRollback('rolled-back');
+  return { outcome: 'rolled-back', status };
 }

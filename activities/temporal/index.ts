@@ -4,7 +4,7 @@
  * client (connected on first use).
  */
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowNotFoundError, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { preemptSignal, statusQuery } from '../../workflows/messages';
 import { releaseWorkflowId } from '../../core/release/types';
@@ -23,6 +23,19 @@ export interface ReleaseEnd {
   wasRunning?: { version: string; phase: string };
   /** How the latest release of the service ended (Temporal's status name), if there is one. */
   lastStatus?: string;
+  /**
+   * The release that was running ended without being promoted: it rolled itself back (preempted,
+   * failed) or was refused, so what serves is what served when it started.
+   */
+  stoppedBeforePromotion?: boolean;
+}
+
+/** Whether a release that has ended left the service as it found it (anything but promoted; a terminated one is unknown). */
+async function endedUnpromoted(handle: WorkflowHandle, status: string): Promise<boolean> {
+  if (status === 'FAILED') return true;
+  if (status !== 'COMPLETED') return false;
+  const result = (await handle.result().catch(() => undefined)) as { outcome?: string } | undefined;
+  return result !== undefined && result.outcome !== 'promoted';
 }
 
 export function createTemporalActivities(opts: TemporalActivityOptions) {
@@ -46,7 +59,8 @@ export function createTemporalActivities(opts: TemporalActivityOptions) {
     async preemptRelease(input: { namespace: string; service: string; reason: string; by: string }): Promise<ReleaseEnd> {
       const handle = (await connect()).workflow.getHandle(releaseWorkflowId(input.namespace, input.service));
       const ctx = Context.current();
-      const end: ReleaseEnd = {};
+      // A retry resumes what the last attempt saw: whether a release was running when the wait began.
+      const end: ReleaseEnd = { ...(ctx.info.heartbeatDetails as ReleaseEnd | undefined) };
       for (let first = true; ; first = false) {
         let status: string;
         try {
@@ -55,10 +69,13 @@ export function createTemporalActivities(opts: TemporalActivityOptions) {
           if (err instanceof WorkflowNotFoundError) return end;
           throw err;
         }
-        if (status !== 'RUNNING') return { ...end, lastStatus: status };
+        if (status !== 'RUNNING') {
+          const stopped = end.wasRunning !== undefined && (await endedUnpromoted(handle, status));
+          return { ...end, lastStatus: status, ...(stopped ? { stoppedBeforePromotion: true } : {}) };
+        }
         if (first) {
           const st = await handle.query(statusQuery).catch(() => undefined);
-          if (st) end.wasRunning = { version: st.version, phase: st.phase };
+          end.wasRunning ??= { version: st?.version ?? 'unknown', phase: st?.phase ?? 'unknown' };
           await handle.signal(preemptSignal, { reason: input.reason, by: input.by }).catch(() => undefined); // it may have just ended
         }
         ctx.heartbeat(end);

@@ -101,6 +101,8 @@ export interface ReleaseFailureDetails {
   analysis?: ReleaseStatus['analysis'];
   /** A capacity refusal: GPUs missing for the plan. */
   missingGpus?: number;
+  /** The release's status as it ended: what `release status` shows once the release is over, with no worker needed. */
+  status?: ReleaseStatus;
 }
 
 const OUTCOMES: readonly string[] = ['refused', 'rolled-back'] satisfies ReleaseFailureDetails['outcome'][];

@@ -1,7 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { startRelease } from '../../client/releases';
+import type { ServiceSpecInput } from '../../core/service-spec';
 import type { Kube } from '../../activities/kubernetes/client';
 import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
 import { testStack } from '../support/stack';
@@ -167,9 +169,51 @@ describe('autoglm-deploy CLI', () => {
     expect((await cli(['restore', '-s', 'svc', '-n', ns], env)).code).toBe(2); // no store named
   });
 
+  it('refuses an unknown GPU pool and a misspelt field before any workflow starts (exit 2), and warns of a weight that runs at another share', async () => {
+    const typo = specFile('4a', [{ weight: 50 }]).replace(/4a\.yaml$/, '4a-typo.yaml');
+    writeFileSync(typo, readFileSync(specFile('4a', [{ weight: 50 }]), 'utf8').replace('replicas: 2', 'replicaz: 2\nreplicas: 2'));
+    const misspelt = await cli(['release', 'start', typo], env);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.err).toMatch(/invalid service spec: replicaz: unknown field/);
+
+    const noPool = specFile('4b', [{ weight: 50 }]).replace(/4b\.yaml$/, '4b-h100.yaml');
+    writeFileSync(noPool, readFileSync(specFile('4b', [{ weight: 50 }]), 'utf8').replace('pool: l4', 'pool: h100'));
+    const refused = await cli(['release', 'start', noPool, '--wait'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/gpu\.pool: GPU pool "h100" has no nodes/);
+    expect(refused.err).toMatch(/weight 50 runs at about 33 %/); // 2 replicas: 1 canary beside 2 stable
+    expect(refused.out).not.toMatch(/started/);
+  });
+
+  it("a release the worker refuses says why in watch and status, not 'Activity task failed'", async () => {
+    // Started past the client's pool check (as an old client or the API would): the workflow refuses it itself.
+    const spec = parse(readFileSync(specFile('4c', [{ weight: 50 }]), 'utf8').replace('pool: l4', 'pool: h100')) as ServiceSpecInput;
+    await (await startRelease(w.client, spec, { taskQueue: w.taskQueue })).result().catch(() => undefined);
+    const watched = await cli(['release', 'watch', '-s', 'svc', '-n', ns], env);
+    expect(watched.code).toBe(1);
+    expect(watched.err).toMatch(/^refused \(in planning\): cannot plan the rollout: GPU pool "h100" has no nodes/m);
+    const status = JSON.parse((await cli(['release', 'status', '-s', 'svc', '-n', ns, '--json'], env)).out);
+    expect(status).toMatchObject({ version: '4c', phase: 'failed', lastReason: expect.stringMatching(/GPU pool "h100" has no nodes/) });
+  });
+
   it('says which release is missing, with exit code 4', async () => {
     const r = await cli(['release', 'status', '-s', 'nothing', '-n', ns], env);
     expect(r.code).toBe(4);
     expect(r.err).toMatch(/no release of .*\/nothing found/);
+    const rollback = await cli(['rollback', '-s', 'never-released', '-n', ns, '--reason', 'x'], env);
+    expect(rollback.code).toBe(4);
+    expect(rollback.err).toMatch(/the service has no serving revision and no history/);
+    const promote = await cli(['promote', '-s', 'svc', '-n', ns], env);
+    expect(promote.code).toBe(4);
+    expect(promote.err).toMatch(/no release of .*\/svc in flight \(the latest ended: failed\)/);
+  });
+
+  it('shows the status of a release that has ended with no worker running', async () => {
+    await w.stop();
+    const started = Date.now();
+    const r = await cli(['release', 'status', '-s', 'svc', '-n', ns, '--json'], env);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ version: '4c', phase: 'failed', lastReason: expect.stringMatching(/h100/) });
+    expect(Date.now() - started).toBeLessThan(10_000); // no query waiting for a worker
   });
 });

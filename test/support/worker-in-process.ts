@@ -27,13 +27,16 @@ export async function startTestWorker(prefix: string, envOverrides: Record<strin
     { ...process.env, ...testStackEnv(), ...envOverrides },
   );
   const running = worker.run();
+  let stopped: Promise<void> | undefined;
   return {
     client,
     taskQueue,
-    stop: async () => {
-      worker.shutdown();
-      await running;
-      await close();
-    },
+    // Once: a test may stop its worker early (to show what works without one) before afterAll does.
+    stop: () =>
+      (stopped ??= (async () => {
+        worker.shutdown();
+        await running;
+        await close();
+      })()),
   };
 }

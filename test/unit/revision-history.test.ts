@@ -66,12 +66,29 @@ describe('revision history', () => {
     });
   });
 
+  it.each`
+    case                                                  | history         | serving      | to           | expected
+    ${'v1, v2 promoted; v3 stopped: v2 stays'}            | ${['v2', 'v1']} | ${'r-v2'}    | ${undefined} | ${{ kind: 'kept', revision: 'r-v2', record: { version: 'v2' } }}
+    ${'only v1 promoted; v2 stopped: v1 stays'}           | ${['v1']}       | ${'r-v1'}    | ${undefined} | ${{ kind: 'kept', revision: 'r-v1', record: { version: 'v1' } }}
+    ${'serving from before the history: kept, no record'} | ${['v1']}       | ${'r-old'}   | ${undefined} | ${{ kind: 'kept', revision: 'r-old', reason: 'release v3 stopped before promotion; r-old kept serving' }}
+    ${'--to still goes further back'}                     | ${['v2', 'v1']} | ${'r-v2'}    | ${'v1'}      | ${{ kind: 'target', record: { version: 'v1' } }}
+    ${'first release stopped: nothing serves'}            | ${[]}           | ${undefined} | ${undefined} | ${{ kind: 'impossible' }}
+  `('with a release stopped before promotion: $case', ({ history, serving, to, expected }) => {
+    const h = (history as string[]).map((v) => rec(v));
+    const choice = chooseRollbackTarget(h, serving as string | undefined, to as string | undefined, { version: 'v3' });
+    expect(choice).toMatchObject(expected as object);
+    if (choice.kind === 'kept') expect(choice.reason).toMatch(/^release v3 stopped before promotion; .*kept serving$/);
+  });
+
   it('has nothing to go back to from the first revision or an empty history', () => {
     expect(chooseRollbackTarget([rec('v1')], 'r-v1')).toMatchObject({ kind: 'impossible' });
     expect(chooseRollbackTarget([], undefined)).toMatchObject({
       kind: 'impossible',
       reason: 'the service has no serving revision and no history',
+      unknownService: true,
     });
+    // Its pods gone but its history kept: the newest recorded revision comes back.
+    expect(chooseRollbackTarget([rec('v1')], undefined)).toMatchObject({ kind: 'target', record: { version: 'v1' } });
   });
 
   it('a serving revision the history never saw (deployed before it): the newest recorded one', () => {

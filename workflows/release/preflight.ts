@@ -70,11 +70,22 @@ export interface PreFlight {
 export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: string): Promise<PreFlight> {
   const { namespace, service } = spec;
   if (run.status.phase !== 'planning') run.setPhase('planning'); // after verifying the image
-  const before = await cluster.readServiceState({ namespace, service, gpuResource: spec.gpu.resource });
+  // Nothing has changed yet: a read that fails (an unknown pool, a forbidden namespace) refuses the release with its reason.
+  const refusedIf = <T>(what: string, read: Promise<T>): Promise<T> =>
+    read.catch((err: unknown) => {
+      throw run.refuse(`${what}: ${failureMessage(err)}`, failureType(err, 'ReleaseFailed'));
+    });
+  const before = await refusedIf(
+    'cannot read the service',
+    cluster.readServiceState({ namespace, service, gpuResource: spec.gpu.resource }),
+  );
   const stable = before.revisions.find((r) => r.revision === before.stableRevision);
   const found = { before, ...(stable ? { stable } : {}), serviceObjects: [] };
   if (stable?.revision === revision) return found;
-  const capacity = await cluster.readPoolCapacity({ pool: spec.gpu.pool, poolLabel: spec.gpu.poolLabel, resource: spec.gpu.resource });
+  const capacity = await refusedIf(
+    'cannot plan the rollout',
+    cluster.readPoolCapacity({ pool: spec.gpu.pool, poolLabel: spec.gpu.poolLabel, resource: spec.gpu.resource }),
+  );
   const plan = planRollout({
     replicas: spec.replicas,
     stableReplicas: stable?.replicas ?? 0,

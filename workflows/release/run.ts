@@ -113,7 +113,7 @@ export class ReleaseRun implements ObservedRun {
     const failedIn = this.status.phase;
     this.status.lastReason = reason;
     this.setPhase('failed');
-    const details: ReleaseFailureDetails = { outcome: 'refused', failedIn, reason, ...extra };
+    const details: ReleaseFailureDetails = { outcome: 'refused', failedIn, reason, ...extra, status: this.status };
     return ApplicationFailure.nonRetryable(message, type, details);
   }
 }
