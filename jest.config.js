@@ -38,8 +38,8 @@ module.exports = {
   // Integration tests share the stack's GPU pools: run test files one at a time.
   maxWorkers: 1,
   projects: [
-    // Pure logic, schemas and replay of recorded histories: no servers.
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/{unit,replay}/**/*.test.ts'] },
+    // Pure logic, schemas, properties (fast-check) and replay of recorded histories: no servers.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/{unit,replay,property}/**/*.test.ts'] },
     // Workflow control flow with scripted activities, on Temporal's time-skipping test server.
     {
       ...common,

@@ -138,6 +138,24 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
     previousCanary = c;
   }
 
+  // The promotion exchanges stable pods for canary pods where there is no room: only a stable pod
+  // at least as big as a canary pod frees a place for one.
+  if (n > freePods && g > input.stableGpusPerReplica) {
+    return blocked(
+      n - freePods,
+      g,
+      capacity,
+      `the promotion needs ${n} canary pods × ${g} GPUs; ${freePods} fit beside the stable, and a stable pod (${input.stableGpusPerReplica} GPUs) gone does not free room for one`,
+    );
+  }
+  if (n > input.stableReplicas + freePods) {
+    return blocked(
+      n - input.stableReplicas - freePods,
+      g,
+      capacity,
+      `the promotion needs ${n} pods × ${g} GPUs; the stable's ${input.stableReplicas} and ${freePods} more fit`,
+    );
+  }
   const last = steps[steps.length - 1]!;
   const promotion = planPromotion(n, last.stableReplicas, last.canaryReplicas, input.stableReplicas + freePods);
   // The mode describes the canary steps; a promotion without room always exchanges pods one by one.

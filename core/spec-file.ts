@@ -15,7 +15,11 @@ export function parseYamlText(text: string, source: string): unknown {
     const where = e.linePos?.[0] ? `${source}:${e.linePos[0].line}:${e.linePos[0].col}` : source;
     throw new SpecFileError(`${where}: not valid YAML/JSON: ${e.message.split('\n')[0]}`);
   }
-  return doc.toJS();
+  try {
+    return doc.toJS(); // aliases resolve here: an unknown or runaway one throws
+  } catch (err) {
+    throw new SpecFileError(`${source}: not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 export function parseSpecText(text: string, source: string): ServiceSpec {

@@ -60,6 +60,17 @@ describe('planRollout', () => {
     expect(plan.reason).toContain(`Missing ${missingGpus} GPUs`);
   });
 
+  // Both were planned, and failed on Insufficient GPUs mid-promotion, until the property test (test/property/) found them.
+  it.each`
+    name                                                             | over                                                                                                                                   | missingGpus | reason
+    ${'bigger canary pods, room for one: no exchange frees a place'} | ${{ replicas: 2, stableReplicas: 2, gpusPerReplica: 8, stableGpusPerReplica: 4, steps: [{ replicas: 1 }], capacity: pool(8, [8, 0]) }} | ${8}        | ${/a stable pod \(4 GPUs\) gone does not free room for one/}
+    ${'more replicas than the stable and the free room hold'}        | ${{ replicas: 4, stableReplicas: 1, steps: [{ replicas: 1 }], capacity: pool(8, [8, 4]) }}                                             | ${8}        | ${/the promotion needs 4 pods × 4 GPUs; the stable's 1 and 1 more fit/}
+  `('a promotion the pool cannot hold is refused up front: $name', ({ over, missingGpus, reason }) => {
+    const plan = planRollout(input(over)) as BlockedPlan;
+    expect(plan).toMatchObject({ mode: 'blocked', missingGpus });
+    expect(plan.reason).toMatch(reason);
+  });
+
   it('names the missing GPUs and where the free ones are when blocked', () => {
     const plan = planRollout(input({ allowSwap: false, capacity: pool(8, [8, 4]) })) as BlockedPlan;
     expect(plan.mode).toBe('blocked');

@@ -78,5 +78,12 @@ describe('service spec files', () => {
 
   it('says where a file is not YAML', () => {
     expect(() => parseSpecText('service: [unclosed', 'broken.yaml')).toThrow(/^broken.yaml:1:\d+: not valid YAML/);
+    // Found by the property test: an alias to nothing threw a ReferenceError; runaway aliases too.
+    expect(() => parseSpecText('*!', 'alias.yaml')).toThrow(SpecFileError);
+    const laughs = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+    ];
+    expect(() => parseSpecText(laughs.join('\n'), 'laughs.yaml')).toThrow(/^laughs.yaml: not valid YAML\/JSON: /);
   });
 });
