@@ -40,6 +40,12 @@ export const WorkerConfig = z
     workflowBundle: z.string().min(1).optional(),
     /** How long in-flight activities may run after SIGTERM before they are cancelled. */
     shutdownGraceMs: durationMs.default(30_000),
+    /** Activities run at once (waits and bakes hold a slot each while they watch); unset: the SDK's 100. */
+    maxActivities: z.coerce.number().int().positive().optional(),
+    /** Workflow tasks processed at once; unset: the SDK's 40. */
+    maxWorkflowTasks: z.coerce.number().int().min(2, 'at least 2 (the SDK needs one for sticky and one for the normal queue)').optional(),
+    /** Workflows kept in memory between tasks (sticky cache); more releases than this replay their history on each task. Unset: the SDK's, from the heap size. */
+    stickyCacheSize: z.coerce.number().int().nonnegative().optional(),
     logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     /** Registries reached over plain HTTP besides loopback, comma-separated host[:port]. */
     insecureRegistries: z
@@ -117,6 +123,9 @@ export const ENV_NAMES: Record<keyof WorkerConfig, string> = {
   kubeconfig: 'KUBECONFIG',
   workflowBundle: 'AUTOGLM_WORKFLOW_BUNDLE',
   shutdownGraceMs: 'AUTOGLM_SHUTDOWN_GRACE',
+  maxActivities: 'AUTOGLM_MAX_ACTIVITIES',
+  maxWorkflowTasks: 'AUTOGLM_MAX_WORKFLOW_TASKS',
+  stickyCacheSize: 'AUTOGLM_STICKY_CACHE_SIZE',
   logLevel: 'LOG_LEVEL',
   insecureRegistries: 'AUTOGLM_INSECURE_REGISTRIES',
   sigstoreTrustedRoot: 'AUTOGLM_SIGSTORE_TRUSTED_ROOT',

@@ -24,6 +24,9 @@ flag('kubeconfig', 'kubeconfig', 'kubeconfig file [$KUBECONFIG, ~/.kube/config o
 flag('workflow-bundle', 'workflowBundle', 'prebuilt workflow bundle [bundle the sources at start]');
 flag('shutdown-grace', 'shutdownGraceMs', 'grace for in-flight activities after SIGTERM, e.g. 30s [30s]');
 flag('log-level', 'logLevel', 'TRACE|DEBUG|INFO|WARN|ERROR [INFO]');
+flag('max-activities', 'maxActivities', "activities run at once [the SDK's 100]");
+flag('max-workflow-tasks', 'maxWorkflowTasks', "workflow tasks processed at once [the SDK's 40]");
+flag('sticky-cache-size', 'stickyCacheSize', "workflows cached between tasks [the SDK's, from the heap size]");
 flag('insecure-registries', 'insecureRegistries', 'registries reached over plain HTTP besides loopback, comma-separated');
 flag(
   'sigstore-trusted-root',
@@ -68,6 +71,9 @@ try {
       deploymentName: o.deploymentName,
       workflowBundle: o.workflowBundle,
       shutdownGraceMs: o.shutdownGrace,
+      maxActivities: o.maxActivities,
+      maxWorkflowTasks: o.maxWorkflowTasks,
+      stickyCacheSize: o.stickyCacheSize,
       logLevel: o.logLevel,
       insecureRegistries: o.insecureRegistries,
       sigstoreTrustedRoot: o.sigstoreTrustedRoot,

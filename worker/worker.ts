@@ -80,6 +80,9 @@ export async function createWorker(
       ...(config.githubAppId ? { githubApp: githubApp(config) } : {}),
     }),
     shutdownGraceTime: config.shutdownGraceMs,
+    ...(config.maxActivities !== undefined ? { maxConcurrentActivityTaskExecutions: config.maxActivities } : {}),
+    ...(config.maxWorkflowTasks !== undefined ? { maxConcurrentWorkflowTaskExecutions: config.maxWorkflowTasks } : {}),
+    ...(config.stickyCacheSize !== undefined ? { maxCachedWorkflows: config.stickyCacheSize } : {}),
     // Every activity heartbeats (worker/keep-alive.ts); sent at least this often, well inside the workflows' heartbeat timeouts.
     interceptors: { activity: [keepAlive()] },
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,

@@ -97,7 +97,8 @@ describe('open loop against a real (simulated) server', () => {
     expect(o.completed).toBe([...arrivals('constant', 40, 0, 2000, seededRandom(1))].length); // every scheduled request was sent and answered, late
     // Twice the server's capacity for 2 s: the last requests wait about a second for their turn.
     expect(o.e2e.max).toBeGreaterThan(1500);
-    expect(c.e2e.p99).toBeLessThan(200);
+    // The closed loop sees a fraction of that: it waits for each answer before asking again (relative, not a timing bound).
+    expect(c.e2e.p99 * 4).toBeLessThan(o.e2e.max);
     expect(c.requestsPerSecond).toBeLessThan(21);
   });
 });

@@ -45,6 +45,16 @@ describe('worker configuration', () => {
     expect(loadWorkerConfig({ deploymentName: 'llm-platform' }, {}).buildId).toBeUndefined();
   });
 
+  it('takes concurrency limits (activity and workflow task slots, sticky cache), refusing what the SDK would', () => {
+    expect(loadWorkerConfig({ maxActivities: '300' }, { AUTOGLM_MAX_WORKFLOW_TASKS: '20', AUTOGLM_STICKY_CACHE_SIZE: '0' })).toMatchObject({
+      maxActivities: 300,
+      maxWorkflowTasks: 20,
+      stickyCacheSize: 0,
+    });
+    expect(() => loadWorkerConfig({}, { AUTOGLM_MAX_WORKFLOW_TASKS: '1' })).toThrow(/maxWorkflowTasks: at least 2/);
+    expect(() => loadWorkerConfig({}, { AUTOGLM_MAX_ACTIVITIES: 'lots' })).toThrow(/maxActivities/);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadWorkerConfig({}, { KUBECONFIG: '' }).kubeconfig).toBeUndefined();
   });
