@@ -76,7 +76,9 @@ export async function startRelease(
   opts: StartReleaseOptions = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof releasePipeline>> {
   const valid = validateSpec(spec); // refuse bad input before anything reaches history
-  if (opts.checkPoolWithinMs) await checkPool(client, valid, opts.taskQueue ?? DEFAULT_TASK_QUEUE, opts.checkPoolWithinMs);
+  // A pool that scales may have no nodes yet.
+  if (opts.checkPoolWithinMs && !valid.gpu.autoscaling)
+    await checkPool(client, valid, opts.taskQueue ?? DEFAULT_TASK_QUEUE, opts.checkPoolWithinMs);
   const workflowId = releaseWorkflowId(valid.namespace, valid.service);
   // An on-call rollback owns the service until it ends (its own release then holds the ID).
   const rollback = await runningRollback(client, valid.namespace, valid.service);

@@ -62,6 +62,8 @@ export interface PlanInput {
   exactWeights: boolean;
   allowSwap: boolean;
   capacity: PoolCapacity;
+  /** The pool grows on demand (gpu.autoscaling): every canary pod is planned beside the stable, the pool adding nodes for them. */
+  poolScales?: boolean;
 }
 
 /** Canary pods of a step: its replica count, or its weight's share of the service's replicas (at least one). */
@@ -75,7 +77,8 @@ function describeFree(capacity: PoolCapacity): string {
 
 export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
   const { replicas: n, gpusPerReplica: g, capacity } = input;
-  const freePods = podsThatFit(capacity, g);
+  const fitNow = podsThatFit(capacity, g);
+  const freePods = input.poolScales ? Math.max(fitNow, n) : fitNow;
 
   if (input.stableReplicas === 0) {
     if (freePods >= n) {
@@ -86,7 +89,7 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
         freePods,
         steps: [],
         promotion: [{ canaryReplicas: n, stableReplicas: 0, order: 'canary-first' }],
-        summary: `first release: ${n} × ${g} GPUs on pool ${capacity.pool}`,
+        summary: `first release: ${n} × ${g} GPUs on pool ${capacity.pool}${freePods > fitNow ? ` (${fitNow} fit now, the pool scales up for the rest)` : ''}`,
       };
     }
     return blocked(n - freePods, g, capacity, `the first release needs ${n} pods × ${g} GPUs; only ${freePods} fit`);
@@ -167,7 +170,7 @@ export function planRollout(input: PlanInput): RolloutPlan | BlockedPlan {
     freePods,
     steps,
     promotion,
-    summary: `${mode}: ${steps.map((s) => `${s.weight}% (${s.canaryReplicas} canary / ${s.stableReplicas} stable)`).join(' → ')} → promote; ${freePods} canary pods fit beside the stable`,
+    summary: `${mode}: ${steps.map((s) => `${s.weight}% (${s.canaryReplicas} canary / ${s.stableReplicas} stable)`).join(' → ')} → promote; ${fitNow} canary pods fit beside the stable${freePods > fitNow ? ', the pool scales up for the rest' : ''}`,
   };
 }
 

@@ -113,6 +113,12 @@ export const ServiceSpec = z
       poolLabel: z.string().min(1).default('pool'),
       perReplica: z.number().int().positive(),
       resource: z.string().default(GPU_RESOURCE),
+      /**
+       * The pool grows on demand (cluster autoscaler, Karpenter): a canary surges instead of
+       * swapping, and a pod the scheduler cannot place yet (Insufficient GPUs) is waited on for
+       * `scaleUpBudget` — reported in the status — instead of failing the step at once.
+       */
+      autoscaling: z.strictObject({ scaleUpBudget: durationMs.default(15 * 60_000) }).optional(),
       /** Taints the pool's nodes carry that model pods tolerate. */
       tolerations: z
         .array(

@@ -90,8 +90,13 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
 
   // Every wait may take the model-load budget plus the step's own allowance.
   const waitBudgetMs = spec.model.loadBudget + spec.rollout.stepTimeout;
+  const scaleUp = spec.gpu.autoscaling && {
+    budgetMs: spec.gpu.autoscaling.scaleUpBudget,
+    pool: spec.gpu.pool,
+    waiting: (reason: string) => (run.status.lastReason = reason),
+  };
   const track = (rev: string, replicas: ReleaseStatus['replicas']['canary']) =>
-    new Track(spec.namespace, spec.service, rev, waitBudgetMs, spec.gpu.resource, replicas, spec.model.loadBudget);
+    new Track(spec.namespace, spec.service, rev, waitBudgetMs, spec.gpu.resource, replicas, spec.model.loadBudget, scaleUp || undefined);
   const canary = track(revision, run.status.replicas.canary);
   const stableTrack = stable ? track(stable.revision, run.status.replicas.stable) : undefined;
   if (stable) run.status.replicas.stable.desired = run.status.replicas.stable.ready = stable.replicas;

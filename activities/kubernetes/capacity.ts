@@ -11,6 +11,8 @@ export interface ReadPoolCapacityInput {
   poolLabel: string;
   /** The extended resource the pool's GPUs are (the spec's gpu.resource); default nvidia.com/gpu. */
   resource?: string;
+  /** The pool scales (from zero, too): no nodes is an empty pool, not an unknown one. */
+  scales?: boolean;
 }
 
 const gpusOf = (resource: string) => (c: V1Container) => ({
@@ -47,7 +49,7 @@ export async function readPoolCapacity(kube: Kube, input: ReadPoolCapacityInput)
   let pods: V1Pod[];
   try {
     nodes = (await kube.core.listNode({ labelSelector })).items;
-    if (nodes.length === 0) {
+    if (nodes.length === 0 && !input.scales) {
       throw ApplicationFailure.nonRetryable(`GPU pool "${input.pool}" has no nodes (label ${labelSelector})`, ErrorType.GpuPoolNotFound);
     }
     // Only pods bound to this pool's nodes count; terminal pods hold nothing.

@@ -1,6 +1,5 @@
 import type { PoolCapacity } from '../../core/gpu-capacity';
 import type { KubeObject } from '../../core/manifests';
-import type { RevisionProgress } from '../../core/pod-health';
 import type { ObjectRef } from '../../core/manifests';
 import { applyObjects, deleteObjects, scaleDeployment } from './apply';
 import { readPoolCapacity, type ReadPoolCapacityInput } from './capacity';
@@ -8,7 +7,7 @@ import type { Kube } from './client';
 import type { RevisionRecord } from '../../core/revision-history';
 import { readRevisionHistory, recordRevision } from './revisions';
 import { readServiceState, type ServiceState } from './service-state';
-import { waitForRevision, type WaitForRevisionInput } from './wait-ready';
+import { waitForRevision, type WaitForRevisionInput, type WaitResult } from './wait-ready';
 
 /** Activities that talk to the Kubernetes API server. Each is idempotent: it states desired state. */
 export const createKubernetesActivities = (kube: Kube) => ({
@@ -33,7 +32,7 @@ export const createKubernetesActivities = (kube: Kube) => ({
   async recordRevision(input: { namespace: string; service: string; record: RevisionRecord }): Promise<void> {
     await recordRevision(kube, input.namespace, input.service, input.record);
   },
-  async waitForRevision(input: WaitForRevisionInput): Promise<RevisionProgress> {
+  async waitForRevision(input: WaitForRevisionInput): Promise<WaitResult> {
     return waitForRevision(kube, input);
   },
 });

@@ -16,6 +16,17 @@ export interface WaitForRevisionInput {
   loadBudgetMs?: number;
   gpuResource: string;
   what: string;
+  /**
+   * The pool scales (gpu.autoscaling): `report` returns as soon as a pod cannot be placed for
+   * want of GPUs (the workflow says it waits), `tolerate` waits for the pool to add nodes, up to
+   * `budgetMs` from the first attempt, before that fails the step as it would without autoscaling.
+   */
+  scaleUp?: { mode: 'report' | 'tolerate'; budgetMs: number };
+}
+
+/** What a wait ends with: the pods reached, or (scale-up `report`) the first pod waiting for the pool to grow. */
+export interface WaitResult extends RevisionProgress {
+  unschedulable?: { pod: string; message: string };
 }
 
 export function toHealthView(pod: V1Pod): PodHealthView {
@@ -57,10 +68,11 @@ const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProble
  * nvidia.com/gpu), cannot pull its image or crash-loops. Heartbeats its progress; a retry lists
  * afresh, so a broken watch costs nothing.
  */
-export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): Promise<RevisionProgress> {
+export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): Promise<WaitResult> {
   const ctx = Context.current();
   // From the first attempt's scheduling: a retry (a lost worker, a closed watch) keeps the deadline, not a new budget.
   const deadline = ctx.info.scheduledTimestampMs + input.budgetMs;
+  const scaleUpDeadline = ctx.info.scheduledTimestampMs + (input.scaleUp?.budgetMs ?? 0);
   const pods = new Map<string, PodHealthView>();
   let rv: string;
   try {
@@ -71,10 +83,10 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
     throw classifyKubeError(err, `listing pods of ${input.what}`);
   }
 
-  return new Promise<RevisionProgress>((resolve, reject) => {
+  return new Promise<WaitResult>((resolve, reject) => {
     let watch: AbortController | undefined;
     let settled = false;
-    const finish = (err: unknown, value?: RevisionProgress) => {
+    const finish = (err: unknown, value?: WaitResult) => {
       if (settled) return;
       settled = true;
       clearInterval(ticker);
@@ -87,6 +99,17 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
       ctx.heartbeat(progress);
       for (const pod of pods.values()) {
         const problem = podProblem(pod, input.gpuResource);
+        if (problem?.kind === 'insufficient-resource' && input.scaleUp) {
+          if (input.scaleUp.mode === 'report')
+            return finish(undefined, { ...progress, unschedulable: { pod: problem.pod, message: problem.message } });
+          if (Date.now() < scaleUpDeadline) continue; // the autoscaler is adding nodes
+          return finish(
+            problemFailure(input.what, {
+              ...problem,
+              message: `${problem.message} (the pool did not scale up within ${Math.round(input.scaleUp.budgetMs / 1000)}s: gpu.autoscaling.scaleUpBudget)`,
+            }),
+          );
+        }
         if (problem) return finish(problemFailure(input.what, problem));
         const overrun = input.loadBudgetMs !== undefined ? loadOverrun(pod, Date.now(), input.loadBudgetMs) : undefined;
         if (overrun) {

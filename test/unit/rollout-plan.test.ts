@@ -35,14 +35,17 @@ const input = (over: Partial<PlanInput>): PlanInput => ({
 
 describe('planRollout', () => {
   it.each`
-    name                                | over                                                             | mode         | firstStep
-    ${'room for the canary: surge'}     | ${{ capacity: pool(8, [8, 8, 0]) }}                              | ${'surge'}   | ${{ canaryReplicas: 1, stableReplicas: 4, order: 'canary-first' }}
-    ${'full pool: swap'}                | ${{}}                                                            | ${'swap'}    | ${{ canaryReplicas: 1, stableReplicas: 3, order: 'stable-first' }}
-    ${'full pool, swap not allowed'}    | ${{ allowSwap: false }}                                          | ${'blocked'} | ${undefined}
-    ${'bigger canary pods cannot swap'} | ${{ gpusPerReplica: 8 }}                                         | ${'blocked'} | ${undefined}
-    ${'first release with room'}        | ${{ stableReplicas: 0, capacity: pool(8, [0, 0]) }}              | ${'initial'} | ${undefined}
-    ${'first release without room'}     | ${{ stableReplicas: 0, replicas: 5, capacity: pool(8, [0, 0]) }} | ${'blocked'} | ${undefined}
-    ${'one stable pod, full pool'}      | ${{ replicas: 1, stableReplicas: 1, steps: [{ weight: 50 }] }}   | ${'blocked'} | ${undefined}
+    name                                   | over                                                              | mode         | firstStep
+    ${'room for the canary: surge'}        | ${{ capacity: pool(8, [8, 8, 0]) }}                               | ${'surge'}   | ${{ canaryReplicas: 1, stableReplicas: 4, order: 'canary-first' }}
+    ${'full pool: swap'}                   | ${{}}                                                             | ${'swap'}    | ${{ canaryReplicas: 1, stableReplicas: 3, order: 'stable-first' }}
+    ${'full pool, swap not allowed'}       | ${{ allowSwap: false }}                                           | ${'blocked'} | ${undefined}
+    ${'bigger canary pods cannot swap'}    | ${{ gpusPerReplica: 8 }}                                          | ${'blocked'} | ${undefined}
+    ${'first release with room'}           | ${{ stableReplicas: 0, capacity: pool(8, [0, 0]) }}               | ${'initial'} | ${undefined}
+    ${'first release without room'}        | ${{ stableReplicas: 0, replicas: 5, capacity: pool(8, [0, 0]) }}  | ${'blocked'} | ${undefined}
+    ${'one stable pod, full pool'}         | ${{ replicas: 1, stableReplicas: 1, steps: [{ weight: 50 }] }}    | ${'blocked'} | ${undefined}
+    ${'full pool that scales: surge'}      | ${{ poolScales: true }}                                           | ${'surge'}   | ${{ canaryReplicas: 1, stableReplicas: 4, order: 'canary-first' }}
+    ${'scaling, swap not allowed'}         | ${{ poolScales: true, allowSwap: false }}                         | ${'surge'}   | ${{ canaryReplicas: 1, stableReplicas: 4 }}
+    ${'first release, empty scaling pool'} | ${{ poolScales: true, stableReplicas: 0, capacity: pool(8, []) }} | ${'initial'} | ${undefined}
   `('$name → $mode', ({ over, mode, firstStep }) => {
     const plan = planRollout(input(over));
     expect(plan.mode).toBe(mode);

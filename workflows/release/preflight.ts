@@ -84,7 +84,12 @@ export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: st
   if (stable?.revision === revision) return found;
   const capacity = await refusedIf(
     'cannot plan the rollout',
-    cluster.readPoolCapacity({ pool: spec.gpu.pool, poolLabel: spec.gpu.poolLabel, resource: spec.gpu.resource }),
+    cluster.readPoolCapacity({
+      pool: spec.gpu.pool,
+      poolLabel: spec.gpu.poolLabel,
+      resource: spec.gpu.resource,
+      ...(spec.gpu.autoscaling ? { scales: true } : {}),
+    }),
   );
   const plan = planRollout({
     replicas: spec.replicas,
@@ -95,6 +100,7 @@ export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: st
     exactWeights: trafficOf(spec).kind.exactWeights,
     allowSwap: spec.rollout.allowSwap,
     capacity,
+    ...(spec.gpu.autoscaling ? { poolScales: true } : {}),
   });
   if (plan.mode === 'blocked')
     throw run.refuse(plan.reason, ErrorType.GpuCapacityExhausted, plan.reason, { missingGpus: plan.missingGpus });

@@ -18,6 +18,8 @@ export class Track {
     private readonly replicas: TrackReplicas,
     /** Forward moves hold each pod to the model-load budget; a rollback restoring the stable does not fail on a slow load. */
     private readonly loadBudgetMs?: number,
+    /** The pool scales (gpu.autoscaling): pods waiting for nodes are waited on, said through `waiting`. */
+    private readonly scaleUp?: { budgetMs: number; pool: string; waiting: (reason: string) => void },
   ) {
     this.deployment = deploymentName(service, revision);
     replicas.revision = revision;
@@ -26,15 +28,28 @@ export class Track {
   async scaleTo(n: number): Promise<void> {
     this.replicas.desired = n;
     await cluster.scaleRevision({ namespace: this.namespace, deployment: this.deployment, replicas: n });
-    const progress = await waitForRevision(this.budgetMs)({
-      namespace: this.namespace,
-      selector: `${LABELS.name}=${this.service},${LABELS.revision}=${this.revision}`,
-      replicas: n,
-      budgetMs: this.budgetMs,
-      ...(this.loadBudgetMs !== undefined ? { loadBudgetMs: this.loadBudgetMs } : {}),
-      gpuResource: this.gpuResource,
-      what: `revision ${this.revision} of ${this.namespace}/${this.service} at ${n} replicas`,
-    });
+    const started = Date.now();
+    const wait = (budgetMs: number, scaleUp?: { mode: 'report' | 'tolerate'; budgetMs: number }) =>
+      waitForRevision(budgetMs)({
+        namespace: this.namespace,
+        selector: `${LABELS.name}=${this.service},${LABELS.revision}=${this.revision}`,
+        replicas: n,
+        budgetMs,
+        ...(this.loadBudgetMs !== undefined ? { loadBudgetMs: this.loadBudgetMs } : {}),
+        gpuResource: this.gpuResource,
+        what: `revision ${this.revision} of ${this.namespace}/${this.service} at ${n} replicas`,
+        ...(scaleUp ? { scaleUp } : {}),
+      });
+    let progress = await wait(this.budgetMs, this.scaleUp && { mode: 'report', budgetMs: this.scaleUp.budgetMs });
+    if (progress.unschedulable && this.scaleUp) {
+      // Said in the status while the autoscaler adds nodes; the step's budget is shared by both waits.
+      this.scaleUp.waiting(
+        `waiting for pool ${this.scaleUp.pool} to scale up: pod ${progress.unschedulable.pod} unschedulable (${progress.unschedulable.message})`,
+      );
+      const left = Math.max(1_000, this.budgetMs - (Date.now() - started));
+      progress = await wait(left, { mode: 'tolerate', budgetMs: Math.min(left, this.scaleUp.budgetMs) });
+      this.scaleUp.waiting(`pool ${this.scaleUp.pool} scaled up: ${progress.ready}/${n} Ready`);
+    }
     this.replicas.ready = progress.ready;
   }
 }
