@@ -49,7 +49,9 @@ async function follow(client: Client, namespace: string, service: string, json: 
     json ? (_line, st) => JSON.stringify({ ...st, timings: undefined }) : undefined,
   );
   try {
-    const r = await followRelease(releaseHandle(client, namespace, service), print, 500);
+    const r = await followRelease(releaseHandle(client, namespace, service), print, 500, {
+      onReconnecting: (message) => console.error(message),
+    });
     console.log(
       json
         ? JSON.stringify(r)

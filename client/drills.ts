@@ -23,7 +23,12 @@ export function validateDrill(spec: unknown): DrillSpec {
 
 /** Polls a drill until it ends; returns its result or throws its failure. */
 export const followDrill = (handle: WorkflowHandle<typeof drDrill>, onStatus: (s: DrillStatus) => void, intervalMs = 500) =>
-  pollUntilSettled(handle.result() as Promise<DrillResult>, () => handle.query(drillStatusQuery), onStatus, intervalMs);
+  pollUntilSettled(
+    () => handle.result() as Promise<DrillResult>,
+    () => handle.query(drillStatusQuery),
+    onStatus,
+    intervalMs,
+  );
 
 export const drillScheduleId = (namespace: string, service: string) => `dr-drill:${namespace}.${service}`;
 const drillWorkflowId = (namespace: string, service: string) => `dr-drill:${namespace}.${service}`;

@@ -10,7 +10,7 @@ import { ErrorType } from '../core/errors';
 import { randomUUID } from 'node:crypto';
 import { failureText, failureType } from './workflow-failure';
 import type { inspectGpuPools } from '../workflows/inspect-gpu-pools';
-import { pollUntilSettled } from './follow';
+import { pollUntilSettled, type FollowOptions } from './follow';
 import { runningRollback } from './rollbacks';
 import { statusQuery } from '../workflows/messages';
 import { releaseWorkflowId, type GitHubDeploymentTarget, type ReleaseResult, type ReleaseStatus } from '../core/release/types';
@@ -114,12 +114,19 @@ export type { ReleaseResult, ReleaseStatus };
 
 /**
  * Polls a release's status until it ends, calling `onStatus` with each status (for live
- * progress), and returns its result (or throws its failure).
+ * progress), and returns its result (or throws its failure); a Temporal outage is waited out.
  */
 export async function followRelease(
   handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus>; result: () => Promise<ReleaseResult> },
   onStatus: (status: ReleaseStatus) => void,
   intervalMs = 400,
+  opts: FollowOptions = {},
 ): Promise<ReleaseResult> {
-  return pollUntilSettled(handle.result(), () => handle.query(statusQuery), onStatus, intervalMs);
+  return pollUntilSettled(
+    () => handle.result(),
+    () => handle.query(statusQuery),
+    onStatus,
+    intervalMs,
+    opts,
+  );
 }

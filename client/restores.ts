@@ -36,4 +36,9 @@ export async function startRestore(client: Client, request: RestoreRequestInput,
 }
 
 export const followRestore = (handle: WorkflowHandle<typeof restoreService>, onStatus: (s: RestoreStatus) => void, intervalMs = 500) =>
-  pollUntilSettled(handle.result() as Promise<RestoreResult>, () => handle.query(restoreStatusQuery), onStatus, intervalMs);
+  pollUntilSettled(
+    () => handle.result() as Promise<RestoreResult>,
+    () => handle.query(restoreStatusQuery),
+    onStatus,
+    intervalMs,
+  );

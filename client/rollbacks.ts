@@ -61,7 +61,7 @@ export async function followRollback(
       : undefined;
     return { rollback, ...(release ? { release } : {}) };
   };
-  return pollUntilSettled(handle.result(), progress, onProgress, intervalMs);
+  return pollUntilSettled(() => handle.result(), progress, onProgress, intervalMs);
 }
 
 export { WorkflowFailedError };
