@@ -1,7 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { InvalidRollbackError, followRollback, startRollback, type RollbackProgress } from '../client/rollbacks';
 import { ErrorType } from '../core/errors';
-import { failureType } from '../client/workflow-failure';
+import { failureType } from '../workflows/failures';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { printWhenChanged, progressLine } from './progress';
@@ -69,7 +69,7 @@ export async function rollback(flags: RollbackFlags): Promise<number> {
         let cause: Error | undefined = err.cause;
         while ((cause as { cause?: Error } | undefined)?.cause) cause = (cause as { cause: Error }).cause;
         console.error(`rollback failed: ${cause?.message ?? err.message}`);
-        return failureType(err) === ErrorType.ServiceNotFound ? EXIT.unavailable : EXIT.failed;
+        return failureType(err, '') === ErrorType.ServiceNotFound ? EXIT.unavailable : EXIT.failed;
       }
       throw err;
     }

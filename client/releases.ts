@@ -8,7 +8,8 @@ import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import { ErrorType } from '../core/errors';
 import { randomUUID } from 'node:crypto';
-import { failureText, failureType } from './workflow-failure';
+import { failureText } from './workflow-failure';
+import { failureType } from '../workflows/failures';
 import type { inspectGpuPools } from '../workflows/inspect-gpu-pools';
 import { pollUntilSettled, type FollowOptions } from './follow';
 import { runningRollback } from './rollbacks';
@@ -66,7 +67,8 @@ async function checkPool(client: Client, spec: ServiceSpec, taskQueue: string, w
       workflowExecutionTimeout: withinMs,
     });
   } catch (err) {
-    if (failureType(err) === ErrorType.GpuPoolNotFound) throw new InvalidSpecError(`invalid service spec: gpu.pool: ${failureText(err)}`);
+    if (failureType(err, '') === ErrorType.GpuPoolNotFound)
+      throw new InvalidSpecError(`invalid service spec: gpu.pool: ${failureText(err)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 /** A workflow's failure as its caller reads it: the reason the workflow gave, not "Workflow execution failed". */
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ChildWorkflowFailure, WorkflowFailedError } from '@temporalio/client';
 
 /**
  * The first message along the causes that is not a wrapper's: an activity's or child
@@ -9,14 +9,4 @@ export function failureText(err: unknown): string {
   let e: unknown = err instanceof WorkflowFailedError ? (err.cause ?? err) : err;
   while ((e instanceof ActivityFailure || e instanceof ChildWorkflowFailure) && e.cause) e = e.cause;
   return e instanceof Error ? e.message : String(e);
-}
-
-/** The first ApplicationFailure type along the causes (the typed reason: GpuPoolNotFound, …), if any. */
-export function failureType(err: unknown): string | undefined {
-  let e: unknown = err;
-  while (e instanceof Error) {
-    if (e instanceof ApplicationFailure && e.type) return e.type;
-    e = e.cause;
-  }
-  return undefined;
 }
