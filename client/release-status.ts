@@ -8,6 +8,7 @@ import type { ReleaseResult, ReleaseStatus } from '../core/release/types';
 import { statusQuery } from '../workflows/messages';
 import { releaseFailureOf } from './release-failure';
 import { failureText } from './workflow-failure';
+import { withLiveObservation } from './live-status';
 
 /** The release runs, but no worker answered its status query in time. */
 export class NoWorkerAnsweredError extends Error {
@@ -53,7 +54,8 @@ export async function readReleaseStatus(client: Client, workflowId: string, quer
       );
     });
     try {
-      return { status: await Promise.race([handle.query(statusQuery), late]), execution };
+      const status = await Promise.race([handle.query(statusQuery), late]);
+      return { status: await withLiveObservation(client.workflow, status), execution };
     } finally {
       clearTimeout(timer);
     }

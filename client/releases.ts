@@ -2,13 +2,19 @@
  * Starting and steering releases from outside the worker (CLI, webhook, tests): one place that
  * knows the workflow's ID scheme, its messages and how a conflict is reported.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowClient,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { ServiceSpec, type ServiceSpecInput } from '../core/service-spec';
 import { DEFAULT_TASK_QUEUE } from '../core/task-queue';
 import { describeIssues } from '../core/validation';
 import { ErrorType } from '../core/errors';
 import { randomUUID } from 'node:crypto';
 import { failureText } from './workflow-failure';
+import { withLiveObservation } from './live-status';
 import { failureType } from '../workflows/failures';
 import type { inspectGpuPools } from '../workflows/inspect-gpu-pools';
 import { pollUntilSettled, type FollowOptions } from './follow';
@@ -119,14 +125,22 @@ export type { ReleaseResult, ReleaseStatus };
  * progress), and returns its result (or throws its failure); a Temporal outage is waited out.
  */
 export async function followRelease(
-  handle: { query: (q: typeof statusQuery) => Promise<ReleaseStatus>; result: () => Promise<ReleaseResult> },
+  handle: {
+    query: (q: typeof statusQuery) => Promise<ReleaseStatus>;
+    result: () => Promise<ReleaseResult>;
+    /** A real workflow handle has it: the live analysis of a step's bake is read from its observer. */
+    client?: WorkflowClient;
+  },
   onStatus: (status: ReleaseStatus) => void,
   intervalMs = 400,
   opts: FollowOptions = {},
 ): Promise<ReleaseResult> {
   return pollUntilSettled(
     () => handle.result(),
-    () => handle.query(statusQuery),
+    async () => {
+      const status = await handle.query(statusQuery);
+      return handle.client ? withLiveObservation(handle.client, status) : status;
+    },
     onStatus,
     intervalMs,
     opts,

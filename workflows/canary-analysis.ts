@@ -16,7 +16,7 @@ import { analyzeCanary as analyze, goldenPrompts, runLoadTest } from './activity
 import { recordAnalysisDecision } from './metrics';
 
 export interface ObservedRun {
-  status: ReleaseStatus;
+  status: Pick<ReleaseStatus, 'analysis' | 'golden' | 'loadTests' | 'lastReason'>;
   /** Pauses the release (as the pause signal does) and waits for a resume. */
   holdForPerson(reason: string): Promise<void>;
 }
@@ -26,6 +26,27 @@ export interface StepUnderObservation {
   bakeMs: number;
   canaryRevision: string;
   stableRevision: string;
+}
+
+/** Where a step's observation stands: what a continued (continue-as-new) or resumed observation starts from. */
+export interface StepProgress {
+  /** Workflow time (ms) at which the bake ends. */
+  deadline: number;
+  holdingSince?: number;
+  goldenDone: boolean;
+  /** Load-test slices started so far (their seeds and titles follow on). */
+  slices: number;
+  /** Workflow time (ms) the latest bake slice of load runs until: the next starts then, not before. */
+  loadUntil?: number;
+}
+
+export interface ObserveOptions {
+  /** Carried from an earlier run of the same step's observation. */
+  progress?: StepProgress;
+  /** The longest load-test slice: a long bake runs its load in slices, so its history can be cut between them. */
+  loadSliceMs?: number;
+  /** Called after each check that neither ended nor failed the step, with whether a load slice is under way. */
+  afterCheck?: (progress: StepProgress, loadRunning: boolean) => void;
 }
 
 /** The route's credentials (a Secret reference, never the token), for requests the pipeline sends. */
@@ -39,18 +60,23 @@ function credentialsOf(spec: ServiceSpec) {
 class StepLoad {
   private pending?: Promise<void>;
   private readonly scope = new CancellationScope();
-  private slice = 0;
 
   constructor(
     private readonly run: ObservedRun,
     private readonly spec: ServiceSpec,
     private readonly step: StepUnderObservation,
+    private readonly progress: StepProgress,
   ) {}
 
-  keepGoing(durationMs: number): void {
+  get running(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Starts a slice of `durationMs` unless one is under way (or there is no profile); true if it started one. */
+  keepGoing(durationMs: number): boolean {
     const profile = this.spec.loadTest;
-    if (!profile || this.pending) return;
-    const slice = this.slice++;
+    if (!profile || this.pending) return false;
+    const slice = this.progress.slices++;
     const { kind, traffic } = trafficOf(this.spec);
     const hostnames = kind.hostnames(traffic);
     const targetService = profile.target === 'canary' ? serviceName(this.spec.service, 'canary') : this.spec.service;
@@ -81,6 +107,7 @@ class StepLoad {
       .finally(() => {
         this.pending = undefined;
       });
+    return true;
   }
 
   /** Lets the slice under way report (it ends with the bake), within `graceMs`. */
@@ -93,15 +120,29 @@ class StepLoad {
   }
 }
 
-export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: StepUnderObservation): Promise<void> {
+export async function observeStep(
+  run: ObservedRun,
+  spec: ServiceSpec,
+  step: StepUnderObservation,
+  opts: ObserveOptions = {},
+): Promise<void> {
   const a = spec.analysis;
   const analyzeCanary = analyze(a.interval);
-  const deadline = Date.now() + step.bakeMs;
+  const progress = opts.progress ?? { deadline: Date.now() + step.bakeMs, goldenDone: false, slices: 0 };
+  const { deadline } = progress;
+  const sliceMs = opts.loadSliceMs ?? Infinity;
   const stepNo = step.index + 1;
-  const stepLoad = new StepLoad(run, spec, step);
-  stepLoad.keepGoing(step.bakeMs);
+  const stepLoad = new StepLoad(run, spec, step, progress);
+  // Load through the bake: one slice of the whole bake, or (long bakes) consecutive slices.
+  const loadThroughBake = () => {
+    const now = Date.now();
+    if (now >= deadline || now < (progress.loadUntil ?? 0)) return;
+    const sliceFor = Math.min(deadline - now, sliceMs);
+    if (stepLoad.keepGoing(sliceFor)) progress.loadUntil = now + sliceFor;
+  };
+  loadThroughBake();
   try {
-    if (a.goldenPrompts.length > 0) {
+    if (a.goldenPrompts.length > 0 && !progress.goldenDone) {
       const golden = await goldenPrompts({
         namespace: spec.namespace,
         stableService: serviceName(spec.service, 'stable'),
@@ -127,9 +168,10 @@ export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: Ste
           golden,
         );
       }
+      progress.goldenDone = true;
     }
-    let holdingSince: number | undefined;
     for (;;) {
+      loadThroughBake();
       await sleep(a.interval);
       const report = await analyzeCanary({
         namespace: spec.namespace,
@@ -146,19 +188,22 @@ export async function observeStep(run: ObservedRun, spec: ServiceSpec, step: Ste
         throw ApplicationFailure.nonRetryable(`analysis at step ${stepNo}: ${reasons.join('; ')}`, ErrorType.AnalysisFailed, report);
       }
       if (action === 'continue') {
-        holdingSince = undefined;
-        if (Date.now() < deadline) continue;
-        await stepLoad.settle(10_000);
-        return;
+        delete progress.holdingSince;
+        if (Date.now() >= deadline) {
+          await stepLoad.settle(10_000);
+          return;
+        }
+      } else {
+        progress.holdingSince ??= Date.now();
+        if (Date.now() >= deadline) stepLoad.keepGoing(Math.max(4 * a.interval, 20_000)); // judged on fresh traffic
+        if (Date.now() - progress.holdingSince >= a.noDataBudget) {
+          const why = `no verdict for ${formatDuration(a.noDataBudget)} at step ${stepNo}: ${reasons.join('; ')}`;
+          if (a.onNoData === 'rollback') throw ApplicationFailure.nonRetryable(`analysis ${why}`, ErrorType.AnalysisInconclusive, report);
+          delete progress.holdingSince;
+          await run.holdForPerson(`analysis ${why}`);
+        }
       }
-      holdingSince ??= Date.now();
-      if (Date.now() >= deadline) stepLoad.keepGoing(Math.max(4 * a.interval, 20_000)); // judged on fresh traffic
-      if (Date.now() - holdingSince >= a.noDataBudget) {
-        const why = `no verdict for ${formatDuration(a.noDataBudget)} at step ${stepNo}: ${reasons.join('; ')}`;
-        if (a.onNoData === 'rollback') throw ApplicationFailure.nonRetryable(`analysis ${why}`, ErrorType.AnalysisInconclusive, report);
-        await run.holdForPerson(`analysis ${why}`);
-        holdingSince = undefined;
-      }
+      opts.afterCheck?.(progress, stepLoad.running);
     }
   } finally {
     stepLoad.stop();

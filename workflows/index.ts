@@ -2,6 +2,7 @@
 export { githubRelease } from './github-release';
 export { inspectGpuPools } from './inspect-gpu-pools';
 export { releasePipeline } from './release-pipeline';
+export { observeCanaryStep } from './observe-step';
 export { rollbackService } from './rollback';
 export { drDrill } from './dr-drill';
 export { protectService } from './protect-service';

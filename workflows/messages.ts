@@ -19,6 +19,10 @@ export const statusQuery = defineQuery<ReleaseStatus>('status');
 /** From an on-call rollback: stop now and roll back (as abort), unless already rolling back or ended. */
 export const preemptSignal = defineSignal<[{ reason: string; by: string }]>('preempt');
 
+/** A canary step's observation in flight (the release's status names it as `observer`): the latest analysis, golden prompts and load tests. */
+export type StepObservation = Pick<ReleaseStatus, 'analysis' | 'golden' | 'loadTests' | 'lastReason'>;
+export const observationQuery = defineQuery<StepObservation>('observation');
+
 export const rollbackStatusQuery = defineQuery<RollbackStatus>('rollback-status');
 
 export const drillStatusQuery = defineQuery<DrillStatus>('drill-status');

@@ -51,6 +51,8 @@ export interface ReleaseStatus {
   golden?: { step: number; compared: number; mismatches: number };
   /** Load tests run during canary steps (summary and Markdown report each). */
   loadTests?: { step: number; summary: LoadSummary; markdown: string }[];
+  /** While a step's bake runs in its own workflow: that workflow's ID (its `observation` query is the live analysis). */
+  observer?: string;
 }
 
 export interface GitHubDeploymentTarget {

@@ -1,85 +1,15 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { AnalyzeCanaryInput } from '../../activities/metrics';
-import { buildChecks, decide, type RawAnalysis } from '../../core/analysis/checks';
 import { ErrorType } from '../../core/errors';
 import type { ServiceSpecInput } from '../../core/service-spec';
 import { resumeSignal, statusQuery } from '../../workflows/messages';
 import { releaseWorkflowId } from '../../core/release/types';
-import { fakeCluster } from './fake-cluster';
+import { failure, healthy, runRelease, silent, slow, spec, world } from './analysis-world';
 import { useTimeSkipping } from './time-skipping';
 
 // The canary-analysis loop of a step, with Prometheus answers scripted per check (the real
 // checks and decision turn them into verdicts) on the time-skipping server.
 const ts = useTimeSkipping();
 
-const healthy = (): RawAnalysis => ({
-  canary: { requests: 200, p95E2eSeconds: 0.9, errorRatio: 0, gpuMemory: 0.6 },
-  queries: { p95E2eSeconds: 'histogram_quantile(0.95, …)' },
-  errorRatioByWindow: { 120000: 0, 15000: 0, 600000: 0, 60000: 0 },
-  series: {},
-});
-const slow = (): RawAnalysis => ({ ...healthy(), canary: { ...healthy().canary, p95E2eSeconds: 3.2 } });
-const silent = (): RawAnalysis => ({
-  canary: {},
-  queries: {},
-  errorRatioByWindow: {},
-  series: {},
-  unreachable: 'connect ECONNREFUSED 127.0.0.1:9090',
-});
-
-/** Fake activities: the cluster, plus analyses answered by `script(n)` for the n-th check. */
-function world(script: (n: number) => RawAnalysis, golden?: { stable: string; canary: string }) {
-  const cluster = fakeCluster({ nodes: 2, usedPerNode: [8, 8], stableReplicas: 2 });
-  let n = 0;
-  const checksAt: number[] = [];
-  const activities = {
-    ...cluster.activities,
-    analyzeCanary: async (input: AnalyzeCanaryInput) => {
-      cluster.calls.push({ name: 'analyzeCanary', input });
-      checksAt.push(n);
-      const checks = buildChecks(script(n++), input.slos, input.analysis);
-      return { at: new Date().toISOString(), checks, decision: decide(checks) };
-    },
-    goldenPrompts: async (input: { prompts: string[] }) => {
-      cluster.calls.push({ name: 'goldenPrompts', input });
-      const same = !golden || golden.stable === golden.canary;
-      return {
-        compared: input.prompts.length,
-        mismatches: same ? [] : input.prompts.map((prompt) => ({ prompt, ...golden! })),
-        failures: [],
-      };
-    },
-    runLoadTest: async (input: { title: string }) => {
-      cluster.calls.push({ name: 'runLoadTest', input });
-      return { summary: { requests: 0, completed: 0, errors: {} }, markdown: input.title, resumed: 0 };
-    },
-  };
-  return { cluster, activities, checks: () => n };
-}
-
-const spec = (analysis: object = {}, bake = '1m'): ServiceSpecInput => ({
-  service: 'llm',
-  namespace: 'ns',
-  version: 'v2',
-  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' },
-  gpu: { pool: 'a100', perReplica: 8 },
-  replicas: 2,
-  rollout: { steps: [{ weight: 50, bake }] },
-  analysis: { interval: '5s', noDataBudget: '30s', ...analysis },
-});
-
-const run = (w: ReturnType<typeof world>, s: ServiceSpecInput) =>
-  ts.withWorker(w.activities, (taskQueue) =>
-    ts.env.client.workflow.execute('releasePipeline', { taskQueue, workflowId: releaseWorkflowId('ns', 'llm'), args: [{ spec: s }] }),
-  );
-
-const failure = async (p: Promise<unknown>) => {
-  const err = await p.catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return (err as WorkflowFailedError).cause as ApplicationFailure;
-};
+const run = (w: ReturnType<typeof world>, s: ServiceSpecInput) => runRelease(ts, w, s);
 
 describe('canary analysis in the release workflow (time skipping)', () => {
   it('promotes a healthy canary after its bake, having checked every interval', async () => {

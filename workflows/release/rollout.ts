@@ -12,6 +12,7 @@ import type { ServiceSpec } from '../../core/service-spec';
 import { createdByRelease, deploymentObjects, trafficObjects } from '../../core/snapshot';
 import { cluster } from '../activity-proxies';
 import { observeStep } from '../canary-analysis';
+import { observeInChild } from './observe-in-child';
 import type { ReleaseRun } from './run';
 import { Track, moveTo, setWeights, weightOf } from './track';
 
@@ -78,12 +79,10 @@ async function runStep(run: ReleaseRun, { spec, plan, canary }: Rollout, step: P
   } else if (step.bakeMs) {
     // Added while releases were in flight (they only slept): hence the patch.
     if (spec.analysis.enabled && patched('canary-analysis')) {
-      await observeStep(run, spec, {
-        index: step.index,
-        bakeMs: step.bakeMs,
-        canaryRevision: canary.revision,
-        stableRevision: stable.revision,
-      });
+      const observed = { index: step.index, bakeMs: step.bakeMs, canaryRevision: canary.revision, stableRevision: stable.revision };
+      // Bakes run in a child workflow since long bakes came (its history continues-as-new); older histories baked inline.
+      if (patched('bake-in-child')) await observeInChild(run, spec, observed);
+      else await observeStep(run, spec, observed);
     } else {
       await sleep(step.bakeMs);
     }
