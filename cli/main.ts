@@ -85,7 +85,7 @@ const release = program.command('release').description('start and steer releases
 temporal(release.command('start <spec-file>').description('start a release of the spec (one per service at a time)'))
   .option('-w, --wait', 'follow it to the end; exit 1 if it fails or rolls back')
   .option('--json', 'JSON output')
-  .option('--requested-by <who>', 'recorded as who asked for it')
+  .option('--requested-by <who>', 'recorded as who asked for it (with mTLS: your certificate, cert:<CN>; else unverified:<who>)')
   .option('--image <ref>', "deploy this image instead of the spec's (a GitHub release's build)")
   .option('--version <version>', "the release's version instead of the spec's")
   .option('--github-repo <owner/repo>', 'report the release as a GitHub Deployment of this repository (the worker needs GITHUB_TOKEN)')
@@ -105,11 +105,11 @@ service(program.command('pause').description('hold a release at its next step bo
   .action(run((o) => releasePause(o)));
 service(program.command('resume').description('let a paused release go on')).action(run((o) => releaseResume(o)));
 service(program.command('promote').description('pass a manual gate'))
-  .option('--approver <who>', 'who approves')
+  .option('--approver <who>', 'who approves (with mTLS: must be your certificate; recorded as cert:<CN>)')
   .action(run((o) => releasePromote(o)));
 service(program.command('abort').description('stop a release and roll it back (traffic to stable first)'))
   .requiredOption('--reason <text>', 'why (recorded)')
-  .option('--by <who>', 'who aborts')
+  .option('--by <who>', 'who aborts (as --approver)')
   .action(run((o) => releaseAbort(o)));
 
 service(
@@ -124,7 +124,7 @@ service(
     '--to <revision>',
     'a revision or version from the history [in flight: the one serving when it started; else the one promoted before the serving one]',
   )
-  .option('--by <who>', 'who asks [$GITHUB_ACTOR, $USER]')
+  .option('--by <who>', 'who asks [$GITHUB_ACTOR, $USER] (as --approver)')
   .option('--no-wait', 'start it and return')
   .option('--json', 'JSON lines')
   .action(run((o) => rollback(o)));

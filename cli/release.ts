@@ -12,6 +12,7 @@ import { CliError, EXIT } from './exit-codes';
 import { onProgressChange, progressLine } from './progress';
 import { failureText } from '../client/workflow-failure';
 import { NoWorkerAnsweredError, readReleaseStatus } from '../client/release-status';
+import { identity } from './identity';
 
 export interface ServiceFlags extends TemporalFlags {
   service: string;
@@ -116,7 +117,7 @@ export async function releaseStart(file: string, flags: StartFlags): Promise<num
     try {
       const handle = await startRelease(client, spec, {
         taskQueue,
-        requestedBy: flags.requestedBy ?? process.env.USER ?? 'cli',
+        requestedBy: identity(flags.requestedBy),
         checkPoolWithinMs: POOL_CHECK_MS,
         ...(github ? { github } : {}),
       });
@@ -206,7 +207,7 @@ async function update<T>(fn: () => Promise<T>): Promise<T> {
 export const releasePromote = (flags: ServiceFlags & { approver?: string }) =>
   onRelease(flags, async (h) => {
     await inFlight(h, flags);
-    const ack = await update(() => h.executeUpdate(promoteUpdate, { args: [{ approver: flags.approver ?? process.env.USER ?? 'cli' }] }));
+    const ack = await update(() => h.executeUpdate(promoteUpdate, { args: [{ approver: identity(flags.approver) }] }));
     console.log(`promoted past step ${ack.step} of ${h.workflowId}`);
     return EXIT.ok;
   });
@@ -214,9 +215,7 @@ export const releasePromote = (flags: ServiceFlags & { approver?: string }) =>
 export const releaseAbort = (flags: ServiceFlags & { reason: string; by?: string }) =>
   onRelease(flags, async (h) => {
     await inFlight(h, flags);
-    const ack = await update(() =>
-      h.executeUpdate(abortUpdate, { args: [{ reason: flags.reason, by: flags.by ?? process.env.USER ?? 'cli' }] }),
-    );
+    const ack = await update(() => h.executeUpdate(abortUpdate, { args: [{ reason: flags.reason, by: identity(flags.by) }] }));
     console.log(`abort accepted while ${ack.phase}; rolling back ${h.workflowId}`);
     return EXIT.ok;
   });

@@ -6,6 +6,7 @@ import type { RestoreStatus } from '../core/restore/types';
 import { failureText } from '../client/workflow-failure';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
+import { identity } from './identity';
 import { printWhenChanged } from './progress';
 
 export interface RestoreFlags extends TemporalFlags {
@@ -53,7 +54,7 @@ export const restore = (flags: RestoreFlags) =>
           ...(flags.toNamespace ? { toNamespace: flags.toNamespace } : {}),
           ...(flags.weightsTo ? { weightsTo: flags.weightsTo } : {}),
           ...(flags.timeout ? { restoreTimeout: flags.timeout } : {}),
-          requestedBy: flags.by ?? process.env.USER ?? 'cli',
+          requestedBy: identity(flags.by),
         },
         { taskQueue },
       );

@@ -5,6 +5,7 @@ import { failureType } from '../workflows/failures';
 import { withClient, type TemporalFlags } from './connect';
 import { CliError, EXIT } from './exit-codes';
 import { printWhenChanged, progressLine } from './progress';
+import { identity } from './identity';
 
 export interface RollbackFlags extends TemporalFlags {
   service: string;
@@ -27,7 +28,7 @@ export function rollbackLine({ rollback: r, release }: RollbackProgress, elapsed
 }
 
 export async function rollback(flags: RollbackFlags): Promise<number> {
-  const by = flags.by ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? 'cli';
+  const by = identity(flags.by ?? process.env.GITHUB_ACTOR);
   return withClient(flags, async (client, taskQueue) => {
     let handle;
     try {

@@ -158,6 +158,16 @@ export const ServiceSpec = z
       /** Longest one step may wait for pods (beyond the model-load budget), and for a manual gate. */
       stepTimeout: durationMs.default(30 * 60_000),
       gateTimeout: durationMs.default(24 * 3_600_000),
+      /**
+       * Who may pass a manual gate: only these identities (as the client presents them: a client
+       * certificate's subject with mTLS), and, with `fourEyes`, never the one who started the release.
+       */
+      approval: z
+        .strictObject({
+          approvers: z.array(z.string().min(1)).min(1, 'at least one approver'),
+          fourEyes: z.boolean().default(true),
+        })
+        .optional(),
     }),
     /** What the image must carry before it is deployed. */
     supplyChain: z

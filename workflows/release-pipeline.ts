@@ -19,6 +19,7 @@ import {
   patched,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ErrorType } from '../core/errors';
 import { revisionOf } from '../core/manifests';
 import type { ReleaseFailureDetails, ReleaseInput, ReleaseResult, ReleaseStatus } from '../core/release/types';
 import type { RevisionRecord } from '../core/revision-history';
@@ -65,6 +66,15 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
   observe?.(run.status);
 
   const spec = validSpec(run, input);
+  const approval = spec.rollout.approval;
+  if (approval?.fourEyes && !input.requestedBy)
+    throw run.refuse('four-eyes approval needs to know who started the release (requestedBy)', ErrorType.InvalidInput);
+  if (approval)
+    run.gatePolicy = {
+      approvers: approval.approvers,
+      fourEyes: approval.fourEyes,
+      ...(input.requestedBy ? { requestedBy: input.requestedBy } : {}),
+    };
   await verifySupplyChain(run, spec);
   const revision = revisionOf(spec);
   const { before, stable, plan, serviceObjects } = await preFlight(run, spec, revision);

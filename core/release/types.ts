@@ -51,6 +51,8 @@ export interface ReleaseStatus {
   golden?: { step: number; compared: number; mismatches: number };
   /** Load tests run during canary steps (summary and Markdown report each). */
   loadTests?: { step: number; summary: LoadSummary; markdown: string }[];
+  /** Manual gates passed: at which step, by whom, when. */
+  approvals?: { step: number; by: string; at: string }[];
   /** While a step's bake runs in its own workflow: that workflow's ID (its `observation` query is the live analysis). */
   observer?: string;
 }

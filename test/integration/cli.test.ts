@@ -92,7 +92,7 @@ describe('autoglm-deploy CLI', () => {
     expect(abort.code).toBe(0);
     const watched = await watch;
     expect(watched.code).toBe(1);
-    expect(watched.out).toMatch(/rolled-back: .* — aborted by dave: cli test/);
+    expect(watched.out).toMatch(/rolled-back: .* — aborted by unverified:dave: cli test/);
   });
 
   it('rolls back on call with live progress to the revision before the serving one; a bad --to exits 1', async () => {

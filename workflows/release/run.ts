@@ -17,6 +17,8 @@ export class ReleaseRun implements ObservedRun {
   abort?: { reason: string; by?: string };
   promoteRequested = false;
   awaitingGate = false;
+  /** Who may promote at a gate (from the spec, once it is valid) and who started the release. */
+  gatePolicy?: { approvers?: string[]; fourEyes: boolean; requestedBy?: string };
   private phaseSince = Date.now();
   /** Everything that moves the release forward runs in it; an abort cancels it. */
   readonly forward = new CancellationScope();
@@ -44,13 +46,16 @@ export class ReleaseRun implements ObservedRun {
     });
     setHandler(
       promoteUpdate,
-      (_request: { approver: string }) => {
+      ({ approver }) => {
         this.promoteRequested = true;
-        return { accepted: true as const, step: this.status.step?.index ?? 0 };
+        const step = this.status.step?.index ?? 0;
+        (this.status.approvals ??= []).push({ step, by: approver, at: new Date().toISOString() });
+        return { accepted: true as const, step };
       },
       {
-        validator: (_request: { approver: string }) => {
+        validator: ({ approver }) => {
           if (!this.awaitingGate) throw new Error(`nothing to promote: the release is ${this.status.phase}, not at a manual gate`);
+          refuseApprover(approver, this.gatePolicy);
         },
       },
     );
@@ -116,4 +121,14 @@ export class ReleaseRun implements ObservedRun {
     const details: ReleaseFailureDetails = { outcome: 'refused', failedIn, reason, ...extra, status: this.status };
     return ApplicationFailure.nonRetryable(message, type, details);
   }
+}
+
+/** A gate's approver must be named, on the spec's list if it has one, and (four-eyes) not the release's requester. */
+function refuseApprover(approver: string | undefined, policy: ReleaseRun['gatePolicy']): void {
+  if (!approver?.trim()) throw new Error('a promotion needs an approver');
+  if (!policy) return;
+  if (policy.approvers && !policy.approvers.includes(approver))
+    throw new Error(`${approver} may not approve this release (approvers: ${policy.approvers.join(', ')})`);
+  if (policy.fourEyes && policy.requestedBy === approver)
+    throw new Error(`four-eyes: ${approver} started this release, so another approver must promote it`);
 }
