@@ -65,8 +65,8 @@ const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProble
 /**
  * Waits, by watching the pods, until exactly `replicas` pods of the revision exist and are Ready.
  * Fails at once, not at the deadline, when a pod cannot be scheduled (e.g. Insufficient
- * nvidia.com/gpu), cannot pull its image or crash-loops. Heartbeats its progress; a retry lists
- * afresh, so a broken watch costs nothing.
+ * nvidia.com/gpu), cannot pull its image or crash-loops. Heartbeats its progress; a broken
+ * watch is listed and watched afresh (a retry too), so it costs nothing.
  */
 export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): Promise<WaitResult> {
   const ctx = Context.current();
@@ -138,32 +138,54 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
     // The budget and heartbeats need a clock even when nothing changes; the watch drives the rest.
     const ticker = setInterval(evaluate, 1000);
     ctx.cancellationSignal.addEventListener('abort', () => finish(ctx.cancellationSignal.reason ?? new Error('cancelled')));
-    new Watch(kube.config)
-      .watch(
-        `/api/v1/namespaces/${input.namespace}/pods`,
-        { labelSelector: input.selector, resourceVersion: rv, allowWatchBookmarks: true },
-        (phase, obj: V1Pod) => {
-          if (phase === 'BOOKMARK') return;
-          const name = obj.metadata!.name!;
-          if (phase === 'DELETED') pods.delete(name);
-          else pods.set(name, toHealthView(obj));
-          evaluate();
+    // A watch that ends (a reset connection, an API server restart) is listed and watched afresh
+    // within this attempt, backing off; only a failure retrying cannot fix ends the wait.
+    let backoffMs = 250;
+    const again = (err: unknown, what: string) => {
+      const failure = classifyKubeError(err, `${what} ${input.what}`);
+      if (settled) return;
+      if (failure instanceof ApplicationFailure && failure.nonRetryable) return finish(failure);
+      watch = undefined;
+      setTimeout(resync, backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 5_000);
+    };
+    const resync = () => {
+      if (settled) return;
+      kube.core.listNamespacedPod({ namespace: input.namespace, labelSelector: input.selector }).then(
+        (list) => {
+          pods.clear();
+          for (const pod of list.items) pods.set(pod.metadata!.name!, toHealthView(pod));
+          startWatch(list.metadata!.resourceVersion!);
         },
-        (err: unknown) =>
-          finish(
-            ApplicationFailure.retryable(
-              `watch of ${input.what} ended: ${String((err as Error)?.message ?? 'closed')}`,
-              ErrorType.WatchClosed,
-            ),
-          ),
-      )
-      .then(
-        (controller) => {
-          watch = controller;
-          if (settled) controller.abort();
-          else evaluate();
-        },
-        (err: unknown) => finish(classifyKubeError(err, `watching pods of ${input.what}`)),
+        (err: unknown) => again(err, 'listing pods of'),
       );
+    };
+    const startWatch = (from: string) => {
+      new Watch(kube.config)
+        .watch(
+          `/api/v1/namespaces/${input.namespace}/pods`,
+          { labelSelector: input.selector, resourceVersion: from, allowWatchBookmarks: true },
+          (phase, obj: V1Pod) => {
+            backoffMs = 250;
+            if (phase === 'BOOKMARK') return;
+            const name = obj.metadata!.name!;
+            if (phase === 'DELETED') pods.delete(name);
+            else pods.set(name, toHealthView(obj));
+            evaluate();
+          },
+          (err: unknown) => {
+            if (!settled) again(err ?? new Error('watch closed'), 'watching pods of');
+          },
+        )
+        .then(
+          (controller) => {
+            watch = controller;
+            if (settled) controller.abort();
+            else evaluate();
+          },
+          (err: unknown) => again(err, 'watching pods of'),
+        );
+    };
+    startWatch(rv);
   });
 }

@@ -37,8 +37,11 @@ describe('a Temporal outage mid-release', () => {
       60_000,
     );
     const env = { TEMPORAL_ADDRESS: testStack().temporal.address, AUTOGLM_TASK_QUEUE: h.worker.taskQueue };
-    const watch = cli(['release', 'watch', '-s', 'llm', '-n', h.ns], env);
-    await sleep(3_000); // the watch is following
+    // The outage starts once the watch has printed the release's state (a cold start of the CLI takes seconds).
+    let following!: () => void;
+    const printed = new Promise<void>((r) => (following = r));
+    const watch = cli(['release', 'watch', '-s', 'llm', '-n', h.ns], env, (out) => out.trim() && following());
+    await printed;
 
     const { pid } = testStack().temporal;
     process.kill(pid, 'SIGTERM');

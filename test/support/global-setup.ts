@@ -4,7 +4,9 @@ import { TEST_STACK } from './stack';
 /** Brings the real local stack up once for all integration tests (building binaries the first time). */
 export default async function globalSetup(): Promise<void> {
   const wasUp = (await stackStatus(TEST_STACK)).every((c) => c.up);
-  (globalThis as { __autoglmStartedStack?: boolean }).__autoglmStartedStack = !wasUp;
+  // Each project on the stack runs this: the first one that found it down started it.
+  const g = globalThis as { __autoglmStartedStack?: boolean };
+  g.__autoglmStartedStack = g.__autoglmStartedStack === true || !wasUp;
   const started = Date.now();
   await stackUp(TEST_STACK);
   process.stderr.write(

@@ -197,6 +197,26 @@ const temporalTestServer: Tool = {
   },
 };
 
+/** Toxiproxy's server is the package `cmd/server`: built aside, installed as `toxiproxy-server`. */
+const toxiproxy: Tool = {
+  name: 'toxiproxy',
+  version: VERSIONS.toxiproxy,
+  binaries: ['toxiproxy-server'],
+  async install(log) {
+    const aside = join(CACHE_DIR, 'src', `toxiproxy-${VERSIONS.toxiproxy}`);
+    mkdirSync(aside, { recursive: true });
+    await go(
+      ['install', '-trimpath', '-ldflags', '-s -w', `github.com/Shopify/toxiproxy/v2/cmd/server@${VERSIONS.toxiproxy}`],
+      log,
+      CACHE_DIR,
+      {
+        GOBIN: aside,
+      },
+    );
+    copyFileSync(join(aside, 'server'), bin('toxiproxy-server'));
+  },
+};
+
 export const gatewayCrdDir = () => join(CACHE_DIR, 'crds', `gateway-api-${VERSIONS.gatewayApi}`);
 export const envoyGatewayCrdDir = () => join(CACHE_DIR, 'crds', `envoy-gateway-${VERSIONS.envoyGateway}`);
 export const prometheusOperatorCrdDir = () => join(CACHE_DIR, 'crds', `prometheus-operator-${VERSIONS.prometheusOperator}`);
@@ -219,6 +239,7 @@ export const TOOLS: readonly Tool[] = [
   prometheusOperatorCrds,
   seaweedfs,
   temporalTestServer,
+  toxiproxy,
 ];
 
 async function ensureDebianPackages(): Promise<void> {

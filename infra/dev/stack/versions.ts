@@ -11,6 +11,8 @@
  * - Prometheus v0.316.0 (the Go module's tag for 3.16), built from source: Debian's package is
  *   built without Kubernetes service discovery, which the stack's model-server job needs.
  * - SeaweedFS has no tagged Go module release the proxy serves; its 2026-11-09 commit is pinned.
+ * - Toxiproxy v2.12.0 (the fault proxy of the reliability tests): the module proxy lists only
+ *   v2.3.0 and v2.5.0, but serves the exact v2.12.0.
  * - cosign v3.1.3 writes both the legacy `.sig` tag and sigstore bundles; crane v0.22.1 builds
  *   and pushes images without a container engine.
  */
@@ -36,6 +38,8 @@ export const VERSIONS = {
   temporalTestServer: '1.32.1',
   /** SeaweedFS (the S3 server of backups and the model store): the Go module's pseudo-version the proxy serves. */
   seaweedfs: 'v0.0.0-20261109003541-7506e5f91cd6',
+  /** Toxiproxy, the TCP fault proxy between the worker and kube-apiserver in the reliability tests. */
+  toxiproxy: 'v2.12.0',
 } as const;
 
 /** Debian packages the stack runs (their versions come from the distribution). */
