@@ -23,6 +23,8 @@ export interface ContainerRequests {
 export interface PodView {
   name: string;
   namespace: string;
+  /** The model service it belongs to (label app.kubernetes.io/name), if any. */
+  service?: string;
   nodeName?: string;
   phase: string;
   containers: ContainerRequests[];
@@ -50,6 +52,8 @@ export interface PoolCapacity {
   free: number;
   /** The most GPUs one pod can still get (pods cannot span nodes). */
   largestFreeOnOneNode: number;
+  /** GPUs held by each model service's bound pods, by `namespace/service` (what its reservation has claimed). */
+  heldByService?: Record<string, number>;
 }
 
 /** Parses a quantity of an extended resource; they are integers ("8"), anything else is a bad report. */
@@ -75,9 +79,16 @@ const TERMINAL_PHASES = new Set(['Succeeded', 'Failed']);
 export function summarizePool(pool: string, poolLabel: string, nodes: NodeView[], pods: PodView[], resource = GPU_RESOURCE): PoolCapacity {
   const members = nodes.filter((n) => n.labels[poolLabel] === pool);
   const requestedByNode = new Map<string, number>();
+  const heldByService: Record<string, number> = {};
+  const memberNames = new Set(members.map((n) => n.name));
   for (const pod of pods) {
     if (!pod.nodeName || TERMINAL_PHASES.has(pod.phase)) continue;
-    requestedByNode.set(pod.nodeName, (requestedByNode.get(pod.nodeName) ?? 0) + podGpuRequest(pod));
+    const gpus = podGpuRequest(pod);
+    requestedByNode.set(pod.nodeName, (requestedByNode.get(pod.nodeName) ?? 0) + gpus);
+    if (pod.service && gpus > 0 && memberNames.has(pod.nodeName)) {
+      const key = `${pod.namespace}/${pod.service}`;
+      heldByService[key] = (heldByService[key] ?? 0) + gpus;
+    }
   }
   const nodeCaps = members
     .map((n): NodeCapacity => {
@@ -100,6 +111,7 @@ export function summarizePool(pool: string, poolLabel: string, nodes: NodeView[]
     requested: nodeCaps.reduce((n, c) => n + c.requested, 0),
     free: nodeCaps.reduce((n, c) => n + c.free, 0),
     largestFreeOnOneNode: Math.max(0, ...nodeCaps.map((c) => c.free)),
+    heldByService,
   };
 }
 

@@ -48,7 +48,9 @@ const DEFAULT_SERVER = JSON.stringify(ServerSpec.parse({}));
 
 /** What defines a revision's pods: a change to any of these is a new revision. */
 export function revisionOf(spec: ServiceSpec): string {
-  const { image, model, gpu, container, podAnnotations, version, server } = spec;
+  const { image, model, container, podAnnotations, version, server } = spec;
+  // How long a release queues for GPUs says nothing about the pods.
+  const { queueBudget: _queueBudget, ...gpu } = spec.gpu;
   // Serving choices only when they differ from the defaults, so specs without them keep the revisions they always had.
   const serving = {
     ...(model.source ? { source: model.source } : {}),

@@ -119,6 +119,11 @@ export const ServiceSpec = z
        * `scaleUpBudget` — reported in the status — instead of failing the step at once.
        */
       autoscaling: z.strictObject({ scaleUpBudget: durationMs.default(15 * 60_000) }).optional(),
+      /**
+       * How long a release waits for GPUs other releases in flight have reserved on the pool
+       * (reported in the status); `0s` refuses at once, naming them.
+       */
+      queueBudget: durationMs.default(30 * 60_000),
       /** Taints the pool's nodes carry that model pods tolerate. */
       tolerations: z
         .array(

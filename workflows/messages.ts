@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DrillStatus } from '../core/drill/types';
+import type { GpuLedger, GpuReservation } from '../core/gpu-reservations';
 import type { ProtectStatus } from '../core/protect/types';
 import type { RestoreStatus } from '../core/restore/types';
 import type { ReleasePhase, ReleaseStatus } from '../core/release/types';
@@ -22,6 +23,13 @@ export const preemptSignal = defineSignal<[{ reason: string; by: string }]>('pre
 /** A canary step's observation in flight (the release's status names it as `observer`): the latest analysis, golden prompts and load tests. */
 export type StepObservation = Pick<ReleaseStatus, 'analysis' | 'golden' | 'loadTests' | 'lastReason'>;
 export const observationQuery = defineQuery<StepObservation>('observation');
+
+/** The GPU ledger of a pool (gpuPoolLedger): reservations of releases in flight. */
+export const gpuLedgerQuery = defineQuery<GpuLedger>('gpu-ledger');
+export const reserveGpusUpdate = defineUpdate<{ ok: boolean; version: number }, [{ reservation: GpuReservation; readVersion: number }]>(
+  'reserve-gpus',
+);
+export const releaseGpusSignal = defineSignal<[{ holder: string; runId?: string }]>('release-gpus');
 
 export const rollbackStatusQuery = defineQuery<RollbackStatus>('rollback-status');
 

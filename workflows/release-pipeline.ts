@@ -28,7 +28,8 @@ import { cluster } from './activity-proxies';
 import { DeploymentReporter } from './github-deployment';
 import { failureMessage, failureType, releaseFailureDetails } from './failures';
 import { recordReleaseEnd } from './metrics';
-import { preFlight, validSpec, verifySupplyChain } from './release/preflight';
+import { preFlight, validSpec, verifySupplyChain, type PreFlight } from './release/preflight';
+import { releaseReservation } from './release/gpu-reservation';
 import { rollBack, rollOut } from './release/rollout';
 import { ReleaseRun } from './release/run';
 import { Track } from './release/track';
@@ -77,7 +78,22 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
     };
   await verifySupplyChain(run, spec);
   const revision = revisionOf(spec);
-  const { before, stable, plan, serviceObjects } = await preFlight(run, spec, revision);
+  const { before, stable, plan, serviceObjects, reservedOn } = await preFlight(run, spec, revision);
+  try {
+    return await afterPreFlight(input, run, spec, revision, { before, stable, plan, serviceObjects });
+  } finally {
+    if (reservedOn) await CancellationScope.nonCancellable(() => releaseReservation(reservedOn));
+  }
+}
+
+/** The rollout (or nothing, if the revision already serves) and its end. */
+async function afterPreFlight(
+  input: ReleaseInput,
+  run: ReleaseRun,
+  spec: ServiceSpec,
+  revision: string,
+  { before, stable, plan, serviceObjects }: Omit<PreFlight, 'reservedOn'>,
+): Promise<ReleaseResult> {
   const finish = async (
     result: Omit<ReleaseResult, 'status' | 'service' | 'namespace' | 'version' | 'revision'>,
   ): Promise<ReleaseResult> => {

@@ -1,6 +1,7 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ErrorType } from '../../core/errors';
+import { LABELS } from '../../core/manifests';
 import { GPU_RESOURCE, parseGpuQuantity, summarizePool, type NodeView, type PodView, type PoolCapacity } from '../../core/gpu-capacity';
 import type { Kube } from './client';
 import { classifyKubeError } from './errors';
@@ -35,6 +36,7 @@ export function toPodView(pod: V1Pod, resource = GPU_RESOURCE): PodView {
   return {
     name: pod.metadata?.name ?? '',
     namespace: pod.metadata?.namespace ?? '',
+    ...(pod.metadata?.labels?.[LABELS.name] ? { service: pod.metadata.labels[LABELS.name] } : {}),
     nodeName: pod.spec?.nodeName,
     phase: pod.status?.phase ?? 'Pending',
     containers: (pod.spec?.containers ?? []).map(gpus),

@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowNotFoundError, type TLSConfig, type WorkflowHandle } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { preemptSignal, statusQuery } from '../../workflows/messages';
+import { createGpuLedgerActivities } from './gpu-ledger';
 import { releaseWorkflowId } from '../../core/release/types';
 
 export interface TemporalActivityOptions {
@@ -51,6 +52,7 @@ export function createTemporalActivities(opts: TemporalActivityOptions) {
     ));
 
   return {
+    ...createGpuLedgerActivities(connect),
     /**
      * Tells the release in flight for the service to stop (`preempt`: it rolls itself back) and
      * returns once no release of it runs (polling every 500 ms, heartbeating). A retry sends the

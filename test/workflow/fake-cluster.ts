@@ -2,11 +2,14 @@ import type { createKubernetesActivities } from '../../activities/kubernetes';
 import type { ServiceState } from '../../activities/kubernetes/service-state';
 import type { createSupplyChainActivities } from '../../activities/supplychain';
 import type { createTrafficActivities } from '../../activities/traffic';
+import type { createGpuLedgerActivities } from '../../activities/temporal/gpu-ledger';
 import { summarizePool } from '../../core/gpu-capacity';
+import { emptyLedger, releaseReservation, reserve } from '../../core/gpu-reservations';
 import type { KubeObject } from '../../core/manifests';
 import type { RevisionRecord } from '../../core/revision-history';
 
 type Activities = ReturnType<typeof createKubernetesActivities> &
+  ReturnType<typeof createGpuLedgerActivities> &
   ReturnType<typeof createTrafficActivities> &
   Pick<ReturnType<typeof createSupplyChainActivities>, 'verifyImage'>;
 
@@ -55,6 +58,8 @@ export function fakeCluster(opts: {
       : [],
   };
   const history: RevisionRecord[] = [];
+  // The pool's GPU ledger, in memory (not logged in `calls`: the cluster is not asked).
+  let ledger = emptyLedger();
   const log = (name: string) => async (input: unknown) => {
     calls.push({ name, input });
   };
@@ -107,6 +112,15 @@ export function fakeCluster(opts: {
       const digest = `sha256:${'b'.repeat(64)}`;
       return { reference: `${input.image.replace(/:[^:/]+$/, '')}@${digest}`, digest, signatures: [] };
     },
+    readGpuLedger: async () => ledger,
+    reserveGpus: async ({ reservation, readVersion }) => {
+      const r = reserve(ledger, reservation, readVersion);
+      ledger = r.ledger;
+      return { ok: r.ok };
+    },
+    releaseGpus: async ({ holder, runId }) => {
+      ledger = releaseReservation(ledger, holder, runId);
+    },
     readTrafficSplit: async (input) => {
       calls.push({ name: 'readTrafficSplit', input });
       const last = calls.filter((c) => c.name === 'setTrafficWeights').at(-1)?.input as
@@ -114,5 +128,5 @@ export function fakeCluster(opts: {
       return last ? last.target : { stableRevision: 'stable01', canaryWeight: 0 };
     },
   };
-  return { activities, calls, state, history };
+  return { activities, calls, state, history, ledger: () => ledger };
 }

@@ -44,7 +44,8 @@ describe('releasePipeline control flow (time skipping)', () => {
     const scales = cluster.calls.filter((c) => c.name === 'scaleRevision').map((c) => c.input as { deployment: string; replicas: number });
     expect(scales[0]).toMatchObject({ deployment: 'llm-stable01', replicas: 1 });
     expect(scales[1]!.deployment).not.toBe('llm-stable01');
-    expect(names(cluster).slice(-3)).toEqual(['settleTraffic', 'deleteObjects', 'recordRevision']);
+    // The old stable's pods are waited gone before its Deployment is deleted (they hold GPUs until then).
+    expect(names(cluster).slice(-5)).toEqual(['settleTraffic', 'scaleRevision', 'waitForRevision', 'deleteObjects', 'recordRevision']);
     expect(cluster.history[0]).toMatchObject({
       kind: 'release',
       version: expect.any(String),

@@ -13,6 +13,8 @@ import { describeIssues } from '../../core/validation';
 import { cluster } from '../activity-proxies';
 import { failureMessage, failureType } from '../failures';
 import type { ReleaseRun } from './run';
+import { planWithReservations, releaseReservation } from './gpu-reservation';
+import type { PoolCapacity } from '../../core/gpu-capacity';
 
 /** The spec, validated: an invalid one refuses the release. */
 export function validSpec(run: ReleaseRun, input: ReleaseInput): ServiceSpec {
@@ -59,6 +61,8 @@ export interface PreFlight {
   before: ServiceState;
   stable?: ServiceState['revisions'][number];
   plan?: RolloutPlan;
+  /** The pool the release holds a GPU reservation on (given back when it ends). */
+  reservedOn?: string;
   /** The PDB and NetworkPolicy to apply at promotion (checked by the API server already). */
   serviceObjects: KubeObject[];
 }
@@ -82,31 +86,45 @@ export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: st
   const stable = before.revisions.find((r) => r.revision === before.stableRevision);
   const found = { before, ...(stable ? { stable } : {}), serviceObjects: [] };
   if (stable?.revision === revision) return found;
-  const capacity = await refusedIf(
-    'cannot plan the rollout',
-    cluster.readPoolCapacity({
-      pool: spec.gpu.pool,
-      poolLabel: spec.gpu.poolLabel,
-      resource: spec.gpu.resource,
-      ...(spec.gpu.autoscaling ? { scales: true } : {}),
-    }),
-  );
-  const plan = planRollout({
-    replicas: spec.replicas,
-    stableReplicas: stable?.replicas ?? 0,
-    gpusPerReplica: spec.gpu.perReplica,
-    stableGpusPerReplica: stable?.gpusPerReplica ?? spec.gpu.perReplica,
-    steps: spec.rollout.steps,
-    exactWeights: trafficOf(spec).kind.exactWeights,
-    allowSwap: spec.rollout.allowSwap,
-    capacity,
-    ...(spec.gpu.autoscaling ? { poolScales: true } : {}),
-  });
-  if (plan.mode === 'blocked')
+  const readCapacity = () =>
+    refusedIf(
+      'cannot plan the rollout',
+      cluster.readPoolCapacity({
+        pool: spec.gpu.pool,
+        poolLabel: spec.gpu.poolLabel,
+        resource: spec.gpu.resource,
+        ...(spec.gpu.autoscaling ? { scales: true } : {}),
+      }),
+    );
+  const planOn = (capacity: PoolCapacity) =>
+    planRollout({
+      replicas: spec.replicas,
+      stableReplicas: stable?.replicas ?? 0,
+      gpusPerReplica: spec.gpu.perReplica,
+      stableGpusPerReplica: stable?.gpusPerReplica ?? spec.gpu.perReplica,
+      steps: spec.rollout.steps,
+      exactWeights: trafficOf(spec).kind.exactWeights,
+      allowSwap: spec.rollout.allowSwap,
+      capacity,
+      ...(spec.gpu.autoscaling ? { poolScales: true } : {}),
+    });
+  // Reservations came while releases were in flight, hence the patch; a pool that scales makes room by itself.
+  const { plan, reservedOn } =
+    !spec.gpu.autoscaling && patched('gpu-reservations')
+      ? await planWithReservations(run, spec, stable, readCapacity, planOn)
+      : { plan: planOn(await readCapacity()), reservedOn: undefined };
+  if (plan.mode === 'blocked') {
+    if (reservedOn) await releaseReservation(reservedOn);
     throw run.refuse(plan.reason, ErrorType.GpuCapacityExhausted, plan.reason, { missingGpus: plan.missingGpus });
+  }
   run.status.mode = plan.mode;
   run.status.plan = plan.summary;
-  return { ...found, plan, serviceObjects: await checkServiceObjects(run, spec) };
+  try {
+    return { ...found, plan, ...(reservedOn ? { reservedOn } : {}), serviceObjects: await checkServiceObjects(run, spec) };
+  } catch (err) {
+    if (reservedOn) await releaseReservation(reservedOn);
+    throw err;
+  }
 }
 
 /**

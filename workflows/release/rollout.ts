@@ -44,10 +44,14 @@ export async function rollOut(run: ReleaseRun, r: Rollout): Promise<void> {
   }
   await cluster.settleTraffic({ spec, revision: canary.revision });
   run.status.weights = { stable: 0, canary: 100 };
-  if (stable)
+  if (stable) {
+    // Its pods gone before its Deployment (and the release's GPU reservation) goes: terminating
+    // pods still hold GPUs that the next release on the pool plans with. Older histories did not wait.
+    if (patched('stable-gone-before-delete')) await stable.scaleTo(0);
     await cluster.deleteObjects({
       refs: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: spec.namespace, name: stable.deployment }],
     });
+  }
 }
 
 /**

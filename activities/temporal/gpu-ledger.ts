@@ -1,0 +1,59 @@
+/**
+ * The release's side of a pool's GPU ledger (workflows/gpu-pool-ledger.ts): read it (starting
+ * it on first use, on this worker's task queue), reserve, give back. A reservation whose release
+ * run is no longer running (terminated, or lost with its history) is dropped when read.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { gpuLedgerId, type GpuLedger, type GpuReservation } from '../../core/gpu-reservations';
+import { gpuLedgerQuery, releaseGpusSignal, reserveGpusUpdate } from '../../workflows/messages';
+
+export function createGpuLedgerActivities(connect: () => Promise<Client>) {
+  const ledgerOf = async (pool: string) => {
+    const client = await connect();
+    const { taskQueue } = Context.current().info;
+    // Started once per pool (USE_EXISTING: a running ledger is reused as it is).
+    return client.workflow.start('gpuPoolLedger', {
+      workflowId: gpuLedgerId(taskQueue, pool),
+      taskQueue,
+      args: [{ pool }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+  };
+
+  return {
+    async readGpuLedger(input: { pool: string }): Promise<GpuLedger> {
+      const client = await connect();
+      const ledger = await ledgerOf(input.pool);
+      const read = await ledger.query(gpuLedgerQuery);
+      const gone: GpuReservation[] = [];
+      for (const r of read.reservations) {
+        const status = await client.workflow
+          .getHandle(r.holder, r.runId)
+          .describe()
+          .then(
+            (d) => d.status.name,
+            (err: unknown) => (err instanceof WorkflowNotFoundError ? 'NOT_FOUND' : 'UNKNOWN'),
+          );
+        if (status !== 'RUNNING' && status !== 'UNKNOWN') gone.push(r);
+      }
+      if (gone.length === 0) return read;
+      for (const r of gone) await ledger.signal(releaseGpusSignal, { holder: r.holder, runId: r.runId });
+      return ledger.query(gpuLedgerQuery);
+    },
+
+    /** Against the ledger version the plan was made with: `ok: false` when it changed meanwhile (plan again). */
+    async reserveGpus(input: { pool: string; reservation: GpuReservation; readVersion: number }): Promise<{ ok: boolean }> {
+      const ledger = await ledgerOf(input.pool);
+      const r = await ledger.executeUpdate(reserveGpusUpdate, {
+        args: [{ reservation: input.reservation, readVersion: input.readVersion }],
+      });
+      return { ok: r.ok };
+    },
+
+    async releaseGpus(input: { pool: string; holder: string; runId: string }): Promise<void> {
+      const ledger = await ledgerOf(input.pool);
+      await ledger.signal(releaseGpusSignal, { holder: input.holder, runId: input.runId });
+    },
+  };
+}

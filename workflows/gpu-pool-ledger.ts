@@ -1,0 +1,31 @@
+/**
+ * gpuPoolLedger: the GPU reservations of one pool (ID `gpu-pool:<task queue>:<pool>`), so that releases
+ * planning on the pool at once do not count the same free GPUs twice. Releases reserve through
+ * an update made against the ledger version they planned with (a stale one is refused and the
+ * release plans again), and give the reservation back with a signal when they end. It runs for
+ * as long as the pool is used, continuing as new as its history grows.
+ */
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { emptyLedger, releaseReservation, reserve, type GpuLedger } from '../core/gpu-reservations';
+import { gpuLedgerQuery, releaseGpusSignal, reserveGpusUpdate } from './messages';
+
+const CHANGES_PER_RUN = 500;
+
+export async function gpuPoolLedger(input: { pool: string; ledger?: GpuLedger }): Promise<void> {
+  let ledger = input.ledger ?? emptyLedger();
+  let changes = 0;
+  setHandler(gpuLedgerQuery, () => ledger);
+  setHandler(reserveGpusUpdate, ({ reservation, readVersion }) => {
+    const r = reserve(ledger, reservation, readVersion);
+    ledger = r.ledger;
+    changes++;
+    return { ok: r.ok, version: ledger.version };
+  });
+  setHandler(releaseGpusSignal, ({ holder, runId }) => {
+    ledger = releaseReservation(ledger, holder, runId);
+    changes++;
+  });
+  await condition(() => changes >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof gpuPoolLedger>({ pool: input.pool, ledger });
+}
