@@ -10,7 +10,7 @@ import { useReleaseHarness } from '../support/harness';
 import { cli } from '../support/run-entry';
 import { TEST_STACK, testStack } from '../support/stack';
 
-// The Temporal dev server stopped for 15 s and started again on its database file, with a
+// The Temporal dev server stopped for 30 s and started again on its database file, with a
 // release at its gate and `release watch` following it: the watch says it reconnects and ends
 // with the release's real end; the worker reconnects by itself and the release completes.
 describe('a Temporal outage mid-release', () => {
@@ -46,7 +46,8 @@ describe('a Temporal outage mid-release', () => {
     const { pid } = testStack().temporal;
     process.kill(pid, 'SIGTERM');
     await eventually('Temporal stopped', async () => (isAlive(pid) ? undefined : true), 30_000);
-    await sleep(15_000);
+    // Longer than the gRPC client's own retries of an unavailable server (about 20 s), which hide a shorter outage.
+    await sleep(30_000);
     await stackUp(TEST_STACK); // the same address and database file
     expect(testStack().temporal.pid).not.toBe(pid);
 
