@@ -46,7 +46,7 @@ describe('a Temporal outage mid-release', () => {
     const { pid } = testStack().temporal;
     process.kill(pid, 'SIGTERM');
     await eventually('Temporal stopped', async () => (isAlive(pid) ? undefined : true), 30_000);
-    // Longer than the gRPC client's own retries of an unavailable server (about 20 s), which hide a shorter outage.
+    // Longer than the gRPC client's own retries of an unavailable server (10 attempts, about 15–18 s), which hide a shorter outage.
     await sleep(30_000);
     await stackUp(TEST_STACK); // the same address and database file
     expect(testStack().temporal.pid).not.toBe(pid);
