@@ -1,4 +1,5 @@
 import type { WorkflowClient } from '@temporalio/client';
+import { withObservation } from '../core/release/observation';
 import type { ReleaseStatus } from '../core/release/types';
 import { observationQuery } from '../workflows/messages';
 
@@ -13,16 +14,5 @@ export async function withLiveObservation(client: WorkflowClient, status: Releas
     .getHandle(status.observer)
     .query(observationQuery)
     .catch(() => undefined);
-  if (!live) return status;
-  const liveTests = live.loadTests ?? [];
-  // The release may already hold this step's earlier reports (from before a hold): the observer's are newer.
-  const earlier = (status.loadTests ?? []).filter((t) => !liveTests.some((l) => l.step === t.step));
-  const loadTests = [...earlier, ...liveTests];
-  return {
-    ...status,
-    ...(live.analysis ? { analysis: live.analysis } : {}),
-    ...(live.golden ? { golden: live.golden } : {}),
-    ...(live.lastReason ? { lastReason: live.lastReason } : {}),
-    ...(loadTests.length ? { loadTests } : {}),
-  };
+  return live ? withObservation(status, live) : status;
 }

@@ -11,12 +11,12 @@ import { formatDuration } from '../core/duration';
 import { serviceName } from '../core/manifests';
 import { trafficOf } from '../core/traffic';
 import type { ServiceSpec } from '../core/service-spec';
-import type { ReleaseStatus } from '../core/release/types';
+import type { StepObservation } from '../core/release/types';
 import { analyzeCanary as analyze, goldenPrompts, runLoadTest } from './activity-proxies';
 import { recordAnalysisDecision } from './metrics';
 
 export interface ObservedRun {
-  status: Pick<ReleaseStatus, 'analysis' | 'golden' | 'loadTests' | 'lastReason'>;
+  status: StepObservation;
   /** Pauses the release (as the pause signal does) and waits for a resume. */
   holdForPerson(reason: string): Promise<void>;
 }
@@ -46,7 +46,7 @@ export interface ObserveOptions {
   /** The longest load-test slice: a long bake runs its load in slices, so its history can be cut between them. */
   loadSliceMs?: number;
   /** Called after each check that neither ended nor failed the step, with whether a load slice is under way. */
-  afterCheck?: (progress: StepProgress, loadRunning: boolean) => void;
+  afterCheck?: (loadRunning: boolean) => void;
 }
 
 /** The route's credentials (a Secret reference, never the token), for requests the pipeline sends. */
@@ -203,7 +203,7 @@ export async function observeStep(
           await run.holdForPerson(`analysis ${why}`);
         }
       }
-      opts.afterCheck?.(progress, stepLoad.running);
+      opts.afterCheck?.(stepLoad.running);
     }
   } finally {
     stepLoad.stop();

@@ -9,7 +9,7 @@ import type { DrillStatus } from '../core/drill/types';
 import type { GpuLedger, GpuReservation } from '../core/gpu-reservations';
 import type { ProtectStatus } from '../core/protect/types';
 import type { RestoreStatus } from '../core/restore/types';
-import type { ReleasePhase, ReleaseStatus } from '../core/release/types';
+import type { ReleasePhase, ReleaseStatus, StepObservation } from '../core/release/types';
 import type { RollbackStatus } from '../core/rollback/types';
 
 export const pauseSignal = defineSignal<[{ reason?: string }]>('pause');
@@ -20,8 +20,7 @@ export const statusQuery = defineQuery<ReleaseStatus>('status');
 /** From an on-call rollback: stop now and roll back (as abort), unless already rolling back or ended. */
 export const preemptSignal = defineSignal<[{ reason: string; by: string }]>('preempt');
 
-/** A canary step's observation in flight (the release's status names it as `observer`): the latest analysis, golden prompts and load tests. */
-export type StepObservation = Pick<ReleaseStatus, 'analysis' | 'golden' | 'loadTests' | 'lastReason'>;
+/** A canary step's observation in flight (the release's status names it as `observer`). */
 export const observationQuery = defineQuery<StepObservation>('observation');
 
 /** The GPU ledger of a pool (gpuPoolLedger): reservations of releases in flight. */

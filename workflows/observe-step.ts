@@ -12,7 +12,8 @@ import { ApplicationFailure, continueAsNew, isCancellation, setHandler, workflow
 import type { ServiceSpec } from '../core/service-spec';
 import { observeStep, type ObservedRun, type StepProgress, type StepUnderObservation } from './canary-analysis';
 import { failureMessage, failureType } from './failures';
-import { observationQuery, type StepObservation } from './messages';
+import type { StepObservation } from '../core/release/types';
+import { observationQuery } from './messages';
 
 export interface ObserveStepInput {
   spec: ServiceSpec;
@@ -59,7 +60,7 @@ export async function observeCanaryStep(input: ObserveStepInput): Promise<Observ
     await observeStep(run, input.spec, input.step, {
       progress,
       loadSliceMs: LOAD_SLICE_MS,
-      afterCheck: (_progress, loadRunning) => {
+      afterCheck: (loadRunning) => {
         const info = workflowInfo();
         // Between load slices only: a slice under way would be cut off with the run.
         if (!loadRunning && (info.historyLength >= limit || info.continueAsNewSuggested)) throw new ContinueRequested();

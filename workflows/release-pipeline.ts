@@ -29,7 +29,7 @@ import { DeploymentReporter } from './github-deployment';
 import { failureMessage, failureType, releaseFailureDetails } from './failures';
 import { recordReleaseEnd } from './metrics';
 import { preFlight, validSpec, verifySupplyChain, type PreFlight } from './release/preflight';
-import { releaseReservation } from './release/gpu-reservation';
+import { giveBackReservation } from './release/gpu-reservation';
 import { rollBack, rollOut } from './release/rollout';
 import { ReleaseRun } from './release/run';
 import { Track } from './release/track';
@@ -82,7 +82,7 @@ async function runRelease(input: ReleaseInput, observe?: (status: ReleaseStatus)
   try {
     return await afterPreFlight(input, run, spec, revision, { before, stable, plan, serviceObjects });
   } finally {
-    if (reservedOn) await CancellationScope.nonCancellable(() => releaseReservation(reservedOn));
+    if (reservedOn) await CancellationScope.nonCancellable(() => giveBackReservation(reservedOn));
   }
 }
 

@@ -142,8 +142,8 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
     // within this attempt, backing off; only a failure retrying cannot fix ends the wait.
     let backoffMs = 250;
     const again = (err: unknown, what: string) => {
-      const failure = classifyKubeError(err, `${what} ${input.what}`);
       if (settled) return;
+      const failure = classifyKubeError(err, `${what} ${input.what}`);
       if (failure instanceof ApplicationFailure && failure.nonRetryable) return finish(failure);
       watch = undefined;
       setTimeout(resync, backoffMs);
@@ -173,9 +173,7 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
             else pods.set(name, toHealthView(obj));
             evaluate();
           },
-          (err: unknown) => {
-            if (!settled) again(err ?? new Error('watch closed'), 'watching pods of');
-          },
+          (err: unknown) => again(err ?? new Error('watch closed'), 'watching pods of'),
         )
         .then(
           (controller) => {

@@ -57,6 +57,9 @@ export interface ReleaseStatus {
   observer?: string;
 }
 
+/** What a canary step's observation reports: the latest analysis, golden prompts and load tests. */
+export type StepObservation = Pick<ReleaseStatus, 'analysis' | 'golden' | 'loadTests' | 'lastReason'>;
+
 export interface GitHubDeploymentTarget {
   owner: string;
   repo: string;

@@ -68,7 +68,7 @@ export async function planWithReservations(
 }
 
 /** Gives the reservation back (the release ended either way); best effort: a later read drops it anyway. */
-export async function releaseReservation(pool: string): Promise<void> {
+export async function giveBackReservation(pool: string): Promise<void> {
   const { workflowId, runId } = workflowInfo();
   await temporal.releaseGpus({ pool, holder: workflowId, runId }).catch(() => undefined);
 }

@@ -13,7 +13,7 @@ import { describeIssues } from '../../core/validation';
 import { cluster } from '../activity-proxies';
 import { failureMessage, failureType } from '../failures';
 import type { ReleaseRun } from './run';
-import { planWithReservations, releaseReservation } from './gpu-reservation';
+import { planWithReservations, giveBackReservation } from './gpu-reservation';
 import type { PoolCapacity } from '../../core/gpu-capacity';
 
 /** The spec, validated: an invalid one refuses the release. */
@@ -114,7 +114,7 @@ export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: st
       ? await planWithReservations(run, spec, stable, readCapacity, planOn)
       : { plan: planOn(await readCapacity()), reservedOn: undefined };
   if (plan.mode === 'blocked') {
-    if (reservedOn) await releaseReservation(reservedOn);
+    if (reservedOn) await giveBackReservation(reservedOn);
     throw run.refuse(plan.reason, ErrorType.GpuCapacityExhausted, plan.reason, { missingGpus: plan.missingGpus });
   }
   run.status.mode = plan.mode;
@@ -122,7 +122,7 @@ export async function preFlight(run: ReleaseRun, spec: ServiceSpec, revision: st
   try {
     return { ...found, plan, ...(reservedOn ? { reservedOn } : {}), serviceObjects: await checkServiceObjects(run, spec) };
   } catch (err) {
-    if (reservedOn) await releaseReservation(reservedOn);
+    if (reservedOn) await giveBackReservation(reservedOn);
     throw err;
   }
 }
