@@ -33,6 +33,12 @@ export async function createWorker(
   const tls = workerTemporalTls(config);
   const connection = await NativeConnection.connect({ address: config.temporalAddress, ...(tls ? { tls } : {}) });
   const dataConverter = payloadDataConverter(config.payloadKey, config.payloadPreviousKeys);
+  // Requests to the API server, for API Priority and Fairness budgets and the scale bench.
+  const kubeRequests = Runtime.instance().metricMeter.createCounter(
+    'autoglm_kubernetes_requests',
+    'requests',
+    'Requests the activities made to the Kubernetes API (calls and watches)',
+  );
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
@@ -53,6 +59,10 @@ export async function createWorker(
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       ...deps,
+      onKubeRequest: () => {
+        kubeRequests.add(1);
+        deps.onKubeRequest?.();
+      },
       kubeconfig: config.kubeconfig,
       insecureRegistries: config.insecureRegistries,
       serviceUrl: config.serviceUrl,
