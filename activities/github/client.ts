@@ -41,7 +41,9 @@ export type Octokit = InstanceType<typeof Octokit>;
 const common = (baseUrl: string) => ({
   baseUrl,
   userAgent: 'autoglm-deploy',
-  retry: { retries: 3 },
+  // One retry layer, Temporal's (five tries per call): octokit's own three, under each of those,
+  // made a GitHub outage hold a release up for about four minutes (test/reliability/dependency-outages).
+  retry: { enabled: false },
   throttle: {
     // Wait out primary and secondary rate limits a few times; Temporal retries the activity after that.
     onRateLimit: (_after: number, _o: unknown, _k: unknown, retryCount: number) => retryCount < 3,
