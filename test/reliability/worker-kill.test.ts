@@ -1,9 +1,16 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { releaseHandle, startRelease } from '../../client/releases';
+import { startDrill } from '../../client/drills';
 import { startRollback } from '../../client/rollbacks';
 import type { ReleaseStatus } from '../../core/release/types';
-import { abortUpdate, statusQuery } from '../../workflows/messages';
+import { publishImage } from '../../infra/dev/image/publish';
+import { abortUpdate, drillStatusQuery, statusQuery } from '../../workflows/messages';
+import { FaultProxy } from '../support/fault-proxy';
 import { eventually } from '../support/kube';
+import { testStack } from '../support/stack';
 import { effects, githubStatuses, spec, useCrashWorld, type Run } from './crash-world';
 
 // The worker process is killed with SIGKILL while a release (or rollback) is in a given phase,
@@ -47,8 +54,36 @@ describe('a worker killed with kill -9, per phase', () => {
     }
   }
 
-  // Not here: image verification. It lasts a fraction of a second on the stack, too short to
-  // catch from outside by polling; a kill there costs a repeated verification (an idempotent read).
+  it('during image verification: the verification is made again and the release promoted, nothing deployed twice', async () => {
+    // Verification lasts a fraction of a second on loopback: through the fault proxy with 600 ms
+    // each way it lasts seconds, long enough to be caught under way.
+    const registry = new FaultProxy();
+    await registry.start();
+    try {
+      const listen = await registry.proxy('registry', testStack().registry.host);
+      await registry.addToxic('registry', 'slow-down', { type: 'latency', attributes: { latency: 600 } });
+      await registry.addToxic('registry', 'slow-up', { type: 'latency', stream: 'upstream', attributes: { latency: 600 } });
+      const runs = await world.runs();
+      const handles = await Promise.all(
+        runs.map(async (r) => {
+          const image = await publishImage(testStack(), { repository: `kill/${r.ns}`, tag: 'v1', sign: ['legacy'] });
+          const signed = {
+            image: image.tagged.replace(testStack().registry.host, listen),
+            supplyChain: { cosignKeys: [readFileSync(image.publicKeyPath, 'utf8')] },
+          };
+          return { h: await release({ ...spec(r, 'v1'), ...signed }), digest: image.digest };
+        }),
+      );
+      const results = handles.map(({ h }) => h.result());
+      await killWhen('image verification', runs, (r) => running(releaseHandle(ctx.client, r.ns, 'llm'), 'verifyImage'), results);
+      for (const [i, r] of runs.entries()) {
+        expect(await results[i]).toMatchObject({ outcome: 'promoted', status: { image: { digest: handles[i]!.digest } } });
+        await expectClean(r, ['v1'], ['v1:release'], ['v1']);
+      }
+    } finally {
+      await registry.stop();
+    }
+  });
 
   it('during the canary pod wait: the wait is taken up again and the release promoted', async () => {
     const runs = await world.runs();
@@ -158,6 +193,53 @@ describe('a worker killed with kill -9, per phase', () => {
     for (const [i, r] of runs.entries()) {
       expect(await results[i]).toMatchObject({ outcome: 'rolled-back', release: { outcome: 'promoted', version: 'v1' } });
       await expectClean(r, ['v1'], ['v1:rollback', 'v2:release', 'v1:release'], { v1: 2, v2: 1 });
+    }
+  });
+
+  it("during a drill's restore: the restored copy is verified once, reported once and removed; the backup is not made again", async () => {
+    const runs = await world.runs();
+    const stores = runs.map(() => mkdtempSync(join(tmpdir(), 'kill-drill-')));
+    const models = runs.map(() => {
+      const dir = mkdtempSync(join(tmpdir(), 'kill-models-'));
+      writeFileSync(join(dir, 'model-00001-of-00001.safetensors'), Buffer.alloc(256 * 1024, 7));
+      return dir;
+    });
+    // The restored pods load for 10 s: the drill is caught while it waits for them.
+    await Promise.all(runs.map(async (r) => (await release(spec(r, 'v1', { loadDelay: '10s' }))).result()));
+    const handles = await Promise.all(
+      runs.map((r, i) =>
+        startDrill(
+          ctx.client,
+          {
+            namespace: r.ns,
+            service: 'llm',
+            modelStore: { path: models[i]! },
+            backupStore: { path: stores[i]! },
+            github: { owner: 'zai-org', repo: 'Open-AutoGLM' },
+          },
+          { taskQueue: ctx.taskQueue },
+        ),
+      ),
+    );
+    const results = handles.map((h) => h.result());
+    const restoring = async (i: number) =>
+      (await handles[i]!.query(drillStatusQuery)).phase === 'verifying' && (await running(handles[i]!, 'waitForRevision'));
+    await killWhen("drill's restore", runs, (r) => restoring(runs.indexOf(r)), results);
+    for (const [i, r] of runs.entries()) {
+      const result = await results[i]!;
+      expect(result.outcome).toBe('passed');
+      expect(readdirSync(join(stores[i]!, r.ns, 'llm'))).toEqual([result.backup.backupId]);
+      expect(ctx.github.issues.filter((issue) => String(issue.title).includes(`${r.ns}/llm`))).toHaveLength(1);
+      const isolated = result.status.isolatedNamespace;
+      await eventually(`${isolated} removed`, async () =>
+        (await ctx.kube.core.readNamespace({ name: isolated }).then(
+          (n) => n.metadata?.deletionTimestamp !== undefined,
+          () => true,
+        ))
+          ? true
+          : undefined,
+      );
+      await expectClean(r, ['v1'], ['v1:release'], []);
     }
   });
 });
