@@ -6,7 +6,7 @@
  * Pure: the ledger workflow keeps the state, the release decides with these.
  */
 import type { PoolCapacity } from './gpu-capacity';
-import type { RolloutPlan } from './rollout-plan';
+import type { BlockedPlan, RolloutPlan } from './rollout-plan';
 
 export interface GpuReservation {
   /** The release's workflow ID, and the run that holds it. */
@@ -17,6 +17,8 @@ export interface GpuReservation {
   version: string;
   gpus: number;
   since: string;
+  /** The ledger version this reservation made (set by the ledger): what came after a release's read. */
+  atVersion?: number;
 }
 
 export interface GpuLedger {
@@ -75,20 +77,60 @@ export function peakGpus(plan: RolloutPlan, stableReplicas: number, stableGpusPe
   return peak;
 }
 
-/** Adds (or replaces) the holder's reservation, unless the ledger changed since it was read. */
+/**
+ * Adds (or replaces) the holder's reservation when its plan still holds: the ledger is the one the
+ * plan was made with, or what other releases reserved since that read fits in the plan's `slack`
+ * (GPUs others may take without changing it; see slackOf). A refused release plans again. With
+ * a slack, releases starting together on a roomy pool all reserve on their first try instead of
+ * one per round.
+ */
 export function reserve(
   ledger: GpuLedger,
   reservation: GpuReservation,
   readVersion: number,
+  slack = 0,
 ): { ok: true; ledger: GpuLedger } | { ok: false; ledger: GpuLedger } {
-  if (ledger.version !== readVersion) return { ok: false, ledger };
+  if (ledger.version !== readVersion) {
+    // A reservation from before versions were recorded counts as new: the safe side.
+    const takenSince = ledger.reservations
+      .filter((r) => r.holder !== reservation.holder && (r.atVersion === undefined || r.atVersion > readVersion))
+      .reduce((n, r) => n + r.gpus, 0);
+    if (ledger.version < readVersion || takenSince > slack) return { ok: false, ledger };
+  }
+  const version = ledger.version + 1;
   return {
     ok: true,
     ledger: {
-      version: ledger.version + 1,
-      reservations: [...ledger.reservations.filter((r) => r.holder !== reservation.holder), reservation],
+      version,
+      reservations: [...ledger.reservations.filter((r) => r.holder !== reservation.holder), { ...reservation, atVersion: version }],
     },
   };
+}
+
+/** What a release carries out of its plan: its moves (the summary and free-pod count only describe the pool). */
+const moves = (p: RolloutPlan | BlockedPlan) => JSON.stringify(p.mode === 'blocked' ? p.mode : [p.mode, p.steps, p.promotion]);
+
+/**
+ * How many more GPUs other releases could take from the pool (beyond `reserved`) with `planned`
+ * still the plan the pool allows: the most `k` for which planning on the pool less `reserved + k`
+ * makes the same moves. Binary search: fewer GPUs never make room for a plan more GPUs did not.
+ */
+export function slackOf(
+  capacity: PoolCapacity,
+  reserved: number,
+  planned: RolloutPlan,
+  plan: (capacity: PoolCapacity) => RolloutPlan | BlockedPlan,
+): number {
+  const same = moves(planned);
+  const holds = (k: number) => moves(plan(capacityLeft(capacity, reserved + k))) === same;
+  let [lo, hi] = [0, Math.max(0, capacity.free - reserved)];
+  if (!holds(lo)) return 0;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (holds(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Without the holder's reservation (its release ended, or its run is gone). */

@@ -1,8 +1,8 @@
 /**
  * gpuPoolLedger: the GPU reservations of one pool (ID `gpu-pool:<task queue>:<pool>`), so that releases
  * planning on the pool at once do not count the same free GPUs twice. Releases reserve through
- * an update made against the ledger version they planned with (a stale one is refused and the
- * release plans again), and give the reservation back with a signal when they end. It runs for
+ * an update made against the ledger version they planned with (refused, and the release plans
+ * again, when others reserved more since then than its plan leaves to spare), and give the reservation back with a signal when they end. It runs for
  * as long as the pool is used, continuing as new as its history grows.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
@@ -15,8 +15,8 @@ export async function gpuPoolLedger(input: { pool: string; ledger?: GpuLedger })
   let ledger = input.ledger ?? emptyLedger();
   let changes = 0;
   setHandler(gpuLedgerQuery, () => ledger);
-  setHandler(reserveGpusUpdate, ({ reservation, readVersion }) => {
-    const r = reserve(ledger, reservation, readVersion);
+  setHandler(reserveGpusUpdate, ({ reservation, readVersion, slack }) => {
+    const r = reserve(ledger, reservation, readVersion, slack);
     ledger = r.ledger;
     changes++;
     return { ok: r.ok, version: ledger.version };

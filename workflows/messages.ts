@@ -25,9 +25,10 @@ export const observationQuery = defineQuery<StepObservation>('observation');
 
 /** The GPU ledger of a pool (gpuPoolLedger): reservations of releases in flight. */
 export const gpuLedgerQuery = defineQuery<GpuLedger>('gpu-ledger');
-export const reserveGpusUpdate = defineUpdate<{ ok: boolean; version: number }, [{ reservation: GpuReservation; readVersion: number }]>(
-  'reserve-gpus',
-);
+export const reserveGpusUpdate = defineUpdate<
+  { ok: boolean; version: number },
+  [{ reservation: GpuReservation; readVersion: number; slack?: number }]
+>('reserve-gpus');
 export const releaseGpusSignal = defineSignal<[{ holder: string; runId?: string }]>('release-gpus');
 
 export const rollbackStatusQuery = defineQuery<RollbackStatus>('rollback-status');

@@ -22,10 +22,15 @@ export function createGpuLedgerActivities(connect: () => Promise<Client>) {
   };
 
   return {
-    async readGpuLedger(input: { pool: string }): Promise<GpuLedger> {
+    /**
+     * `pruneGone` (default true): describe each holder's run and drop the reservations of runs that
+     * ended without giving them back. One call per holder: a release asks only when it is blocked.
+     */
+    async readGpuLedger(input: { pool: string; pruneGone?: boolean }): Promise<GpuLedger> {
       const client = await connect();
       const ledger = await ledgerOf(input.pool);
       const read = await ledger.query(gpuLedgerQuery);
+      if (input.pruneGone === false) return read;
       const gone: GpuReservation[] = [];
       for (const r of read.reservations) {
         const status = await client.workflow
@@ -42,11 +47,11 @@ export function createGpuLedgerActivities(connect: () => Promise<Client>) {
       return ledger.query(gpuLedgerQuery);
     },
 
-    /** Against the ledger version the plan was made with: `ok: false` when it changed meanwhile (plan again). */
-    async reserveGpus(input: { pool: string; reservation: GpuReservation; readVersion: number }): Promise<{ ok: boolean }> {
+    /** Against the ledger version the plan was made with: `ok: false` when others took more than `slack` since (plan again). */
+    async reserveGpus(input: { pool: string; reservation: GpuReservation; readVersion: number; slack?: number }): Promise<{ ok: boolean }> {
       const ledger = await ledgerOf(input.pool);
       const r = await ledger.executeUpdate(reserveGpusUpdate, {
-        args: [{ reservation: input.reservation, readVersion: input.readVersion }],
+        args: [{ reservation: input.reservation, readVersion: input.readVersion, ...(input.slack ? { slack: input.slack } : {}) }],
       });
       return { ok: r.ok };
     },

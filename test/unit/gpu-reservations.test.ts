@@ -5,6 +5,7 @@ import {
   peakGpus,
   releaseReservation,
   reserve,
+  slackOf,
   unclaimedByOthers,
   type GpuReservation,
 } from '../../core/gpu-reservations';
@@ -79,8 +80,54 @@ describe('GPU reservations', () => {
     const stale = reserve(first.ledger, held('b', 2), 0);
     expect(stale.ok).toBe(false);
     const again = reserve(first.ledger, held('a', 6), 1);
-    expect(again.ledger.reservations).toEqual([held('a', 6)]);
+    expect(again.ledger.reservations).toEqual([{ ...held('a', 6), atVersion: 2 }]);
     expect(releaseReservation(again.ledger, 'a', 'other-run')).toBe(again.ledger);
     expect(releaseReservation(again.ledger, 'a', 'r1')).toEqual({ version: 3, reservations: [] });
+  });
+
+  it.each`
+    read | since                   | slack | ok       | why
+    ${1} | ${[]}                   | ${0}  | ${true}  | ${'nothing changed'}
+    ${1} | ${[['b', 2]]}           | ${0}  | ${false} | ${'changed, no slack'}
+    ${1} | ${[['b', 2], ['c', 3]]} | ${5}  | ${true}  | ${'what others took fits the slack'}
+    ${1} | ${[['b', 2], ['c', 3]]} | ${4}  | ${false} | ${'one GPU too many'}
+    ${0} | ${[['b', 2]]}           | ${1}  | ${false} | ${'a reservation made before the read counts when read from earlier'}
+    ${1} | ${[['me', 6]]}          | ${0}  | ${true}  | ${'its own earlier reservation never counts'}
+  `('reserves with a slack: $why', ({ read, since, slack, ok }) => {
+    // Version 1: a's 4 GPUs; then each of `since` in turn.
+    let ledger = reserve(emptyLedger(), held('a', 4), 0).ledger;
+    for (const [holder, gpus] of since as [string, number][]) ledger = reserve(ledger, held(holder, gpus), ledger.version).ledger;
+    expect(reserve(ledger, held('me', 2), read as number, slack as number).ok).toBe(ok);
+  });
+
+  it('a reservation from a ledger without versions counts as taken since any read', () => {
+    const ledger = { version: 3, reservations: [held('a', 4)] };
+    expect(reserve(ledger, held('me', 1), 2, 3).ok).toBe(false);
+    expect(reserve(ledger, held('me', 1), 2, 4).ok).toBe(true);
+  });
+
+  it.each([
+    ['a first release of 2 on a roomy pool', [4, 4], 0, 2, 6],
+    ['a surge canary beside 2: what its promotion does not need is spare', [4, 4], 2, 2, 6],
+    ['a swap on a full pool has nothing to spare', [0, 0], 2, 2, 0],
+  ])('slack: %s', (_what, free, stable, replicas, expected) => {
+    const plan = (capacity: PoolCapacity) =>
+      planRollout({
+        replicas,
+        stableReplicas: stable,
+        gpusPerReplica: 1,
+        stableGpusPerReplica: 1,
+        steps: [{ weight: 50 }],
+        exactWeights: false,
+        allowSwap: true,
+        capacity,
+      });
+    const capacity = pool(free);
+    const planned = plan(capacity) as RolloutPlan;
+    const slack = slackOf(capacity, 0, planned, plan);
+    expect(slack).toBe(expected);
+    // Taking one GPU more than the slack changes the moves (or blocks the plan).
+    const moves = (p: ReturnType<typeof plan>) => (p.mode === 'blocked' ? p.mode : JSON.stringify([p.mode, p.steps, p.promotion]));
+    if (slack < capacity.free) expect(moves(plan(capacityLeft(capacity, slack + 1)))).not.toBe(moves(planned));
   });
 });

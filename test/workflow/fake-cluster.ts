@@ -113,8 +113,8 @@ export function fakeCluster(opts: {
       return { reference: `${input.image.replace(/:[^:/]+$/, '')}@${digest}`, digest, signatures: [] };
     },
     readGpuLedger: async () => ledger,
-    reserveGpus: async ({ reservation, readVersion }) => {
-      const r = reserve(ledger, reservation, readVersion);
+    reserveGpus: async ({ reservation, readVersion, slack }) => {
+      const r = reserve(ledger, reservation, readVersion, slack);
       ledger = r.ledger;
       return { ok: r.ok };
     },

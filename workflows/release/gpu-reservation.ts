@@ -5,10 +5,10 @@
  * are in flight on the pool waits for them (up to `gpu.queueBudget`, said in the status: they
  * free GPUs as they end), then is refused naming them; with none in flight, it is refused at once.
  */
-import { sleep, workflowInfo } from '@temporalio/workflow';
+import { patched, sleep, workflowInfo } from '@temporalio/workflow';
 import { ErrorType } from '../../core/errors';
 import type { PoolCapacity } from '../../core/gpu-capacity';
-import { capacityLeft, describeHolders, peakGpus, unclaimedByOthers } from '../../core/gpu-reservations';
+import { capacityLeft, describeHolders, peakGpus, slackOf, unclaimedByOthers } from '../../core/gpu-reservations';
 import { formatDuration } from '../../core/duration';
 import type { BlockedPlan, RolloutPlan } from '../../core/rollout-plan';
 import type { ServiceSpec } from '../../core/service-spec';
@@ -33,14 +33,21 @@ export async function planWithReservations(
   const { workflowId, runId } = workflowInfo();
   const pool = spec.gpu.pool;
   const waitingSince = Date.now();
+  // Runs gone without giving their reservation back are looked for only when they could be in the
+  // way (one describe per holder): histories from before read with that look every time.
+  let pruneGone = !patched('ledger-prune-when-blocked');
   for (;;) {
     const capacity = await readCapacity();
-    const ledger = await temporal.readGpuLedger({ pool });
+    const ledger = await temporal.readGpuLedger({ pool, pruneGone });
     const others = unclaimedByOthers(ledger, workflowId, capacity.heldByService ?? {});
     const planned = plan(capacityLeft(capacity, others.gpus));
     if (planned.mode === 'blocked') {
       // With no other release in flight on the pool, nothing will free GPUs: refused as before.
       if (others.holders.length === 0) return { plan: planned };
+      if (!pruneGone) {
+        pruneGone = true;
+        continue;
+      }
       const held = describeHolders(others.holders);
       if (Date.now() - waitingSince >= spec.gpu.queueBudget) {
         const waited = spec.gpu.queueBudget > 0 ? ` after waiting ${formatDuration(spec.gpu.queueBudget)}` : '';
@@ -59,8 +66,9 @@ export async function planWithReservations(
       gpus,
       since: new Date().toISOString(),
     };
-    // Refused when another release reserved since the read: plan again with what it took.
-    if ((await temporal.reserveGpus({ pool, reservation, readVersion: ledger.version })).ok) {
+    // Refused when others reserved more since the read than the plan leaves to spare: plan again with what they took.
+    const slack = slackOf(capacity, others.gpus, planned, plan);
+    if ((await temporal.reserveGpus({ pool, reservation, readVersion: ledger.version, slack })).ok) {
       if (run.status.lastReason?.startsWith('waiting for GPUs')) delete run.status.lastReason;
       return { plan: planned, reservedOn: pool };
     }
