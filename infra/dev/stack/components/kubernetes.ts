@@ -91,7 +91,9 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
     }
     await waitFor('kube-apiserver', () => apiserverReady(kubeconfig), 120_000, join(clusterDir, 'logs', 'kube-apiserver.log'));
   }
-  const apply = (file: string) => kubectl(kubeconfig, ['apply', '--server-side', '--field-manager=autoglm-stack', '-f', file]);
+  // The stack owns these objects: a second `up` takes back fields the controllers set meanwhile (a node's ttl annotation).
+  const apply = (file: string) =>
+    kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '--field-manager=autoglm-stack', '-f', file]);
   await apply(join(KWOK_DIR, 'gpu-nodes.yaml'));
   // Gateway API: the CRDs, then the stack's Gateway that the model-world router serves.
   await apply(gatewayCrdDir());
