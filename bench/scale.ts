@@ -53,6 +53,9 @@ async function workers(count: number, env: Record<string, string>): Promise<{ pr
   return { procs, metrics };
 }
 
+/** Every service's spec at `version`. */
+const allSpecs = (namespace: string, version: string) => Array.from({ length: RELEASES }, (_, i) => scaleSpec(namespace, i, version));
+
 /** Starts every release at once; resolves with each one's end (outcome) and the time it ended. */
 async function releaseAll(client: Client, taskQueue: string, specs: ServiceSpecInput[]) {
   const handles: WorkflowHandle[] = [];
@@ -103,19 +106,11 @@ async function main(): Promise<void> {
     const queue1 = `bench-scale-${randomBytes(3).toString('hex')}`;
     const one = await workers(1, { ...stackEnv(stack), AUTOGLM_TASK_QUEUE: queue1 });
     const t1 = Date.now();
-    const first = await releaseAll(
-      client,
-      queue1,
-      Array.from({ length: RELEASES }, (_, i) => scaleSpec(ns1, i, 'v1')),
-    );
+    const first = await releaseAll(client, queue1, allSpecs(ns1, 'v1'));
     const firstWallS = secondsSince(t1);
     const requestsAfterFirst = counter(await scrape(one.metrics[0]!), 'autoglm_kubernetes_requests');
     const t2 = Date.now();
-    const canaries = await releaseAll(
-      client,
-      queue1,
-      Array.from({ length: RELEASES }, (_, i) => scaleSpec(ns1, i, 'v2')),
-    );
+    const canaries = await releaseAll(client, queue1, allSpecs(ns1, 'v2'));
     const canaryWallS = secondsSince(t2);
     const samples = await scrape(one.metrics[0]!);
     const requestsTotal = counter(samples, 'autoglm_kubernetes_requests');
@@ -130,19 +125,14 @@ async function main(): Promise<void> {
     const queue2 = `bench-scale-${randomBytes(3).toString('hex')}`;
     const many = await workers(WORKERS, { ...stackEnv(stack), AUTOGLM_TASK_QUEUE: queue2 });
     const t3 = Date.now();
-    let killedAt = 0;
-    const run2 = releaseAll(
-      client,
-      queue2,
-      Array.from({ length: RELEASES }, (_, i) => scaleSpec(ns2, i, 'v1')),
-    );
-    // Kill when half have ended (polled through visibility-free means: the releases' own results).
+    const run2 = releaseAll(client, queue2, allSpecs(ns2, 'v1'));
+    // Kill when half the services have a Ready Deployment (the releases are then about half way).
     const half = Math.floor(RELEASES / 2);
     const done = async () =>
       (await kube.apps.listNamespacedDeployment({ namespace: ns2 })).items.filter((d) => d.status?.readyReplicas).length;
     while ((await done()) < half) await new Promise((r) => setTimeout(r, 500));
     many.procs[0]!.child.kill('SIGKILL');
-    killedAt = Date.now();
+    const killedAt = Date.now();
     const second = await run2;
     const secondWallS = secondsSince(t3);
     const afterKill = second.ended.filter((t) => t >= killedAt);
