@@ -54,6 +54,18 @@ export async function removeScalePool(kube: Kube): Promise<void> {
   await kube.core.deleteCollectionNode({ labelSelector: `pool=${SCALE_POOL}` }).catch(() => undefined);
 }
 
+/** The label on the bench's namespaces, so a run that was killed is cleared by the next one. */
+export const SCALE_NAMESPACE_LABEL = { 'autoglm.dev/bench': 'scale' };
+
+/** Namespaces and nodes an earlier, killed run left: their Services would hold ClusterIPs. */
+export async function removeLeftovers(kube: Kube): Promise<number> {
+  const selector = Object.entries(SCALE_NAMESPACE_LABEL).map(([k, v]) => `${k}=${v}`).join(',');
+  const left = (await kube.core.listNamespace({ labelSelector: selector })).items;
+  for (const ns of left) await kube.core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
+  await removeScalePool(kube);
+  return left.length;
+}
+
 /** Resident memory of a process now and at its peak (VmHWM), MiB. */
 export function rssMiB(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

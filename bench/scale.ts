@@ -22,7 +22,7 @@ import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 import { benchSpec, median, report, round } from './support';
-import { SCALE_POOL, addScalePool, counter, histogramQuantile, removeScalePool, rssMiB, scrape } from './scale-world';
+import { SCALE_NAMESPACE_LABEL, SCALE_POOL, addScalePool, removeLeftovers, counter, histogramQuantile, removeScalePool, rssMiB, scrape } from './scale-world';
 
 const RELEASES = Number(process.env.RELEASES ?? 200);
 const NODES = Number(process.env.NODES ?? 100);
@@ -95,10 +95,12 @@ async function main(): Promise<void> {
   const namespaces: string[] = [];
   const newNamespace = async () => {
     const name = `scale-${randomBytes(3).toString('hex')}`;
-    await kube.core.createNamespace({ body: { metadata: { name } } });
+    await kube.core.createNamespace({ body: { metadata: { name, labels: SCALE_NAMESPACE_LABEL } } });
     namespaces.push(name);
     return name;
   };
+  const leftovers = await removeLeftovers(kube);
+  if (leftovers > 0) console.error(`removed ${leftovers} namespace(s) an earlier, killed run left`);
   await addScalePool(kube, NODES);
   try {
     // 1. One worker process.

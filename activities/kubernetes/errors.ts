@@ -8,12 +8,31 @@ export function statusOf(err: unknown): number | undefined {
 }
 
 /**
+ * The API server's own reason for a failed call (its Status body's message, e.g. "failed to
+ * allocate a serviceIP: range is full"), which client-node's error message leaves out.
+ */
+export function statusMessageOf(err: unknown): string | undefined {
+  const body = (err as { body?: unknown }).body;
+  let status: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      status = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  const message = (status as { kind?: unknown; message?: unknown } | null)?.message;
+  const code = statusOf(err);
+  return typeof message === 'string' && message !== '' ? `HTTP ${code ?? '?'}: ${message}` : undefined;
+}
+
+/**
  * Sorts API errors into what a retry can fix (unreachable, 5xx, 429, conflicts) and what it cannot
  * (401/403: the worker lacks permission; 422: the object is invalid).
  */
 export function classifyKubeError(err: unknown, what: string): Error {
   const status = statusOf(err);
-  const detail = (err as Error).message?.split('\n')[0] ?? String(err);
+  const detail = statusMessageOf(err) ?? (err as Error).message?.split('\n')[0] ?? String(err);
   if (status === 401 || status === 403) {
     return ApplicationFailure.nonRetryable(`${what}: forbidden (${status}): ${detail}`, ErrorType.KubernetesForbidden);
   }
