@@ -59,7 +59,9 @@ export const SCALE_NAMESPACE_LABEL = { 'autoglm.dev/bench': 'scale' };
 
 /** Namespaces and nodes an earlier, killed run left: their Services would hold ClusterIPs. */
 export async function removeLeftovers(kube: Kube): Promise<number> {
-  const selector = Object.entries(SCALE_NAMESPACE_LABEL).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(SCALE_NAMESPACE_LABEL)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const left = (await kube.core.listNamespace({ labelSelector: selector })).items;
   for (const ns of left) await kube.core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
   await removeScalePool(kube);

@@ -22,7 +22,17 @@ import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
 import { benchSpec, median, report, round } from './support';
-import { SCALE_NAMESPACE_LABEL, SCALE_POOL, addScalePool, removeLeftovers, counter, histogramQuantile, removeScalePool, rssMiB, scrape } from './scale-world';
+import {
+  SCALE_NAMESPACE_LABEL,
+  SCALE_POOL,
+  addScalePool,
+  removeLeftovers,
+  counter,
+  histogramQuantile,
+  removeScalePool,
+  rssMiB,
+  scrape,
+} from './scale-world';
 
 const RELEASES = Number(process.env.RELEASES ?? 200);
 const NODES = Number(process.env.NODES ?? 100);

@@ -19,20 +19,24 @@ describe('classifyKubeError', () => {
     },
     {
       name: 'a terminating namespace is forbidden, not retried',
-      err: apiError(403, statusBody(403, 'services "llm" is forbidden: unable to create new content in namespace ns because it is being terminated')),
+      err: apiError(
+        403,
+        statusBody(403, 'services "llm" is forbidden: unable to create new content in namespace ns because it is being terminated'),
+      ),
       retryable: false,
       type: ErrorType.KubernetesForbidden,
-      message: 'applying Service ns/llm: forbidden (403): HTTP 403: services "llm" is forbidden: unable to create new content in namespace ns because it is being terminated',
+      message:
+        'applying Service ns/llm: forbidden (403): HTTP 403: services "llm" is forbidden: unable to create new content in namespace ns because it is being terminated',
     },
     {
-      name: 'an invalid object is rejected with the server\'s reason',
+      name: "an invalid object is rejected with the server's reason",
       err: apiError(422, statusBody(422, 'Service "llm" is invalid: spec.ports: Required value')),
       retryable: false,
       type: ErrorType.InvalidInput,
       message: 'applying Service ns/llm: rejected (422): HTTP 422: Service "llm" is invalid: spec.ports: Required value',
     },
     {
-      name: 'a body that is not a Status keeps the client\'s first line',
+      name: "a body that is not a Status keeps the client's first line",
       err: apiError(502, '<html>bad gateway</html>'),
       retryable: true,
       type: ErrorType.KubernetesUnavailable,
