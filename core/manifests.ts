@@ -94,8 +94,8 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
     [LABELS.revision]: revision,
   };
   const loadSeconds = Math.ceil(spec.model.loadBudget / 1000);
-  // Short periods: a pod turns Ready within seconds of its model loading; the threshold keeps the budget.
-  const probePeriod = 5;
+  // Short periods: a pod turns Ready within a period of its model loading; the threshold keeps the budget.
+  const probePeriod = spec.server.probePeriod / 1000;
   const gpu = String(spec.gpu.perReplica);
   const server = engineOf(spec.server.engine).container(spec);
   const { volumes, mounts } = volumesOf(spec);
@@ -146,7 +146,7 @@ export function renderDeployment(spec: ServiceSpec, replicas: number): KubeObjec
                 // Probes at 0, period, 2·period…: the last of N failures comes (N − 1) periods in.
                 failureThreshold: Math.ceil(loadSeconds / probePeriod) + 1,
               },
-              readinessProbe: { httpGet: { path: server.readyPath, port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: server.readyPath, port: 'http' }, periodSeconds: probePeriod, failureThreshold: 3 },
               livenessProbe: { httpGet: { path: server.healthPath, port: 'http' }, periodSeconds: 10, failureThreshold: 6 },
             },
           ],

@@ -27,9 +27,14 @@ export const ServerSpec = z.strictObject({
   drainTimeout: durationMs.default(30_000),
   /** Wait before the server is told to stop, so every proxy has dropped the pod's endpoint first. */
   preStopDelay: durationMs.default(5_000),
+  /**
+   * How often the kubelet probes start-up and readiness: a pod turns Ready up to one period after
+   * its model has loaded. Whole seconds (Kubernetes' periodSeconds), 1s to 60s.
+   */
+  probePeriod: durationMs.refine((ms) => ms % 1000 === 0 && ms >= 1000 && ms <= 60_000, 'whole seconds from 1s to 60s').default(5_000),
 });
 export type ServerSpec = z.infer<typeof ServerSpec>;
-export const SERVER_DEFAULTS: ServerSpec = { engine: 'vllm', extraArgs: [], drainTimeout: 30_000, preStopDelay: 5_000 };
+export const SERVER_DEFAULTS: ServerSpec = { engine: 'vllm', extraArgs: [], drainTimeout: 30_000, preStopDelay: 5_000, probePeriod: 5_000 };
 
 /** Where the model's weights come from. */
 export const ModelSource = z.union([

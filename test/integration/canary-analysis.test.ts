@@ -20,6 +20,7 @@ describe('canary analysis and automatic rollback on the local stack', () => {
     model: { name: 'open-autoglm-7b', loadBudget: '2m' },
     gpu: { pool: 'l4', perReplica: 2 },
     replicas: 2,
+    server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
     container: { env: { SIM_MODEL_LOAD_DELAY: '1s', SIM_TTFT_MS: '40', SIM_TOKENS_PER_SECOND: '400', ...env } },
     rollout: { steps: [{ weight: 50, bake: '20s' }] },
     analysis: { interval: '3s', window: '20s', minRequests: 10, noDataBudget: '20s' },

@@ -34,6 +34,7 @@ describe('encrypted workflow history', () => {
         model: { name: 'm' },
         gpu: { pool: 'l4', perReplica: 1 },
         replicas: 1,
+        server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
         container: { env: { SIM_MODEL_LOAD_DELAY: '1s', HF_TOKEN: MARKER } },
         rollout: { steps: [{ weight: 50 }] },
       },

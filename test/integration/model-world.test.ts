@@ -61,6 +61,7 @@ describe('model world: simulated servers, router and scraping', () => {
     model: { name: 'open-autoglm-7b' },
     gpu: { pool: 'l4', perReplica: 2 },
     replicas: 2,
+    server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
     container: { env: { SIM_MODEL_LOAD_DELAY: '2s', SIM_TTFT_MS: '5', SIM_TOKENS_PER_SECOND: '1000' } },
     rollout: { steps: [{ weight: 50, bake: '1s' }] },
     analysis: { enabled: false },

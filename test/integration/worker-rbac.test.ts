@@ -127,6 +127,7 @@ describe('worker RBAC', () => {
       model: { name: 'm' },
       gpu: { pool: 'l4', perReplica: 1 },
       replicas: 2,
+      server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
       container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
       rollout: { steps: [{ weight: 50 }] },
     });

@@ -22,6 +22,9 @@ interface Pod {
     env: { name: string; value?: string; valueFrom?: unknown }[];
     volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
     lifecycle: { preStop: { sleep: { seconds: number } } };
+    startupProbe: { periodSeconds: number; failureThreshold: number };
+    readinessProbe: { periodSeconds: number };
+    livenessProbe: { periodSeconds: number };
   }[];
 }
 const pod = (s: ReturnType<typeof spec>) => (renderDeployment(s, 1) as unknown as { spec: { template: { spec: Pod } } }).spec.template.spec;
@@ -147,11 +150,30 @@ describe('the pod around the server', () => {
     expect(p.terminationGracePeriodSeconds).toBe(60);
   });
 
+  it.each`
+    period       | loadBudget | startup | failures | why
+    ${undefined} | ${'2m'}    | ${5}    | ${25}    | ${'the default: Ready within 5 s of loading'}
+    ${'1s'}      | ${'2m'}    | ${1}    | ${121}   | ${'a fast probe keeps the whole load budget'}
+    ${'10s'}     | ${'15s'}   | ${10}   | ${3}     | ${'a slow probe over a short budget still covers it'}
+  `('probes start-up and readiness every probePeriod ($why)', ({ period, loadBudget, startup, failures }) => {
+    const server = period === undefined ? '' : `server: { probePeriod: ${period} }`;
+    const c = pod(spec(server, `{ name: m, loadBudget: ${loadBudget} }`)).containers[0]!;
+    expect(c.startupProbe).toMatchObject({ periodSeconds: startup, failureThreshold: failures });
+    expect(c.readinessProbe.periodSeconds).toBe(startup);
+    expect(c.livenessProbe.periodSeconds).toBe(10);
+  });
+
+  it.each(['500ms', '0s', '90s', '1500ms'])('refuses a probePeriod of %s (whole seconds, 1s to 60s)', (period) => {
+    expect(() => spec(`server: { probePeriod: ${period} }`)).toThrow(/server\.probePeriod.*whole seconds from 1s to 60s/s);
+  });
+
   it('keeps the revision of a spec without server options, and makes a new one when they change', () => {
     const plain = revisionOf(spec());
     expect(plain).toBe('4296c740'); // as before the server section existed: releases in flight keep their revision
     expect(revisionOf(spec('server: { engine: vllm }'))).toBe(plain);
     expect(revisionOf(spec('server: { quantization: fp8 }'))).not.toBe(plain);
+    expect(revisionOf(spec('server: { probePeriod: 5s }'))).toBe(plain);
+    expect(revisionOf(spec('server: { probePeriod: 1s }'))).not.toBe(plain);
     expect(revisionOf(spec('', '{ name: open-autoglm-7b, loadBudget: 10m, source: { pvc: w } }'))).not.toBe(plain);
   });
 });
