@@ -5,7 +5,7 @@
  * or marginal evidence holds the step (never passes it) for at most `noDataBudget`, then rolls
  * back or pauses for a person. The step ends only on a passing analysis at or after the bake.
  */
-import { ApplicationFailure, CancellationScope, isCancellation, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, isCancellation, patched, sleep } from '@temporalio/workflow';
 import { ErrorType } from '../core/errors';
 import { formatDuration } from '../core/duration';
 import { serviceName } from '../core/manifests';
@@ -38,6 +38,11 @@ export interface StepProgress {
   slices: number;
   /** Workflow time (ms) the latest bake slice of load runs until: the next starts then, not before. */
   loadUntil?: number;
+  /**
+   * How late the checks' timers fired, summed: about how long no worker ran this step. A load test
+   * resumed from its heartbeat is behind its schedule by as much, so the bake's end waits for it.
+   */
+  lateMs?: number;
 }
 
 export interface ObserveOptions {
@@ -172,7 +177,9 @@ export async function observeStep(
     }
     for (;;) {
       loadThroughBake();
+      const sleptAt = Date.now();
       await sleep(a.interval);
+      progress.lateMs = (progress.lateMs ?? 0) + Math.max(0, Date.now() - sleptAt - a.interval);
       const report = await analyzeCanary({
         namespace: spec.namespace,
         service: spec.service,
@@ -190,7 +197,7 @@ export async function observeStep(
       if (action === 'continue') {
         delete progress.holdingSince;
         if (Date.now() >= deadline) {
-          await stepLoad.settle(10_000);
+          await stepLoad.settle(10_000 + (patched('load-settle-covers-outage') ? (progress.lateMs ?? 0) : 0));
           return;
         }
       } else {
