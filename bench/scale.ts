@@ -21,6 +21,7 @@ import { freePort } from '../infra/dev/stack/ports';
 import { stackUp } from '../infra/dev/stack/stack';
 import { stackEnv } from '../infra/dev/stack/state';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/worker-process';
+import { prebuiltWorkflowBundle } from '../test/support/workflow-bundle';
 import { benchSpec, median, report, round } from './support';
 import {
   SCALE_NAMESPACE_LABEL,
@@ -58,7 +59,8 @@ async function workers(count: number, env: Record<string, string>): Promise<{ pr
   const procs: WorkerProcess[] = [];
   for (let i = 0; i < count; i++) {
     metrics.push(`127.0.0.1:${await freePort()}`);
-    procs.push(await startWorkerProcess({ ...env, AUTOGLM_METRICS_ADDRESS: metrics[i]! }, 180_000));
+    const bundle = await prebuiltWorkflowBundle(); // as the worker image runs: no webpack at start
+    procs.push(await startWorkerProcess({ ...env, AUTOGLM_METRICS_ADDRESS: metrics[i]!, AUTOGLM_WORKFLOW_BUNDLE: bundle }, 180_000));
   }
   return { procs, metrics };
 }

@@ -14,6 +14,7 @@ import { GitHubEmulator } from '../support/github/emulator';
 import { createTestNamespace, deleteNamespace, testKube } from '../support/kube';
 import { testStack, testStackEnv } from '../support/stack';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { prebuiltWorkflowBundle } from '../support/workflow-bundle';
 
 /** Where a run's service lives: its own namespace, on its own pool (the two runs of a phase at once). */
 export interface Run {
@@ -32,6 +33,7 @@ export function useCrashWorld(prefix: string) {
     connection: undefined as unknown as Connection,
     kube: undefined as unknown as Kube,
     namespaces: [] as string[],
+    bundle: '',
   };
   const env = () => ({
     ...testStackEnv(),
@@ -39,9 +41,11 @@ export function useCrashWorld(prefix: string) {
     GITHUB_TOKEN: ctx.github.token,
     AUTOGLM_TASK_QUEUE: ctx.taskQueue,
     AUTOGLM_SHUTDOWN_GRACE: '2s',
+    AUTOGLM_WORKFLOW_BUNDLE: ctx.bundle,
   });
   beforeAll(async () => {
     await ctx.github.start();
+    ctx.bundle = await prebuiltWorkflowBundle();
     ctx.kube = testKube();
     ctx.worker = await startWorkerProcess(env());
     ctx.connection = await Connection.connect({ address: testStack().temporal.address });
