@@ -96,6 +96,7 @@ export const spec = (run: Run, version: string, over: Partial<ServiceSpecInput> 
     model: { name: 'm' },
     gpu: { pool: run.pool, perReplica: 1 },
     replicas: 1,
+    server: { probePeriod: '1s' }, // Ready within a second of loading: the phases' windows come from loadDelay
     container: { env: { SIM_MODEL_LOAD_DELAY: loadDelay } },
     rollout: { steps: [{ weight: 50 }] },
     ...rest,
