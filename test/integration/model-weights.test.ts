@@ -103,15 +103,15 @@ describe('model weights on S3', () => {
     expect(await answer(partial.port)).not.toBe(await answer(a.port));
   });
 
-  it('takes longer to load a bigger model at the same bandwidth', async () => {
+  it('streams a bigger model no faster than the bandwidth allows', async () => {
     const big = mkdtempSync(join(tmpdir(), 'model-big-'));
     writeFileSync(join(big, 'model.safetensors'), randomBytes(16 * 1024 * 1024));
     await uploadWeights(modelStoreAt(`s3://${bucket}/big`, conn()), big);
-    const small = await serve(`s3://${bucket}/llama/v1`);
     const large = await serve(`s3://${bucket}/big`);
-    // 16 MiB at 64 MiB/s is ≥ 250 ms; 4 MiB is ≥ 62 ms.
+    // The whole 16 MiB read, at 64 MiB/s: at least 250 ms. Only the floor is asserted: above it the
+    // time is the machine's (comparing two loads' times failed under a loaded CI run).
+    expect(large.server.weightsLoaded).toMatchObject({ files: 1, bytes: 16 * 1024 * 1024 });
     expect(large.server.weightsLoaded!.ms).toBeGreaterThanOrEqual(240);
-    expect(large.server.weightsLoaded!.ms).toBeGreaterThan(small.server.weightsLoaded!.ms);
   });
 
   it('refuses what vLLM and its streamer refuse, before or while loading', async () => {

@@ -37,7 +37,7 @@ describe('releasePipeline on the local stack', () => {
       model: { name: 'open-autoglm-7b', loadBudget: '2m' },
       gpu: { pool, perReplica: gpus },
       replicas: 2,
-      server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
+      server: { probePeriod: '1s', preStopDelay: '1s' }, // Ready a second after loading, gone a second after stopping (the 5 s defaults would pace every test)
       container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
       rollout: { steps, allowSwap },
       analysis: { enabled: false }, // the mechanics here; analysis has its own tests

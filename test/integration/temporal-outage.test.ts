@@ -25,7 +25,7 @@ describe('a Temporal outage mid-release', () => {
       model: { name: 'm' },
       gpu: { pool: 'l4', perReplica: 2 },
       replicas: 1,
-      server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
+      server: { probePeriod: '1s', preStopDelay: '1s' }, // Ready a second after loading, gone a second after stopping (the 5 s defaults would pace every test)
       container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
       rollout: { steps: [{ replicas: 1, gate: 'manual' }] },
     });

@@ -82,7 +82,7 @@ describe('worker upgrade during a release (Worker Versioning)', () => {
     model: { name: 'm' },
     gpu: { pool: 'l4', perReplica: 1 },
     replicas: 1,
-    server: { probePeriod: '1s' }, // Ready within a second of loading (the default 5 s would pace every test)
+    server: { probePeriod: '1s', preStopDelay: '1s' }, // Ready a second after loading, gone a second after stopping (the 5 s defaults would pace every test)
     container: { env: { SIM_MODEL_LOAD_DELAY: '1s' } },
     rollout: { steps },
   });

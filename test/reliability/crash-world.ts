@@ -96,7 +96,7 @@ export const spec = (run: Run, version: string, over: Partial<ServiceSpecInput> 
     model: { name: 'm' },
     gpu: { pool: run.pool, perReplica: 1 },
     replicas: 1,
-    server: { probePeriod: '1s' }, // Ready within a second of loading: the phases' windows come from loadDelay
+    server: { probePeriod: '1s', preStopDelay: '1s' }, // the phases' windows come from loadDelay, not the 5 s defaults
     container: { env: { SIM_MODEL_LOAD_DELAY: loadDelay } },
     rollout: { steps: [{ weight: 50 }] },
     ...rest,
