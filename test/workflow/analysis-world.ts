@@ -8,6 +8,7 @@ import type { ServiceSpecInput } from '../../core/service-spec';
 import { releaseWorkflowId } from '../../core/release/types';
 import { fakeCluster } from './fake-cluster';
 import type { useTimeSkipping } from './time-skipping';
+import { baseSpec } from './base-spec';
 
 type TimeSkipping = ReturnType<typeof useTimeSkipping>;
 
@@ -59,17 +60,8 @@ export function world(script: (n: number) => RawAnalysis, golden?: { stable: str
   return { cluster, activities, checks: () => n, analysisRuns };
 }
 
-export const spec = (analysis: object = {}, bake = '1m'): ServiceSpecInput => ({
-  service: 'llm',
-  namespace: 'ns',
-  version: 'v2',
-  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' },
-  gpu: { pool: 'a100', perReplica: 8 },
-  replicas: 2,
-  rollout: { steps: [{ weight: 50, bake }] },
-  analysis: { interval: '5s', noDataBudget: '30s', ...analysis },
-});
+export const spec = (analysis: object = {}, bake = '1m'): ServiceSpecInput =>
+  baseSpec({ rollout: { steps: [{ weight: 50, bake }] }, analysis: { interval: '5s', noDataBudget: '30s', ...analysis } });
 
 export const runRelease = (ts: TimeSkipping, w: ReturnType<typeof world>, s: ServiceSpecInput) =>
   ts.withWorker(w.activities, (taskQueue) =>

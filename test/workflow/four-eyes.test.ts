@@ -5,22 +5,14 @@ import { releaseWorkflowId, type ReleaseResult } from '../../core/release/types'
 import { promoteUpdate, statusQuery } from '../../workflows/messages';
 import { fakeCluster } from './fake-cluster';
 import { useTimeSkipping } from './time-skipping';
+import { baseSpec } from './base-spec';
 
 // A manual gate with an approval policy: only listed approvers pass it, never the one who
 // started the release (four-eyes); who approved is recorded in the status and the result.
 const ts = useTimeSkipping();
 
-const spec = (approval: { approvers: string[]; fourEyes?: boolean }): ServiceSpecInput => ({
-  service: 'llm',
-  namespace: 'ns',
-  version: 'v2',
-  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' },
-  gpu: { pool: 'a100', perReplica: 8 },
-  replicas: 2,
-  rollout: { steps: [{ weight: 50, gate: 'manual' }], approval },
-  analysis: { enabled: false },
-});
+const spec = (approval: { approvers: string[]; fourEyes?: boolean }): ServiceSpecInput =>
+  baseSpec({ rollout: { steps: [{ weight: 50, gate: 'manual' }], approval } });
 
 const refusal = async (p: Promise<unknown>) => {
   const err = await p.catch((e: unknown) => e);

@@ -6,24 +6,20 @@ import { releaseWorkflowId, type ReleaseResult } from '../../core/release/types'
 import { promoteUpdate, statusQuery } from '../../workflows/messages';
 import { fakeCluster } from './fake-cluster';
 import { useTimeSkipping } from './time-skipping';
+import { baseSpec } from './base-spec';
 
 // Two releases on one pool at once, sharing its GPU ledger: the second waits for the GPUs the
 // first reserved (said in its status) and goes on when the first ends; with no queue budget it is
 // refused, naming the first.
 const ts = useTimeSkipping();
 
-const spec = (service: string, over: Partial<ServiceSpecInput> = {}, gate = false): ServiceSpecInput => ({
-  service,
-  namespace: 'ns',
-  version: 'v2',
-  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' },
-  gpu: { pool: 'a100', perReplica: 8 },
-  replicas: 1,
-  rollout: { steps: [gate ? { weight: 50, gate: 'manual' as const } : { weight: 50, bake: '1m' }], allowSwap: false },
-  analysis: { enabled: false },
-  ...over,
-});
+const spec = (service: string, over: Partial<ServiceSpecInput> = {}, gate = false): ServiceSpecInput =>
+  baseSpec({
+    service,
+    replicas: 1,
+    rollout: { steps: [gate ? { weight: 50, gate: 'manual' as const } : { weight: 50, bake: '1m' }], allowSwap: false },
+    ...over,
+  });
 
 /** The first release, holding its reservation at a manual gate. */
 async function firstAtItsGate(taskQueue: string) {

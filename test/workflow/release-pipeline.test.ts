@@ -6,6 +6,7 @@ import { abortUpdate, statusQuery } from '../../workflows/messages';
 import { releaseWorkflowId } from '../../core/release/types';
 import { fakeCluster } from './fake-cluster';
 import { useTimeSkipping } from './time-skipping';
+import { baseSpec } from './base-spec';
 
 // Control flow of releasePipeline with scripted activities, on Temporal's time-skipping test
 // server: hours of bake time and gate timeouts pass at once. Canary analysis is off here (its own file).
@@ -18,17 +19,8 @@ const env = {
 const withWorker = <T>(cluster: ReturnType<typeof fakeCluster>, fn: (taskQueue: string) => Promise<T>) =>
   ts.withWorker(cluster.activities, fn);
 
-const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput => ({
-  service: 'llm',
-  namespace: 'ns',
-  version: 'v2',
-  image: `registry.local/img@sha256:${'a'.repeat(64)}`,
-  model: { name: 'm', loadBudget: '10m' },
-  gpu: { pool: 'a100', perReplica: 8 },
-  replicas: 2,
-  rollout: { steps: [{ weight: 50, bake: '2h' }], ...over },
-  analysis: { enabled: false },
-});
+const spec = (over: Partial<ServiceSpecInput['rollout']> = {}): ServiceSpecInput =>
+  baseSpec({ rollout: { steps: [{ weight: 50, bake: '2h' }], ...over } });
 
 const names = (cluster: ReturnType<typeof fakeCluster>) => cluster.calls.map((c) => c.name);
 
