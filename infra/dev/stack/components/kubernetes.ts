@@ -34,9 +34,10 @@ const KWOK_DIR = join(REPO_ROOT, 'infra', 'dev', 'kwok');
 /**
  * The apiserver's default Service range is a /24: 253 ClusterIPs, which a benchmark with a few
  * hundred services (or a test run's leftovers) fills, after which every new Service fails with a
- * 500. The /16 kubeadm-like clusters use instead. ClusterIPs are never dialled here (no kube-proxy).
+ * 500. A /16 in the benchmarking block (RFC 2544) beside the pods' 198.18.0.0/16, no private range:
+ * ClusterIPs are never dialled here (no kube-proxy), all traffic stays on 127.0.0.0/8.
  */
-const SERVICE_CIDR = '10.96.0.0/16';
+const SERVICE_CIDR = '198.19.0.0/16';
 const SERVICE_CIDR_ARG = `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`;
 
 /** kwokctl runs the real etcd, kube-apiserver, controller-manager and scheduler we built, plus kwok's node simulator. */
