@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Kube } from '../activities/kubernetes/client';
+import { deleteNamespacesLabelled } from '../test/support/kube';
 
 export const SCALE_POOL = 'scale';
 
@@ -59,13 +60,9 @@ export const SCALE_NAMESPACE_LABEL = { 'autoglm.dev/bench': 'scale' };
 
 /** Namespaces and nodes an earlier, killed run left: their Services would hold ClusterIPs. */
 export async function removeLeftovers(kube: Kube): Promise<number> {
-  const selector = Object.entries(SCALE_NAMESPACE_LABEL)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  const left = (await kube.core.listNamespace({ labelSelector: selector })).items;
-  for (const ns of left) await kube.core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
+  const left = await deleteNamespacesLabelled(kube, SCALE_NAMESPACE_LABEL);
   await removeScalePool(kube);
-  return left.length;
+  return left;
 }
 
 /** Resident memory of a process now and at its peak (VmHWM), MiB. */

@@ -1,5 +1,6 @@
 import { connectKube } from '../../activities/kubernetes/client';
 import { stackStatus, stackUp } from '../../infra/dev/stack/stack';
+import { deleteNamespacesLabelled } from './kube';
 import { TEST_STACK } from './stack';
 
 /** Brings the real local stack up once for all integration tests (building binaries the first time). */
@@ -12,17 +13,10 @@ export default async function globalSetup(): Promise<void> {
   const stack = await stackUp(TEST_STACK);
   // A stack this run started is used by no other run: what earlier, killed runs left (namespaces
   // holding GPUs and ClusterIPs) goes. A stack found up may be another run's, so it is left alone.
-  const cleared = wasUp ? 0 : await clearEarlierTestNamespaces(stack.kubernetes!.kubeconfig);
+  const cleared = wasUp ? 0 : await deleteNamespacesLabelled(connectKube(stack.kubernetes!.kubeconfig), { 'autoglm.dev/test': 'true' });
   process.stderr.write(
     `\n[stack] "${TEST_STACK}" ${wasUp ? 'was already up' : 'started'} (${((Date.now() - started) / 1000).toFixed(1)}s)` +
       (cleared > 0 ? `; ${cleared} namespace(s) from earlier runs removed` : '') +
       '\n',
   );
-}
-
-async function clearEarlierTestNamespaces(kubeconfig: string): Promise<number> {
-  const kube = connectKube(kubeconfig);
-  const left = (await kube.core.listNamespace({ labelSelector: 'autoglm.dev/test=true' })).items;
-  for (const ns of left) await kube.core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
-  return left.length;
 }

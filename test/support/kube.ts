@@ -27,6 +27,16 @@ export async function deleteNamespace(kube: Kube, name: string): Promise<void> {
   );
 }
 
+/** Deletes every namespace with these labels (what earlier, killed runs left); resolves with how many. */
+export async function deleteNamespacesLabelled(kube: Kube, labels: Record<string, string>): Promise<number> {
+  const labelSelector = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  const left = (await kube.core.listNamespace({ labelSelector })).items;
+  for (const ns of left) await kube.core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined);
+  return left.length;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Test-side polling for an observable outcome (never a timing assertion). */
