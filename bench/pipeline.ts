@@ -4,7 +4,8 @@
  *     overhead per step (step wall time minus the model-load wait of its new canary pod) and the
  *     Kubernetes API requests the worker makes per step;
  *  2. the time from creating a pod that cannot fit to the wait activity reporting
- *     Insufficient nvidia.com/gpu, DETECT_RUNS times.
+ *     Insufficient nvidia.com/gpu, DETECT_RUNS times (it includes SCHEDULER_SETTLE_MS, 5 s: a
+ *     refusal must stand that long, so a stale scheduler cache cannot fail a step).
  * Prints a table; the last line is one JSON object.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';

@@ -51,6 +51,16 @@ export function toHealthView(pod: V1Pod): PodHealthView {
   };
 }
 
+/**
+ * How long a scheduler's "Insufficient <gpu>" must stand before it fails the step. Its first verdict
+ * can predate deletions its cache has not seen yet (pods of a step or a service just gone); it
+ * retries the pod on those deletions within its 1 s initial back-off, so a real shortage still
+ * fails within seconds, a stale one never.
+ */
+export const SCHEDULER_SETTLE_MS = 5_000;
+
+const NO_POD: PodHealthView = { name: '', deleting: true, ready: false, waitingReasons: [], restartCount: 0 };
+
 const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProblem>>) => {
   switch (p.kind) {
     case 'insufficient-resource':
@@ -64,8 +74,8 @@ const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProble
 
 /**
  * Waits, by watching the pods, until exactly `replicas` pods of the revision exist and are Ready.
- * Fails at once, not at the deadline, when a pod cannot be scheduled (e.g. Insufficient
- * nvidia.com/gpu), cannot pull its image or crash-loops. Heartbeats its progress; a broken
+ * Fails at once, not at the deadline, when a pod cannot pull its image or crash-loops, and within
+ * SCHEDULER_SETTLE_MS when the scheduler keeps refusing it for want of GPUs. Heartbeats its progress; a broken
  * watch is listed and watched afresh (a retry too), so it costs nothing.
  */
 export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): Promise<WaitResult> {
@@ -74,6 +84,8 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
   const deadline = ctx.info.scheduledTimestampMs + input.budgetMs;
   const scaleUpDeadline = ctx.info.scheduledTimestampMs + (input.scaleUp?.budgetMs ?? 0);
   const pods = new Map<string, PodHealthView>();
+  /** When each pod was first seen refused for want of a resource (cleared once it is not). */
+  const refusedSince = new Map<string, number>();
   let rv: string;
   try {
     const list = await kube.core.listNamespacedPod({ namespace: input.namespace, labelSelector: input.selector });
@@ -97,8 +109,16 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
     const evaluate = () => {
       const progress = revisionProgress([...pods.values()]);
       ctx.heartbeat(progress);
+      const now = Date.now();
+      for (const name of refusedSince.keys())
+        if (podProblem(pods.get(name) ?? NO_POD, input.gpuResource)?.kind !== 'insufficient-resource') refusedSince.delete(name);
       for (const pod of pods.values()) {
         const problem = podProblem(pod, input.gpuResource);
+        if (problem?.kind === 'insufficient-resource') {
+          const since = refusedSince.get(pod.name) ?? now;
+          refusedSince.set(pod.name, since);
+          if (now - since < SCHEDULER_SETTLE_MS) continue; // the scheduler may not have seen deletions yet
+        }
         if (problem?.kind === 'insufficient-resource' && input.scaleUp) {
           if (input.scaleUp.mode === 'report')
             return finish(undefined, { ...progress, unschedulable: { pod: problem.pod, message: problem.message } });
