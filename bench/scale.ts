@@ -68,6 +68,12 @@ async function workers(count: number, env: Record<string, string>): Promise<{ pr
 /** Every service's spec at `version`. */
 const allSpecs = (namespace: string, version: string) => Array.from({ length: RELEASES }, (_, i) => scaleSpec(namespace, i, version));
 
+/** An outcome, said on stderr as it comes when it is not a promotion (a long run is read while it runs). */
+function said(workflowId: string, outcome: string): string {
+  if (outcome !== 'promoted') console.error(`${new Date().toISOString()} ${workflowId}: ${outcome}`);
+  return outcome;
+}
+
 /** Starts every release at once; resolves with each one's end (outcome) and the time it ended. */
 async function releaseAll(client: Client, taskQueue: string, specs: ServiceSpecInput[]) {
   const handles: WorkflowHandle[] = [];
@@ -76,8 +82,8 @@ async function releaseAll(client: Client, taskQueue: string, specs: ServiceSpecI
   const outcomes = await Promise.all(
     handles.map((h) =>
       h.result().then(
-        (r: { outcome: string }) => (ended.push(Date.now()), r.outcome),
-        (e: Error & { cause?: Error }) => (ended.push(Date.now()), `failed: ${e.cause?.message ?? e.message}`),
+        (r: { outcome: string }) => ended.push(Date.now()) && said(h.workflowId, r.outcome),
+        (e: Error & { cause?: Error }) => ended.push(Date.now()) && said(h.workflowId, `failed: ${e.cause?.message ?? e.message}`),
       ),
     ),
   );
