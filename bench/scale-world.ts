@@ -6,54 +6,13 @@
 import { readFileSync } from 'node:fs';
 import type { Kube } from '../activities/kubernetes/client';
 import { deleteNamespacesLabelled } from '../test/support/kube';
+import { addKwokGpuPool, removeKwokGpuPool } from '../test/support/kwok-pool';
 
 export const SCALE_POOL = 'scale';
 
-const nodeName = (i: number) => `gpu-scale-${String(i).padStart(3, '0')}`;
-
-/** `count` kwok nodes of 8 GPUs each, labelled and tainted as the stack's other GPU nodes. */
-export async function addScalePool(kube: Kube, count: number): Promise<void> {
-  const gpus = '8';
-  const resources = { cpu: '96', memory: '1360Gi', pods: '110', 'ephemeral-storage': '1Ti', 'nvidia.com/gpu': gpus };
-  for (let i = 0; i < count; i++) {
-    await kube.core
-      .createNode({
-        body: {
-          metadata: {
-            name: nodeName(i),
-            annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-            labels: {
-              'kubernetes.io/hostname': nodeName(i),
-              'kubernetes.io/os': 'linux',
-              'kubernetes.io/arch': 'amd64',
-              type: 'kwok',
-              pool: SCALE_POOL,
-              'nvidia.com/gpu.present': 'true',
-              'nvidia.com/gpu.product': 'NVIDIA-L4',
-              'nvidia.com/gpu.count': gpus,
-              'nvidia.com/gpu.memory': '23034',
-            },
-          },
-          spec: { taints: [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] },
-          status: { capacity: resources, allocatable: resources },
-        },
-      })
-      .catch((err: { code?: number }) => {
-        if (err.code !== 409) throw err;
-      });
-  }
-  // Ready once kwok has taken them on.
-  for (;;) {
-    const nodes = (await kube.core.listNode({ labelSelector: `pool=${SCALE_POOL}` })).items;
-    const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-    if (ready >= count) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-export async function removeScalePool(kube: Kube): Promise<void> {
-  await kube.core.deleteCollectionNode({ labelSelector: `pool=${SCALE_POOL}` }).catch(() => undefined);
-}
+/** `count` kwok nodes of 8 GPUs each in the bench's pool. */
+export const addScalePool = (kube: Kube, count: number) => addKwokGpuPool(kube, SCALE_POOL, count);
+export const removeScalePool = (kube: Kube) => removeKwokGpuPool(kube, SCALE_POOL);
 
 /** The label on the bench's namespaces, so a run that was killed is cleared by the next one. */
 export const SCALE_NAMESPACE_LABEL = { 'autoglm.dev/bench': 'scale' };

@@ -45,6 +45,38 @@ export function toPodView(pod: V1Pod, resource = GPU_RESOURCE): PodView {
   };
 }
 
+/** Up to this many nodes, a pool's pods are listed node by node (as a kubelet does); beyond, in one paged list. */
+export const PER_NODE_LISTS_UP_TO = 8;
+const PAGE = 500;
+const NOT_TERMINAL = 'status.phase!=Succeeded,status.phase!=Failed';
+
+/**
+ * The pods bound to these nodes that still hold resources (terminal pods hold nothing). A big pool
+ * is read in one paged list of the cluster's bound pods: a request per node made a 100-node pool
+ * cost 100 requests per read, and 200 releases planning at once overran the API server.
+ */
+async function podsOnNodes(kube: Kube, nodeNames: string[]): Promise<V1Pod[]> {
+  if (nodeNames.length <= PER_NODE_LISTS_UP_TO) {
+    const perNode = await Promise.all(
+      nodeNames.map((name) => kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name},${NOT_TERMINAL}` })),
+    );
+    return perNode.flatMap((l) => l.items);
+  }
+  const members = new Set(nodeNames);
+  const pods: V1Pod[] = [];
+  let _continue: string | undefined;
+  do {
+    const page = await kube.core.listPodForAllNamespaces({
+      fieldSelector: `spec.nodeName!=,${NOT_TERMINAL}`,
+      limit: PAGE,
+      ...(_continue ? { _continue } : {}),
+    });
+    pods.push(...page.items.filter((p) => members.has(p.spec?.nodeName ?? '')));
+    _continue = page.metadata?._continue || undefined;
+  } while (_continue);
+  return pods;
+}
+
 export async function readPoolCapacity(kube: Kube, input: ReadPoolCapacityInput): Promise<PoolCapacity> {
   const labelSelector = `${input.poolLabel}=${input.pool}`;
   let nodes: V1Node[];
@@ -54,15 +86,10 @@ export async function readPoolCapacity(kube: Kube, input: ReadPoolCapacityInput)
     if (nodes.length === 0 && !input.scales) {
       throw ApplicationFailure.nonRetryable(`GPU pool "${input.pool}" has no nodes (label ${labelSelector})`, ErrorType.GpuPoolNotFound);
     }
-    // Only pods bound to this pool's nodes count; terminal pods hold nothing.
-    const perNode = await Promise.all(
-      nodes.map((n) =>
-        kube.core.listPodForAllNamespaces({
-          fieldSelector: `spec.nodeName=${n.metadata!.name},status.phase!=Succeeded,status.phase!=Failed`,
-        }),
-      ),
+    pods = await podsOnNodes(
+      kube,
+      nodes.map((n) => n.metadata!.name!),
     );
-    pods = perNode.flatMap((l) => l.items);
   } catch (err) {
     if (err instanceof ApplicationFailure) throw err;
     throw classifyKubeError(err, `reading GPU pool ${input.pool}`);

@@ -1,7 +1,8 @@
 import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { readPoolCapacity } from '../../activities/kubernetes/capacity';
+import { PER_NODE_LISTS_UP_TO, readPoolCapacity } from '../../activities/kubernetes/capacity';
 import type { Kube } from '../../activities/kubernetes/client';
 import { createTestNamespace, deleteNamespace, eventually, testKube } from '../support/kube';
+import { addKwokGpuPool, removeKwokGpuPool } from '../support/kwok-pool';
 
 // kwok GPU nodes under the real kube-scheduler: placement by pool, readiness after the model-load
 // delay, and real accounting of nvidia.com/gpu.
@@ -85,5 +86,37 @@ describe('GPU pools on kwok nodes', () => {
     const [pod] = await podsOf('too-big');
     expect(pod?.spec?.nodeName).toBeUndefined();
     expect(pod?.status?.phase).toBe('Pending');
+  });
+
+  it('reads a pool of more nodes than it lists one by one from one list of bound pods, counting only its own', async () => {
+    const pool = `wide-${ns.slice(-6)}`;
+    const nodes = PER_NODE_LISTS_UP_TO + 2;
+    await addKwokGpuPool(kube, pool, nodes);
+    try {
+      for (const [name, gpus, onPool] of [
+        ['a', 2, pool],
+        ['b', 3, pool],
+        ['elsewhere', 1, 'l4'],
+      ] as const) {
+        await kube.core.createNamespacedPod({
+          namespace: ns,
+          body: {
+            metadata: { name: `wide-${name}`, labels: { app: 'wide' } },
+            spec: {
+              nodeSelector: { pool: onPool },
+              tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+              containers: [{ name: 'c', image: 'gpu', resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }],
+            },
+          },
+        });
+      }
+      await eventually('pods bound', async () => ((await podsOf('wide')).every((p) => p.spec?.nodeName) ? true : undefined));
+      const capacity = await readPoolCapacity(kube, { pool, poolLabel: 'pool' });
+      expect(capacity).toMatchObject({ allocatable: 8 * nodes, requested: 5, free: 8 * nodes - 5, largestFreeOnOneNode: 8 });
+      expect(capacity.nodes).toHaveLength(nodes);
+    } finally {
+      await kube.core.deleteCollectionNamespacedPod({ namespace: ns, labelSelector: 'app=wide', gracePeriodSeconds: 0 });
+      await removeKwokGpuPool(kube, pool);
+    }
   });
 });

@@ -42,6 +42,10 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
   return withLock(dir, async () => {
     await ensureInstalled();
     const prev = readState(name);
+    // Prometheus and the model world hold the cluster's credentials and watches: a cluster started
+    // again (or made anew) gets them started again too.
+    const clusterRestarts = !!prev?.kubernetes && !(await kubernetesHealthy(prev.kubernetes, dir));
+    if (clusterRestarts) await Promise.all([stopDaemon(prev.modelWorld?.pid), stopDaemon(prev.prometheus?.pid)]);
     const state: StackState = { name, dir, startedAt: prev?.startedAt ?? new Date().toISOString() };
     const failures: string[] = [];
     const settle = async <K extends keyof StackState>(key: K, start: () => Promise<StackState[K]>) => {
@@ -65,11 +69,11 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
         temporalMetricsPort: state.temporal.metricsPort,
         kubeconfig: state.kubernetes.kubeconfig,
       };
-      await settle('prometheus', () => startPrometheus(dir, targets, prev?.prometheus));
+      await settle('prometheus', () => startPrometheus(dir, targets, clusterRestarts ? undefined : prev?.prometheus));
     }
     if (state.kubernetes && state.prometheus) {
       const deps = { kubeconfig: state.kubernetes.kubeconfig, fileSdDir: state.prometheus.fileSdDir };
-      await settle('modelWorld', () => startModelWorld(dir, deps, prev?.modelWorld));
+      await settle('modelWorld', () => startModelWorld(dir, deps, clusterRestarts ? undefined : prev?.modelWorld));
     }
     writeState(state); // what did start is recorded, so `stack:down` can stop it
     if (failures.length > 0) throw new Error(`stack ${name} did not fully start:\n  ${failures.join('\n  ')}`);
@@ -108,7 +112,7 @@ export async function stackStatus(name: string = DEFAULT_STACK): Promise<Compone
     { component: 'temporal', up: isAlive(state?.temporal?.pid), endpoint: state?.temporal?.address },
     {
       component: 'kubernetes',
-      up: state?.kubernetes ? await kubernetesHealthy(state.kubernetes) : false,
+      up: state?.kubernetes ? await kubernetesHealthy(state.kubernetes, state.dir) : false,
       endpoint: state?.kubernetes?.server,
     },
     {

@@ -38,7 +38,32 @@ const KWOK_DIR = join(REPO_ROOT, 'infra', 'dev', 'kwok');
  * ClusterIPs are never dialled here (no kube-proxy), all traffic stays on 127.0.0.0/8.
  */
 const SERVICE_CIDR = '198.19.0.0/16';
-const SERVICE_CIDR_ARG = `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`;
+
+/**
+ * Flags beyond kwokctl's. The controller manager and scheduler run alone: with leader election
+ * they exit the first time a busy API server (bench:scale) answers a lease renewal late, and
+ * nothing restarts them — every Deployment then stays without pods.
+ */
+const CLUSTER_ARGS = [
+  `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
+  'kube-controller-manager=leader-elect=false',
+  'kube-scheduler=leader-elect=false',
+];
+/** The flags a cluster was made with, beside it: one made with others is made anew (its objects are the stack's own). */
+const ARGS_FILE = 'autoglm-cluster-args.json';
+const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
+
+/** Every control-plane process of the cluster is running (kwokctl keeps their pids). */
+function componentsAlive(clusterDir: string): boolean {
+  return COMPONENTS.every((name) => {
+    try {
+      process.kill(Number(readFileSync(join(clusterDir, 'pids', `${name}.pid`), 'utf8').trim()), 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** kwokctl runs the real etcd, kube-apiserver, controller-manager and scheduler we built, plus kwok's node simulator. */
 const kwokctl = (dir: string, args: string[]) =>
@@ -61,13 +86,15 @@ async function apiserverReady(kubeconfig: string): Promise<boolean> {
 export async function startKubernetes(dir: string, prev?: KubernetesState): Promise<KubernetesState> {
   const clusterDir = join(dir, 'kwok', 'clusters', CLUSTER);
   const kubeconfig = join(clusterDir, 'kubeconfig.yaml');
-  if (!(prev && (await apiserverReady(prev.kubeconfig)))) {
+  if (!(prev && componentsAlive(clusterDir) && (await apiserverReady(prev.kubeconfig)))) {
     const clusterConfig = join(clusterDir, 'kwok.yaml');
-    if (existsSync(clusterConfig) && !readFileSync(clusterConfig, 'utf8').includes(SERVICE_CIDR)) {
-      // Made before the wider Service range: its objects are the stack's own, so it is made anew.
+    const argsFile = join(dir, ARGS_FILE);
+    if (existsSync(clusterConfig) && (!existsSync(argsFile) || readFileSync(argsFile, 'utf8') !== JSON.stringify(CLUSTER_ARGS))) {
       await kwokctl(dir, ['delete', 'cluster']);
     }
     if (existsSync(clusterConfig)) {
+      await kwokctl(dir, ['stop', 'cluster']); // what still runs of it, so that start brings all of it up
+
       await kwokctl(dir, ['start', 'cluster', '--wait', '120s']); // same data, same ports
     } else {
       // kwokctl takes the stages from the config: with any Stage given it adds none of its defaults.
@@ -89,8 +116,7 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
         config,
         '--kubeconfig',
         join(dir, 'kubeconfig.merged.yaml'),
-        '--extra-args',
-        SERVICE_CIDR_ARG,
+        ...CLUSTER_ARGS.flatMap((arg) => ['--extra-args', arg]),
         '--kube-apiserver-binary',
         bin('kube-apiserver'),
         '--kube-controller-manager-binary',
@@ -104,6 +130,7 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
         '--wait',
         '120s',
       ]);
+      writeFileSync(argsFile, JSON.stringify(CLUSTER_ARGS));
     }
     await waitFor('kube-apiserver', () => apiserverReady(kubeconfig), 120_000, join(clusterDir, 'logs', 'kube-apiserver.log'));
   }
@@ -135,6 +162,6 @@ export async function stopKubernetes(dir: string, purge: boolean): Promise<void>
   await kwokctl(dir, [purge ? 'delete' : 'stop', 'cluster']);
 }
 
-export async function kubernetesHealthy(state: KubernetesState): Promise<boolean> {
-  return apiserverReady(state.kubeconfig);
+export async function kubernetesHealthy(state: KubernetesState, dir: string): Promise<boolean> {
+  return componentsAlive(join(dir, 'kwok', 'clusters', CLUSTER)) && apiserverReady(state.kubeconfig);
 }
