@@ -11,7 +11,13 @@ import { gpuLedgerQuery, releaseGpusSignal, reserveGpusUpdate } from './messages
 
 const CHANGES_PER_RUN = 500;
 
-export async function gpuPoolLedger(input: { pool: string; ledger?: GpuLedger }): Promise<void> {
+export async function gpuPoolLedger(input: {
+  pool: string;
+  ledger?: GpuLedger;
+  /** Changes before it continues as new (default 500; tests make it small). */
+  changesPerRun?: number;
+}): Promise<void> {
+  const changesPerRun = input.changesPerRun ?? CHANGES_PER_RUN;
   let ledger = input.ledger ?? emptyLedger();
   let changes = 0;
   setHandler(gpuLedgerQuery, () => ledger);
@@ -25,7 +31,7 @@ export async function gpuPoolLedger(input: { pool: string; ledger?: GpuLedger })
     ledger = releaseReservation(ledger, holder, runId);
     changes++;
   });
-  await condition(() => changes >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested);
+  await condition(() => changes >= changesPerRun || workflowInfo().continueAsNewSuggested);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof gpuPoolLedger>({ pool: input.pool, ledger });
+  await continueAsNew<typeof gpuPoolLedger>({ pool: input.pool, ledger, ...(input.changesPerRun ? { changesPerRun } : {}) });
 }

@@ -12,13 +12,13 @@ export function createGpuLedgerActivities(connect: () => Promise<Client>) {
   const ledgerOf = async (pool: string) => {
     const client = await connect();
     const { taskQueue } = Context.current().info;
+    const workflowId = gpuLedgerId(taskQueue, pool);
     // Started once per pool (USE_EXISTING: a running ledger is reused as it is).
-    return client.workflow.start('gpuPoolLedger', {
-      workflowId: gpuLedgerId(taskQueue, pool),
-      taskQueue,
-      args: [{ pool }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
+    await client.workflow.start('gpuPoolLedger', { workflowId, taskQueue, args: [{ pool }], workflowIdConflictPolicy: 'USE_EXISTING' });
+    // Talked to through a handle on its id alone, which follows the current run. The handle start()
+    // returns pins updates to a chain starting at the run it found: once the ledger had continued
+    // as new, every reservation failed with "workflow execution not found".
+    return client.workflow.getHandle(workflowId);
   };
 
   return {
