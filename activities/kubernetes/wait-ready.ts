@@ -59,8 +59,6 @@ export function toHealthView(pod: V1Pod): PodHealthView {
  */
 export const SCHEDULER_SETTLE_MS = 5_000;
 
-const NO_POD: PodHealthView = { name: '', deleting: true, ready: false, waitingReasons: [], restartCount: 0 };
-
 const problemFailure = (what: string, p: NonNullable<ReturnType<typeof podProblem>>) => {
   switch (p.kind) {
     case 'insufficient-resource':
@@ -84,7 +82,7 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
   const deadline = ctx.info.scheduledTimestampMs + input.budgetMs;
   const scaleUpDeadline = ctx.info.scheduledTimestampMs + (input.scaleUp?.budgetMs ?? 0);
   const pods = new Map<string, PodHealthView>();
-  /** When each pod was first seen refused for want of a resource (cleared once it is not). */
+  /** When each pod was first seen refused for want of a resource (cleared once it is not; pod names are never reused). */
   const refusedSince = new Map<string, number>();
   let rv: string;
   try {
@@ -110,11 +108,10 @@ export async function waitForRevision(kube: Kube, input: WaitForRevisionInput): 
       const progress = revisionProgress([...pods.values()]);
       ctx.heartbeat(progress);
       const now = Date.now();
-      for (const name of refusedSince.keys())
-        if (podProblem(pods.get(name) ?? NO_POD, input.gpuResource)?.kind !== 'insufficient-resource') refusedSince.delete(name);
       for (const pod of pods.values()) {
         const problem = podProblem(pod, input.gpuResource);
-        if (problem?.kind === 'insufficient-resource') {
+        if (problem?.kind !== 'insufficient-resource') refusedSince.delete(pod.name);
+        else {
           const since = refusedSince.get(pod.name) ?? now;
           refusedSince.set(pod.name, since);
           if (now - since < SCHEDULER_SETTLE_MS) continue; // the scheduler may not have seen deletions yet
