@@ -44,7 +44,8 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
     const prev = readState(name);
     // Prometheus and the model world hold the cluster's credentials and watches: a cluster started
     // again (or made anew) gets them started again too.
-    const clusterRestarts = !!prev?.kubernetes && !(await kubernetesHealthy(prev.kubernetes, dir));
+    const clusterRuns = !!prev?.kubernetes && (await kubernetesHealthy(prev.kubernetes, dir));
+    const clusterRestarts = !!prev?.kubernetes && !clusterRuns;
     if (clusterRestarts) await Promise.all([stopDaemon(prev.modelWorld?.pid), stopDaemon(prev.prometheus?.pid)]);
     const state: StackState = { name, dir, startedAt: prev?.startedAt ?? new Date().toISOString() };
     const failures: string[] = [];
@@ -57,7 +58,7 @@ export function stackUp(name: string = DEFAULT_STACK): Promise<StackState> {
     };
     await Promise.all([
       settle('temporal', () => startTemporal(dir, prev?.temporal)),
-      settle('kubernetes', () => startKubernetes(dir, prev?.kubernetes)),
+      settle('kubernetes', () => startKubernetes(dir, clusterRuns)),
       settle('registry', () => startRegistry(dir, prev?.registry)),
       settle('s3', () => startS3(dir, prev?.s3)),
       settle('alertmanager', () => startAlertmanager(dir, prev?.alertmanager)),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '../daemon';
+import { isAlive, waitFor } from '../daemon';
 import { envoyGatewayCrdDir, gatewayCrdDir, prometheusOperatorCrdDir } from '../install';
 import { run } from '../exec';
 import { REPO_ROOT, bin } from '../paths';
@@ -56,12 +56,8 @@ const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-s
 /** Every control-plane process of the cluster is running (kwokctl keeps their pids). */
 function componentsAlive(clusterDir: string): boolean {
   return COMPONENTS.every((name) => {
-    try {
-      process.kill(Number(readFileSync(join(clusterDir, 'pids', `${name}.pid`), 'utf8').trim()), 0);
-      return true;
-    } catch {
-      return false;
-    }
+    const pidFile = join(clusterDir, 'pids', `${name}.pid`);
+    return existsSync(pidFile) && isAlive(Number(readFileSync(pidFile, 'utf8').trim()));
   });
 }
 
@@ -83,10 +79,11 @@ async function apiserverReady(kubeconfig: string): Promise<boolean> {
   }
 }
 
-export async function startKubernetes(dir: string, prev?: KubernetesState): Promise<KubernetesState> {
+/** `runs`: kubernetesHealthy found the cluster whole, so it is left as it is; otherwise it is (re)started or made. */
+export async function startKubernetes(dir: string, runs: boolean): Promise<KubernetesState> {
   const clusterDir = join(dir, 'kwok', 'clusters', CLUSTER);
   const kubeconfig = join(clusterDir, 'kubeconfig.yaml');
-  if (!(prev && componentsAlive(clusterDir) && (await apiserverReady(prev.kubeconfig)))) {
+  if (!runs) {
     const clusterConfig = join(clusterDir, 'kwok.yaml');
     const argsFile = join(dir, ARGS_FILE);
     if (existsSync(clusterConfig) && (!existsSync(argsFile) || readFileSync(argsFile, 'utf8') !== JSON.stringify(CLUSTER_ARGS))) {
@@ -94,7 +91,6 @@ export async function startKubernetes(dir: string, prev?: KubernetesState): Prom
     }
     if (existsSync(clusterConfig)) {
       await kwokctl(dir, ['stop', 'cluster']); // what still runs of it, so that start brings all of it up
-
       await kwokctl(dir, ['start', 'cluster', '--wait', '120s']); // same data, same ports
     } else {
       // kwokctl takes the stages from the config: with any Stage given it adds none of its defaults.
