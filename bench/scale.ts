@@ -82,8 +82,8 @@ async function releaseAll(client: Client, taskQueue: string, specs: ServiceSpecI
   const outcomes = await Promise.all(
     handles.map((h) =>
       h.result().then(
-        (r: { outcome: string }) => ended.push(Date.now()) && said(h.workflowId, r.outcome),
-        (e: Error & { cause?: Error }) => ended.push(Date.now()) && said(h.workflowId, `failed: ${e.cause?.message ?? e.message}`),
+        (r: { outcome: string }) => (ended.push(Date.now()), said(h.workflowId, r.outcome)),
+        (e: Error & { cause?: Error }) => (ended.push(Date.now()), said(h.workflowId, `failed: ${e.cause?.message ?? e.message}`)),
       ),
     ),
   );
